@@ -1,0 +1,156 @@
+"""Works, their authorships and sources, and import jobs.
+
+Like profiles.models, OpenAlex-sourced columns are written only by works/upsert.py.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from profiles.models import Researcher, Topic
+
+
+class Source(models.Model):
+    """A venue: journal, repository, conference, ... (OpenAlex S…; legacy V… ids map to S…)."""
+
+    openalex_id = models.CharField(max_length=16, unique=True)
+    display_name = models.TextField()
+    type = models.CharField(max_length=32, blank=True)
+    issn_l = models.CharField(max_length=9, blank=True)
+    host_organization_name = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Work(models.Model):
+    openalex_id = models.CharField(max_length=16, unique=True)
+    doi = models.CharField(max_length=255, blank=True, help_text="Lower-case, without https://doi.org/")
+    title = models.TextField(null=True, blank=True)
+    type = models.CharField(max_length=32, blank=True)
+    type_crossref = models.CharField(max_length=32, blank=True)
+    publication_year = models.SmallIntegerField(null=True, blank=True)
+    publication_date = models.DateField(null=True, blank=True)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="works")
+    # The venue's name as the record gives it (also for pre-2023 host_venue without an id).
+    venue_name = models.TextField(blank=True)
+    landing_page_url = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    cited_by_count = models.IntegerField(default=0)
+    counts_by_year = models.JSONField(default=list, blank=True)
+    is_oa = models.BooleanField(null=True, blank=True)
+    oa_status = models.CharField(max_length=16, blank=True)
+    oa_url = models.TextField(blank=True)
+    is_retracted = models.BooleanField(default=False)
+    referenced_works = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    referenced_works_count = models.IntegerField(null=True, blank=True)
+    related_works = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    # OpenAlex list responses cap authorships at 100; a truncated record never shortens the
+    # author list we already hold.
+    is_authors_truncated = models.BooleanField(default=False)
+    openalex_updated = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    researchers = models.ManyToManyField(Researcher, through="Authorship", related_name="works")
+    topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+
+    class Meta:
+        indexes = [
+            models.Index(name="work_pubdate", fields=["-publication_date", "-publication_year"]),
+            models.Index(name="work_doi", fields=["doi"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.openalex_id
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "Untitled work"
+
+
+class Authorship(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorships")
+    # Index in the record's author list (0-based), which keeps byline order.
+    position = models.SmallIntegerField()
+    author_position = models.CharField(max_length=8, blank=True, help_text="first / middle / last")
+    # Null when OpenAlex gives no author id (2026 records do that).
+    researcher = models.ForeignKey(
+        Researcher, null=True, blank=True, on_delete=models.SET_NULL, related_name="authorships"
+    )
+    raw_author_name = models.TextField(blank=True)
+    is_corresponding = models.BooleanField(null=True, blank=True)
+    raw_affiliation_strings = ArrayField(models.TextField(), default=list, blank=True)
+    countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    # Primary keys of profiles.Institution, in the record's order.
+    institution_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "position"], name="authorship_unique"),
+        ]
+        indexes = [models.Index(name="authorship_researcher", fields=["researcher", "work"])]
+        ordering = ["position"]
+
+
+class WorkTopic(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="work_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField(null=True, blank=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["work", "topic"], name="work_topic_unique")]
+
+
+class ImportJob(models.Model):
+    """One import run. The row is the job's state: the page polls it, admins read it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", "Author from the OpenAlex API"
+        FILES = "files", "OpenAlex files"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.AUTHOR)
+    query = models.TextField(help_text="OpenAlex id, ORCID or name; file paths for file imports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    researcher = models.ForeignKey(
+        Researcher, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    works_expected = models.IntegerField(null=True, blank=True)
+    works_fetched = models.IntegerField(default=0)
+    works_written = models.IntegerField(default=0)
+    pages_fetched = models.IntegerField(default=0)
+    message = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(name="importjob_status", fields=["status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.query}): {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.works_expected:
+            return 5 if self.status == self.Status.RUNNING else 0
+        return min(99, int(100 * self.works_fetched / self.works_expected))
