@@ -1,0 +1,102 @@
+# BZPEER: `make demo` runs the whole stack with demo data; `make test` runs the suite.
+# Both work from a clean clone: they create .venv, install what they need and, unless
+# DATABASE_URL and REDIS_URL are set, start project-local PostgreSQL and Redis in .data/
+# (scripts/localservices.py; `make stop` stops them).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# The venv is (re)installed only when a requirements file changes.
+VENV_STAMP := $(VENV)/.requirements.stamp
+AXE := node_modules/axe-core/axe.min.js
+CHROMIUM ?= /usr/bin/chromium
+SERVICES := python3 scripts/localservices.py
+PYTEST_ARGS ?=
+
+# Shell prefix for recipes that need the services: exports DATABASE_URL / REDIS_URL of the
+# local services for whichever of the two is not already set, and DEBUG=1 unless set.
+WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$urls"; \
+	export DEBUG="$${DEBUG:-1}";
+
+.PHONY: help venv chromium axe services test demo lint bench-import bench-trust bench-web \
+	stop status clean distclean
+
+help:
+	@echo "make demo          migrate, import the demo data, run web + worker + beat (Ctrl-C stops)"
+	@echo "make test          install test needs, start services, ruff check, pytest"
+	@echo "make lint          ruff check + mypy"
+	@echo "make bench-import | bench-trust | bench-web   benchmarks (scripts/bench/)"
+	@echo "make services | status | stop   project-local PostgreSQL and Redis in .data/"
+	@echo "make clean         stop services, delete .data/ and caches (distclean: also .venv)"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt requirements-test.txt
+	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+		-r requirements.txt -r requirements-test.txt
+	@touch $@
+
+# Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null; then sudo="sudo"; \
+	  else echo "Chromium is missing at $(CHROMIUM) and installing it needs root or sudo:" \
+	    "apt-get install -y --no-install-recommends chromium" >&2; exit 1; fi; \
+	  echo "installing Debian's chromium package"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$sudo apt-get install -y -qq --no-install-recommends chromium \
+	  || { echo "could not install chromium with apt-get (see above)" >&2; exit 1; }; \
+	  test -x "$(CHROMIUM)" || { echo "apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 1; }; \
+	fi
+
+axe: $(AXE)
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core (apt-get install npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+services:
+	@$(SERVICES) start --skip-configured
+
+status:
+	@$(SERVICES) status
+
+stop:
+	@$(SERVICES) stop
+
+test: venv chromium axe services
+	$(VENV)/bin/ruff check .
+	@$(WITH_SERVICES) echo "pytest with DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL"; \
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# scripts/demo.py starts (and on Ctrl-C stops) the services itself.
+demo: venv
+	$(PY) scripts/demo.py
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	DEBUG="$${DEBUG:-1}" $(VENV)/bin/mypy .
+
+bench-import: venv services
+	@$(WITH_SERVICES) $(PY) scripts/bench/bench_import.py
+
+bench-trust: venv services
+	@$(WITH_SERVICES) $(PY) scripts/bench/bench_trust.py
+
+bench-web: venv services
+	@$(WITH_SERVICES) $(PY) scripts/bench/bench_web.py
+
+clean:
+	$(SERVICES) clean
+	rm -rf staticfiles .pytest_cache .ruff_cache .mypy_cache
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
+		-name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) node_modules
