@@ -176,11 +176,7 @@ SOCIALACCOUNT_PROVIDERS = {
     "orcid": {
         "BASE_DOMAIN": ORCID_BASE_DOMAIN,
         "MEMBER_API": False,
-        **(
-            {"APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_SECRET, "key": ""}]}
-            if ORCID_CLIENT_ID
-            else {}
-        ),
+        **({"APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_SECRET, "key": ""}]} if ORCID_CLIENT_ID else {}),
     }
 }
 

@@ -1,0 +1,208 @@
+"""The OpenAlex API through pyalex, made safe to run unattended.
+
+pyalex 0.21 hard-codes https://api.openalex.org, sets no request timeout, retries only on the
+``https://`` mount and sends the API key as a header. ``configure()`` installs one session
+factory (pyalex's own seam, ``pyalex.api._get_requests_session``) that:
+
+- sends every request to ``settings.OPENALEX_URL`` (rewritten at the transport level, so the
+  URLs, paging and parsing stay pyalex's own -- tests and the offline demo point it at the
+  local server of works/openalex_server.py);
+- applies a timeout to each request;
+- retries 429 (honouring Retry-After, capped), 500/502/503/504, connection errors and read
+  timeouts, with exponential backoff, ``settings.OPENALEX_MAX_RETRIES`` times;
+- adds ``api_key`` as a query parameter (what OpenAlex documents) and ``mailto`` for the
+  polite pool, besides pyalex's headers.
+
+Errors are mapped to ``OpenAlexError`` with a sentence a person can act on; ``transient``
+says whether trying again later may help.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pyalex
+import requests
+from django.conf import settings
+from pyalex import api as pyalex_api
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
+
+logger = logging.getLogger(__name__)
+
+PYALEX_BASE = "https://api.openalex.org"
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_RETRY_AFTER_SECONDS = 60
+
+
+class OpenAlexError(Exception):
+    def __init__(self, message: str, *, transient: bool, status: int | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.status = status
+
+
+class NotFound(OpenAlexError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False, status=404)
+
+
+class _CappedRetry(Retry):
+    """Honour Retry-After, but never sleep longer than MAX_RETRY_AFTER_SECONDS at once."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+
+
+class _OpenAlexAdapter(HTTPAdapter):
+    def __init__(self, base_url: str, timeout: float, **kwargs: Any) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if request.url and request.url.startswith(PYALEX_BASE):
+            request.url = self.base_url + request.url[len(PYALEX_BASE) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    retry = _CappedRetry(
+        total=settings.OPENALEX_MAX_RETRIES,
+        connect=settings.OPENALEX_MAX_RETRIES,
+        read=settings.OPENALEX_MAX_RETRIES,
+        status=settings.OPENALEX_MAX_RETRIES,
+        backoff_factor=settings.OPENALEX_BACKOFF,
+        backoff_max=30,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods={"GET"},
+        respect_retry_after_header=True,
+    )
+    adapter = _OpenAlexAdapter(settings.OPENALEX_URL, settings.OPENALEX_TIMEOUT, max_retries=retry)
+    # Mounted for both schemes: requests picks the longest matching prefix, and a local
+    # OpenAlex-compatible server speaks plain http.
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    if settings.OPENALEX_API_KEY:
+        session.params["api_key"] = settings.OPENALEX_API_KEY  # type: ignore[index]
+    if settings.OPENALEX_EMAIL:
+        session.params["mailto"] = settings.OPENALEX_EMAIL  # type: ignore[index]
+    return session
+
+
+_configure_lock = threading.Lock()
+
+
+def configure() -> None:
+    """Point pyalex at our settings. Idempotent; call before every use (settings may change
+    between tests)."""
+    with _configure_lock:
+        pyalex.config.email = settings.OPENALEX_EMAIL or None
+        pyalex.config.api_key = settings.OPENALEX_API_KEY or None
+        pyalex.config.user_agent = "BZPEER (https://github.com/bzpeer) pyalex/" + pyalex.__version__
+        pyalex_api._get_requests_session = _session
+
+
+def _describe(exc: Exception, what: str) -> OpenAlexError:
+    retries = settings.OPENALEX_MAX_RETRIES
+    if isinstance(exc, OpenAlexError):
+        return exc
+    if isinstance(exc, requests.exceptions.RetryError):
+        return OpenAlexError(
+            f"OpenAlex kept failing while fetching {what} ({_status_from(exc)}) after {retries} retries", transient=True
+        )
+    if isinstance(exc, requests.exceptions.Timeout | requests.exceptions.ConnectionError):
+        kind = "did not answer in time" if "timed out" in str(exc).lower() else "could not be reached"
+        return OpenAlexError(
+            f"OpenAlex {kind} while fetching {what} (timeout {settings.OPENALEX_TIMEOUT:g} s, {retries} retries)",
+            transient=True,
+        )
+    if isinstance(exc, requests.exceptions.HTTPError):
+        status = exc.response.status_code if exc.response is not None else None
+        if status == 404:
+            return NotFound(f"OpenAlex has no {what} (404)")
+        detail = _error_message(exc.response)
+        return OpenAlexError(
+            f"OpenAlex refused the request for {what} (HTTP {status}){': ' + detail if detail else ''}",
+            transient=status is not None and status >= 500,
+            status=status,
+        )
+    if isinstance(exc, pyalex.api.QueryError):
+        return OpenAlexError(f"OpenAlex rejected the request for {what}: {exc}", transient=False, status=400)
+    if isinstance(exc, ValueError):  # pyalex: "Unknown response format", bad JSON
+        return OpenAlexError(
+            f"OpenAlex answered with something that is not a record for {what}: {exc}", transient=False
+        )
+    return OpenAlexError(f"Fetching {what} failed: {exc}", transient=False)
+
+
+def _status_from(exc: Exception) -> str:
+    text = str(exc)
+    for status in RETRY_STATUSES:
+        if f"{status} error" in text:
+            return f"HTTP {status}"
+    return "errors"
+
+
+def _error_message(response: requests.Response | None) -> str:
+    if response is None:
+        return ""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        return " ".join(str(body.get(k, "")) for k in ("error", "message")).strip()[:300]
+    return ""
+
+
+# --- Calls -------------------------------------------------------------------------------------
+
+
+def get_author(lookup: str) -> dict[str, Any]:
+    """One author by OpenAlex id, ``orcid:…`` or any form the API resolves. Follows merges
+    (the API redirects a merged id to the surviving record)."""
+    configure()
+    try:
+        return dict(pyalex.Authors()[lookup])
+    except Exception as exc:
+        raise _describe(exc, f"author {lookup}") from exc
+
+
+def search_authors(name: str, limit: int = 10) -> list[dict[str, Any]]:
+    configure()
+    try:
+        return [dict(a) for a in pyalex.Authors().search(name).get(per_page=limit)]
+    except Exception as exc:
+        raise _describe(exc, f"authors named {name!r}") from exc
+
+
+def get_work(openalex_id: str) -> dict[str, Any]:
+    configure()
+    try:
+        return dict(pyalex.Works()[openalex_id])
+    except Exception as exc:
+        raise _describe(exc, f"work {openalex_id}") from exc
+
+
+def iter_author_works(author_id: str, per_page: int | None = None) -> Iterator[tuple[list[dict[str, Any]], int | None]]:
+    """Yield (page of works, total count) for every page of the author's works, with cursor
+    paging to the end (pyalex stops at 10,000 unless told otherwise)."""
+    configure()
+    query = pyalex.Works().filter(author={"id": author_id})
+    pages = query.paginate(method="cursor", per_page=per_page or settings.OPENALEX_PER_PAGE, n_max=None)
+    while True:
+        try:
+            page = next(pages)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise _describe(exc, f"the works of {author_id}") from exc
+        yield [dict(w) for w in page], (page.meta or {}).get("count")

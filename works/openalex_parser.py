@@ -1,0 +1,843 @@
+"""OpenAlex records (any schema era) -> plain records the upsert writes. Pure: no ORM, no I/O.
+
+One parser for both sources (the API through pyalex, and OpenAlex files). The schema eras it
+reconciles are listed in ../shared/openalex-samples/SCHEMA-NOTES.md; each place that handles
+one says which. Anything that cannot be read faithfully raises ``MalformedRecord`` naming the
+entity, so the caller can report it and write nothing of that entity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from profiles.orcid import normalize_orcid
+
+OPENALEX_ID = re.compile(r"^(?:https?://(?:www\.)?openalex\.org/)?(?:openalex:)?([AWISTCVP])(\d+)$", re.I)
+ENTITY_KINDS = {
+    "A": "author",
+    "W": "work",
+    "I": "institution",
+    "T": "topic",
+    "C": "concept",
+    "S": "source",
+    "V": "source",
+}
+
+# Crossref's work types (2021/2022 records, and type_crossref later) -> OpenAlex's own types.
+CROSSREF_TO_OPENALEX_TYPE = {
+    "journal-article": "article",
+    "proceedings-article": "article",
+    "posted-content": "preprint",
+    "book-chapter": "book-chapter",
+    "book-part": "book-chapter",
+    "book-section": "book-chapter",
+    "book": "book",
+    "monograph": "book",
+    "edited-book": "book",
+    "reference-book": "book",
+    "book-series": "book",
+    "dissertation": "dissertation",
+    "dataset": "dataset",
+    "report": "report",
+    "report-series": "report",
+    "peer-review": "peer-review",
+    "reference-entry": "reference-entry",
+    "standard": "standard",
+    "proceedings": "book",
+    "journal-issue": "paratext",
+    "journal": "paratext",
+    "component": "other",
+    "other": "other",
+}
+
+
+class MalformedRecord(ValueError):
+    """A record we cannot import faithfully. ``entity`` names it (an OpenAlex id or a hint)."""
+
+    def __init__(self, entity: str, reason: str) -> None:
+        self.entity = entity
+        self.reason = reason
+        super().__init__(f"{entity}: {reason}")
+
+
+class ErrorBody(ValueError):
+    """An OpenAlex error response ({"error", "message"}) where a record was expected."""
+
+    def __init__(self, error: str, message: str) -> None:
+        self.error = error
+        self.message = message
+        super().__init__(f"OpenAlex error response: {error}: {message}".strip())
+
+
+# --- Records -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class InstitutionRecord:
+    openalex_id: str
+    display_name: str
+    ror: str = ""
+    country_code: str = ""
+    type: str = ""
+    lineage: list[str] = field(default_factory=list)
+    # Only full institution records (not the dehydrated copies inside authors and works)
+    # carry these.
+    is_full_record: bool = False
+    homepage_url: str = ""
+    email_domains: list[str] = field(default_factory=list)
+    updated: datetime | None = None
+
+
+@dataclass(slots=True)
+class TopicRecord:
+    openalex_id: str
+    display_name: str
+    kind: str = "topic"
+    subfield: str = ""
+    field: str = ""
+    domain: str = ""
+    level: int | None = None
+    description: str = ""
+    is_full_record: bool = False
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    openalex_id: str
+    display_name: str
+    type: str = ""
+    issn_l: str = ""
+    host_organization_name: str = ""
+
+
+@dataclass(slots=True)
+class AffiliationRecord:
+    institution_id: str
+    years: list[int]
+    is_last_known: bool
+    source: str  # "affiliations" or "last_known"
+
+
+@dataclass(slots=True)
+class ResearcherTopicRecord:
+    topic_id: str
+    rank: int
+    works_count: int | None = None
+    share: float | None = None
+    score: float | None = None
+
+
+@dataclass(slots=True)
+class AuthorRecord:
+    openalex_id: str
+    display_name: str
+    orcid: str = ""
+    display_name_alternatives: list[str] = field(default_factory=list)
+    works_count: int = 0
+    cited_by_count: int = 0
+    h_index: int | None = None
+    i10_index: int | None = None
+    two_year_mean_citedness: float | None = None
+    counts_by_year: list[dict[str, int]] = field(default_factory=list)
+    affiliations: list[AffiliationRecord] = field(default_factory=list)
+    topics: list[ResearcherTopicRecord] = field(default_factory=list)
+    updated: datetime | None = None
+    created: date | None = None
+    is_deleted: bool = False
+    # Embedded entities (dehydrated) this record mentions.
+    institutions: list[InstitutionRecord] = field(default_factory=list)
+    topic_records: list[TopicRecord] = field(default_factory=list)
+
+    @property
+    def is_legacy_id(self) -> bool:
+        return is_legacy_author_id(self.openalex_id)
+
+
+@dataclass(slots=True)
+class AuthorshipRecord:
+    position: int
+    author_position: str
+    author_id: str | None
+    author_name: str
+    author_orcid: str
+    raw_author_name: str
+    is_corresponding: bool | None
+    raw_affiliation_strings: list[str]
+    countries: list[str]
+    institution_ids: list[str]
+
+
+@dataclass(slots=True)
+class WorkTopicRecord:
+    topic_id: str
+    score: float | None
+    is_primary: bool
+
+
+@dataclass(slots=True)
+class WorkRecord:
+    openalex_id: str
+    title: str | None
+    type: str = ""
+    type_crossref: str = ""
+    doi: str = ""
+    publication_year: int | None = None
+    publication_date: date | None = None
+    source_id: str | None = None
+    venue_name: str = ""
+    landing_page_url: str = ""
+    abstract: str = ""
+    language: str = ""
+    cited_by_count: int = 0
+    counts_by_year: list[dict[str, int]] = field(default_factory=list)
+    is_oa: bool | None = None
+    oa_status: str = ""
+    oa_url: str = ""
+    is_retracted: bool = False
+    referenced_works: list[str] = field(default_factory=list)
+    referenced_works_count: int | None = None
+    related_works: list[str] = field(default_factory=list)
+    is_authors_truncated: bool = False
+    updated: datetime | None = None
+    authorships: list[AuthorshipRecord] = field(default_factory=list)
+    topics: list[WorkTopicRecord] = field(default_factory=list)
+    # Embedded entities (dehydrated) this record mentions.
+    institutions: list[InstitutionRecord] = field(default_factory=list)
+    topic_records: list[TopicRecord] = field(default_factory=list)
+    source: SourceRecord | None = None
+
+
+@dataclass(slots=True)
+class MergedId:
+    """A row of an OpenAlex merged_ids file: ``old_id`` now means ``into_id``."""
+
+    old_id: str
+    into_id: str
+    merged_on: date | None
+
+
+Record = AuthorRecord | WorkRecord | InstitutionRecord | TopicRecord | SourceRecord
+
+
+# --- Small readers ---------------------------------------------------------------------------
+
+
+def short_id(value: Any, *, entity: str = "?") -> str:
+    """``https://openalex.org/A5023888391`` -> ``A5023888391``; legacy venue ``V…`` -> ``S…``."""
+    if not isinstance(value, str):
+        raise MalformedRecord(entity, f"expected an OpenAlex id, got {value!r}")
+    match = OPENALEX_ID.match(value.strip())
+    if not match:
+        raise MalformedRecord(entity, f"not an OpenAlex id: {value!r}")
+    prefix = match.group(1).upper()
+    if prefix == "V":  # venues became sources in 2023, keeping the number
+        prefix = "S"
+    return prefix + match.group(2)
+
+
+def optional_short_id(value: Any, *, entity: str) -> str | None:
+    return None if value in (None, "") else short_id(value, entity=entity)
+
+
+def entity_kind(openalex_id: str) -> str:
+    return ENTITY_KINDS.get(openalex_id[:1].upper(), "unknown")
+
+
+def is_legacy_author_id(openalex_id: str) -> bool:
+    """Author ids were replaced in July 2023; the current series is ``A5`` + 9 digits."""
+    return not (openalex_id.startswith("A5") and len(openalex_id) == 11)
+
+
+def _int(value: Any, name: str, entity: str, *, default: int | None = 0) -> int | None:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        raise MalformedRecord(entity, f"{name} must be a number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise MalformedRecord(entity, f"{name} must be a whole number, got {value!r}")
+
+
+def _float(value: Any, name: str, entity: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise MalformedRecord(entity, f"{name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except ValueError:
+        raise MalformedRecord(entity, f"{name} must be a number, got {value!r}") from None
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _list(value: Any, name: str, entity: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedRecord(entity, f"{name} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _dict(value: Any, name: str, entity: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedRecord(entity, f"{name} must be an object, got {type(value).__name__}")
+    return value
+
+
+def parse_datetime(value: Any, name: str = "updated_date", entity: str = "?") -> datetime | None:
+    """OpenAlex dates come as ``2022-03-09``, ``2025-10-11T01:57:29.200816`` or
+    ``2025-10-10T00:00:00``, without a time zone: they are UTC."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise MalformedRecord(entity, f"{name} must be a date string, got {value!r}")
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = (
+            datetime.fromisoformat(text)
+            if "T" in text
+            else datetime.combine(date.fromisoformat(text), datetime.min.time())
+        )
+    except ValueError:
+        raise MalformedRecord(entity, f"{name} is not a date: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_date(value: Any, name: str, entity: str) -> date | None:
+    moment = parse_datetime(value, name, entity)
+    return moment.date() if moment else None
+
+
+def normalize_doi(value: Any) -> str:
+    text = _str(value).lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text if text.startswith("10.") else ""
+
+
+def rebuild_abstract(index: Any, entity: str = "?") -> str:
+    """Rebuild text from ``abstract_inverted_index`` ({word: [positions]}); the 2021 snapshot
+    wraps it as {"IndexLength": n, "InvertedIndex": {...}}. Returns "" when there is none."""
+    if not index:
+        return ""
+    if not isinstance(index, dict):
+        raise MalformedRecord(entity, "abstract_inverted_index must be an object")
+    if "InvertedIndex" in index:
+        index = index["InvertedIndex"] or {}
+        if not isinstance(index, dict):
+            raise MalformedRecord(entity, "abstract_inverted_index.InvertedIndex must be an object")
+    placed: list[tuple[int, str]] = []
+    for word, positions in index.items():
+        if not isinstance(positions, list) or not all(
+            isinstance(p, int) and not isinstance(p, bool) for p in positions
+        ):
+            raise MalformedRecord(entity, f"abstract_inverted_index positions of {word!r} are not integers")
+        placed.extend((position, word) for position in positions)
+    placed.sort()
+    return " ".join(word for _, word in placed)
+
+
+def _counts_by_year(value: Any, entity: str, *, with_works: bool) -> list[dict[str, int]]:
+    rows: dict[int, dict[str, int]] = {}
+    for item in _list(value, "counts_by_year", entity):
+        item = _dict(item, "counts_by_year[]", entity)
+        year = _int(item.get("year"), "counts_by_year.year", entity, default=None)
+        if year is None:
+            raise MalformedRecord(entity, "counts_by_year entry without a year")
+        row = {"year": year, "cited_by_count": _int(item.get("cited_by_count"), "cited_by_count", entity) or 0}
+        if with_works:
+            row["works_count"] = _int(item.get("works_count"), "works_count", entity) or 0
+        rows[year] = row
+    # The API lists newest first, a 2026 fixture oldest first: never assume an order.
+    return [rows[year] for year in sorted(rows)]
+
+
+def email_domains_from_homepage(url: str) -> list[str]:
+    """``https://www.unc.edu/`` -> ``["unc.edu"]``: the domain whose addresses count as the
+    institution's (subdomains included, claims decide that)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".") if url else ""
+    if host.startswith("www."):
+        host = host[4:]
+    return [host] if host and "." in host else []
+
+
+def _ror(value: Any) -> str:
+    text = _str(value)
+    return text.rsplit("/", 1)[-1] if text else ""
+
+
+# --- Entities --------------------------------------------------------------------------------
+
+
+def parse_dehydrated_institution(data: Any, entity: str) -> InstitutionRecord | None:
+    """None for an institution OpenAlex could not identify (``"id": null`` in 2022 records)."""
+    data = _dict(data, "institution", entity)
+    if data.get("id") is None:
+        return None
+    openalex_id = short_id(data.get("id"), entity=entity)
+    return InstitutionRecord(
+        openalex_id=openalex_id,
+        display_name=_str(data.get("display_name")) or openalex_id,
+        ror=_ror(data.get("ror")),
+        country_code=_str(data.get("country_code")).upper()[:2],
+        type=_str(data.get("type")),
+        lineage=[short_id(i, entity=entity) for i in _list(data.get("lineage"), "lineage", entity)],
+    )
+
+
+def parse_institution(data: Mapping[str, Any]) -> InstitutionRecord:
+    openalex_id = short_id(data.get("id"), entity="institution")
+    record = parse_dehydrated_institution(data, openalex_id)
+    assert record is not None  # the id was read above
+    homepage = _str(data.get("homepage_url"))
+    record.is_full_record = True
+    record.homepage_url = homepage
+    record.email_domains = email_domains_from_homepage(homepage)
+    record.updated = parse_datetime(data.get("updated_date"), entity=openalex_id)
+    return record
+
+
+def _topic_from(data: Any, entity: str) -> TopicRecord:
+    data = _dict(data, "topic", entity)
+    raw_id = data.get("id")
+    # A 2026 fixture gave x_concepts ids as bare numbers.
+    if isinstance(raw_id, int | str) and str(raw_id).isdigit():
+        raw_id = f"C{raw_id}"
+    openalex_id = short_id(raw_id, entity=entity)
+    kind = "concept" if openalex_id.startswith("C") else "topic"
+    return TopicRecord(
+        openalex_id=openalex_id,
+        display_name=_str(data.get("display_name")) or openalex_id,
+        kind=kind,
+        subfield=_str(_dict(data.get("subfield"), "subfield", entity).get("display_name")),
+        field=_str(_dict(data.get("field"), "field", entity).get("display_name")),
+        domain=_str(_dict(data.get("domain"), "domain", entity).get("display_name")),
+        level=_int(data.get("level"), "level", entity, default=None),
+    )
+
+
+def parse_topic(data: Mapping[str, Any]) -> TopicRecord:
+    record = _topic_from(data, "topic")
+    record.description = _str(data.get("description"))
+    record.is_full_record = True
+    return record
+
+
+def parse_source(data: Mapping[str, Any], entity: str = "source") -> SourceRecord:
+    openalex_id = short_id(data.get("id"), entity=entity)
+    return SourceRecord(
+        openalex_id=openalex_id,
+        display_name=_str(data.get("display_name")) or openalex_id,
+        type=_str(data.get("type")),
+        issn_l=_str(data.get("issn_l"))[:9],
+        host_organization_name=_str(data.get("host_organization_name")) or _str(data.get("publisher")),
+    )
+
+
+def is_tombstone(data: Mapping[str, Any]) -> bool:
+    """OpenAlex replaces deleted authors with "Deleted Author", no works, ids only openalex."""
+    return (
+        data.get("display_name") == "Deleted Author"
+        and not data.get("works_count")
+        and set(_dict(data.get("ids"), "ids", "author")) <= {"openalex"}
+    )
+
+
+def parse_author(data: Mapping[str, Any]) -> AuthorRecord:
+    openalex_id = short_id(data.get("id"), entity="author")
+    e = openalex_id
+    if is_tombstone(data):
+        return AuthorRecord(
+            openalex_id=openalex_id,
+            display_name="Deleted Author",
+            is_deleted=True,
+            updated=parse_datetime(data.get("updated_date"), entity=e),
+        )
+    display_name = _str(data.get("display_name"))
+    if not display_name:
+        raise MalformedRecord(e, "author has no display_name")
+    stats = _dict(data.get("summary_stats"), "summary_stats", e)  # absent in 2022 records
+
+    institutions: dict[str, InstitutionRecord] = {}
+    affiliations: dict[str, AffiliationRecord] = {}
+    # 2025+: affiliations with years (newest first) and a list of last known institutions.
+    for item in _list(data.get("affiliations"), "affiliations", e):
+        item = _dict(item, "affiliations[]", e)
+        institution = parse_dehydrated_institution(item.get("institution"), e)
+        if institution is None:
+            continue
+        institutions[institution.openalex_id] = institution
+        years = sorted(
+            {_int(y, "affiliations.years", e) or 0 for y in _list(item.get("years"), "years", e)}, reverse=True
+        )
+        affiliations[institution.openalex_id] = AffiliationRecord(institution.openalex_id, years, False, "affiliations")
+    last_known = _list(data.get("last_known_institutions"), "last_known_institutions", e)
+    # 2022/2023: a single last_known_institution (object or null).
+    if data.get("last_known_institution"):
+        last_known = [*last_known, data["last_known_institution"]]
+    for item in last_known:
+        institution = parse_dehydrated_institution(item, e)
+        if institution is None:
+            continue
+        institutions.setdefault(institution.openalex_id, institution)
+        if institution.openalex_id in affiliations:
+            affiliations[institution.openalex_id].is_last_known = True
+        else:
+            affiliations[institution.openalex_id] = AffiliationRecord(institution.openalex_id, [], True, "last_known")
+
+    topic_records: dict[str, TopicRecord] = {}
+    topics: list[ResearcherTopicRecord] = []
+    shares = {
+        short_id(t.get("id"), entity=e): _float(t.get("value"), "topic_share.value", e)
+        for t in (_dict(t, "topic_share[]", e) for t in _list(data.get("topic_share"), "topic_share", e))
+    }
+    raw_topics = [_dict(t, "topics[]", e) for t in _list(data.get("topics"), "topics", e)]
+    if raw_topics:
+        raw_topics.sort(key=lambda t: -(_int(t.get("count"), "topics.count", e) or 0))
+        for rank, item in enumerate(raw_topics):
+            topic = _topic_from(item, e)
+            topic_records[topic.openalex_id] = topic
+            topics.append(
+                ResearcherTopicRecord(
+                    topic.openalex_id, rank, _int(item.get("count"), "topics.count", e), shares.get(topic.openalex_id)
+                )
+            )
+    else:
+        # Before 2024 only legacy concepts exist (score 0-100, int or float).
+        concepts = [_dict(c, "x_concepts[]", e) for c in _list(data.get("x_concepts"), "x_concepts", e)]
+        concepts.sort(key=lambda c: -(_float(c.get("score"), "x_concepts.score", e) or 0))
+        for rank, item in enumerate(concepts):
+            topic = _topic_from(item, e)
+            topic_records[topic.openalex_id] = topic
+            topics.append(ResearcherTopicRecord(topic.openalex_id, rank, score=_float(item.get("score"), "score", e)))
+
+    return AuthorRecord(
+        openalex_id=openalex_id,
+        display_name=display_name,
+        orcid=normalize_orcid(data.get("orcid") or _dict(data.get("ids"), "ids", e).get("orcid")),
+        display_name_alternatives=[
+            _str(n) for n in _list(data.get("display_name_alternatives"), "alternatives", e) if _str(n)
+        ],
+        works_count=_int(data.get("works_count"), "works_count", e) or 0,
+        cited_by_count=_int(data.get("cited_by_count"), "cited_by_count", e) or 0,
+        h_index=_int(stats.get("h_index"), "h_index", e, default=None),
+        i10_index=_int(stats.get("i10_index"), "i10_index", e, default=None),
+        two_year_mean_citedness=_float(stats.get("2yr_mean_citedness"), "2yr_mean_citedness", e),
+        counts_by_year=_counts_by_year(data.get("counts_by_year"), e, with_works=True),
+        affiliations=list(affiliations.values()),
+        topics=topics,
+        updated=parse_datetime(data.get("updated_date"), entity=e),
+        created=parse_date(data.get("created_date"), "created_date", e),
+        institutions=list(institutions.values()),
+        topic_records=list(topic_records.values()),
+    )
+
+
+def _venue(data: Mapping[str, Any], e: str) -> tuple[SourceRecord | None, str, str, bool | None]:
+    """(source, venue name, landing page, location is_oa) from primary_location (2023+) or
+    host_venue (2021/2022)."""
+    location = data.get("primary_location")
+    if location is not None or "host_venue" not in data:
+        location = _dict(location, "primary_location", e)
+        raw_source = location.get("source")
+        source = parse_source(_dict(raw_source, "source", e), e) if raw_source else None
+        return (
+            source,
+            source.display_name if source else "",
+            _str(location.get("landing_page_url")),
+            location.get("is_oa"),
+        )
+    venue = _dict(data.get("host_venue"), "host_venue", e)
+    source = None
+    if venue.get("id"):
+        source = parse_source(venue, e)
+    return source, _str(venue.get("display_name")), _str(venue.get("url")), venue.get("is_oa")
+
+
+def _work_type(data: Mapping[str, Any], source: SourceRecord | None) -> tuple[str, str]:
+    """(OpenAlex type, Crossref type). 2021/2022 records carry a Crossref type in ``type``;
+    OpenAlex later re-typed postings on repositories (arXiv) as preprints."""
+    work_type = _str(data.get("type"))
+    crossref = _str(data.get("type_crossref"))
+    if "type_crossref" not in data and work_type in CROSSREF_TO_OPENALEX_TYPE and "primary_location" not in data:
+        crossref = work_type
+        work_type = CROSSREF_TO_OPENALEX_TYPE[work_type]
+        if work_type == "article" and source is not None and source.type == "repository":
+            work_type = "preprint"
+    return work_type, crossref
+
+
+def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord, list[InstitutionRecord]]:
+    item = _dict(item, "authorships[]", e)
+    author = _dict(item.get("author"), "authorships.author", e)
+    found = (parse_dehydrated_institution(i, e) for i in _list(item.get("institutions"), "institutions", e))
+    institutions = [i for i in found if i is not None]
+    strings = [_str(s) for s in _list(item.get("raw_affiliation_strings"), "raw_affiliation_strings", e) if _str(s)]
+    if not strings and _str(item.get("raw_affiliation_string")):  # 2021/2022: one string
+        strings = [_str(item.get("raw_affiliation_string"))]
+    if not strings:  # 2025: affiliations[].raw_affiliation_string
+        strings = [
+            _str(a.get("raw_affiliation_string"))
+            for a in (_dict(a, "affiliations[]", e) for a in _list(item.get("affiliations"), "affiliations", e))
+            if _str(a.get("raw_affiliation_string"))
+        ]
+    corresponding = item.get("is_corresponding")
+    record = AuthorshipRecord(
+        position=position,
+        author_position=_str(item.get("author_position"))[:8],
+        author_id=optional_short_id(author.get("id"), entity=e),  # null in some 2026 records
+        author_name=_str(author.get("display_name")) or _str(item.get("raw_author_name")),
+        author_orcid=normalize_orcid(author.get("orcid")),
+        raw_author_name=_str(item.get("raw_author_name")),
+        is_corresponding=corresponding if isinstance(corresponding, bool) else None,
+        raw_affiliation_strings=strings,
+        countries=[_str(c).upper()[:2] for c in _list(item.get("countries"), "countries", e) if _str(c)],
+        institution_ids=[i.openalex_id for i in institutions],
+    )
+    return record, institutions
+
+
+def parse_work(data: Mapping[str, Any]) -> WorkRecord:
+    openalex_id = short_id(data.get("id"), entity="work")
+    e = openalex_id
+    source, venue_name, landing_page, location_oa = _venue(data, e)
+    work_type, crossref_type = _work_type(data, source)
+    open_access = _dict(data.get("open_access"), "open_access", e)
+    is_oa = open_access.get("is_oa", location_oa)
+
+    authorships: list[AuthorshipRecord] = []
+    institutions: dict[str, InstitutionRecord] = {}
+    for position, item in enumerate(_list(data.get("authorships"), "authorships", e)):
+        authorship, found = parse_authorship(item, position, e)
+        authorships.append(authorship)
+        for institution in found:
+            institutions[institution.openalex_id] = institution
+
+    topic_records: dict[str, TopicRecord] = {}
+    topics: dict[str, WorkTopicRecord] = {}
+    primary = _dict(data.get("primary_topic"), "primary_topic", e)
+    primary_id = short_id(primary["id"], entity=e) if primary.get("id") else None
+    raw_topics = _list(data.get("topics"), "topics", e)
+    if not raw_topics and primary:
+        raw_topics = [primary]
+    if raw_topics:
+        for item in raw_topics:
+            topic = _topic_from(item, e)
+            topic_records[topic.openalex_id] = topic
+            topics[topic.openalex_id] = WorkTopicRecord(
+                topic.openalex_id,
+                _float(_dict(item, "topics[]", e).get("score"), "topics.score", e),
+                topic.openalex_id == primary_id,
+            )
+    else:
+        # Before 2024: legacy concepts (score 0-1).
+        for item in _list(data.get("concepts"), "concepts", e):
+            topic = _topic_from(item, e)
+            topic_records[topic.openalex_id] = topic
+            topics[topic.openalex_id] = WorkTopicRecord(
+                topic.openalex_id, _float(_dict(item, "concepts[]", e).get("score"), "concepts.score", e), False
+            )
+
+    title = data.get("title", data.get("display_name"))
+    if title is not None and not isinstance(title, str):
+        raise MalformedRecord(e, f"title must be text, got {type(title).__name__}")
+    publication_date = parse_date(data.get("publication_date"), "publication_date", e)
+    year = _int(data.get("publication_year"), "publication_year", e, default=None)
+    return WorkRecord(
+        openalex_id=openalex_id,
+        title=title.strip() if isinstance(title, str) and title.strip() else None,
+        type=work_type[:32],
+        type_crossref=crossref_type[:32],
+        doi=normalize_doi(data.get("doi") or _dict(data.get("ids"), "ids", e).get("doi")),
+        publication_year=year if year is not None else (publication_date.year if publication_date else None),
+        publication_date=publication_date,
+        source_id=source.openalex_id if source else None,
+        venue_name=venue_name,
+        landing_page_url=landing_page,
+        abstract=rebuild_abstract(data.get("abstract_inverted_index"), e),
+        language=_str(data.get("language"))[:8],
+        cited_by_count=_int(data.get("cited_by_count"), "cited_by_count", e) or 0,
+        counts_by_year=_counts_by_year(data.get("counts_by_year"), e, with_works=False),
+        is_oa=is_oa if isinstance(is_oa, bool) else None,
+        oa_status=_str(open_access.get("oa_status"))[:16],
+        oa_url=_str(open_access.get("oa_url")),
+        is_retracted=bool(data.get("is_retracted")),
+        referenced_works=[short_id(w, entity=e) for w in _list(data.get("referenced_works"), "referenced_works", e)],
+        referenced_works_count=_int(data.get("referenced_works_count"), "referenced_works_count", e, default=None),
+        related_works=[short_id(w, entity=e) for w in _list(data.get("related_works"), "related_works", e)],
+        is_authors_truncated=bool(data.get("is_authors_truncated")),
+        updated=parse_datetime(data.get("updated_date"), entity=e),
+        authorships=authorships,
+        topics=list(topics.values()),
+        institutions=list(institutions.values()),
+        topic_records=list(topic_records.values()),
+        source=source,
+    )
+
+
+# Keys every complete record of a kind carries, in every era. A record without them is a
+# partial answer (``select=``) and importing it would blank what a full import stored.
+REQUIRED_KEYS = {
+    "author": {"display_name", "works_count", "cited_by_count", "counts_by_year"},
+    "work": {"authorships", "publication_year", "cited_by_count"},
+}
+
+
+def parse_entity(data: Any) -> Record:
+    """Parse one OpenAlex entity of any kind, recognised by its id prefix."""
+    if not isinstance(data, dict):
+        raise MalformedRecord("?", f"expected a JSON object, got {type(data).__name__}")
+    if "id" not in data and "error" in data:
+        raise ErrorBody(_str(data.get("error")), _str(data.get("message")))
+    if "id" not in data:
+        raise MalformedRecord(_hint(data), "record has no id (a partial select= response?)")
+    openalex_id = short_id(data.get("id"), entity=_hint(data))
+    kind = entity_kind(openalex_id)
+    missing = REQUIRED_KEYS.get(kind, set()) - set(data)
+    if missing and not (kind == "author" and is_tombstone(data)):
+        raise MalformedRecord(
+            openalex_id, f"partial record without {', '.join(sorted(missing))} (a select= response?); not imported"
+        )
+    if kind == "author":
+        return parse_author(data)
+    if kind == "work":
+        return parse_work(data)
+    if kind == "institution":
+        return parse_institution(data)
+    if kind in ("topic", "concept"):
+        return parse_topic(data)
+    if kind == "source":
+        return parse_source(data)
+    raise MalformedRecord(openalex_id, f"unsupported entity type {kind!r}")
+
+
+def _hint(data: Mapping[str, Any]) -> str:
+    ids = data.get("ids")
+    if isinstance(ids, dict) and isinstance(ids.get("openalex"), str):
+        return ids["openalex"].rsplit("/", 1)[-1]
+    name = data.get("display_name") or data.get("title")
+    return f"record {name!r}" if isinstance(name, str) else "record without id"
+
+
+def parse_merged_ids(rows: Iterable[Mapping[str, str]]) -> list[MergedId]:
+    """Rows of an OpenAlex merged_ids CSV (merge_date,id,merge_into_id)."""
+    merged: list[MergedId] = []
+    for number, row in enumerate(rows, start=2):
+        entity = f"merged_ids row {number}"
+        old = short_id(row.get("id"), entity=entity)
+        into = short_id(row.get("merge_into_id"), entity=entity)
+        merged.append(MergedId(old, into, parse_date(row.get("merge_date"), "merge_date", entity)))
+    return merged
+
+
+# --- Batches ---------------------------------------------------------------------------------
+
+
+def _newer(incoming: datetime | None, current: datetime | None) -> bool:
+    return incoming is None or current is None or incoming >= current
+
+
+@dataclass
+class ImportBatch:
+    """Parsed records to write together. Adding the same entity twice keeps the newer record;
+    a full institution or topic record wins over the dehydrated copies inside others."""
+
+    authors: dict[str, AuthorRecord] = field(default_factory=dict)
+    works: dict[str, WorkRecord] = field(default_factory=dict)
+    institutions: dict[str, InstitutionRecord] = field(default_factory=dict)
+    topics: dict[str, TopicRecord] = field(default_factory=dict)
+    sources: dict[str, SourceRecord] = field(default_factory=dict)
+    merged_ids: list[MergedId] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.authors) + len(self.works) + len(self.institutions) + len(self.topics) + len(self.sources)
+
+    def add(self, record: Record) -> None:
+        if isinstance(record, AuthorRecord):
+            current = self.authors.get(record.openalex_id)
+            if current is None or _newer(record.updated, current.updated):
+                self.authors[record.openalex_id] = record
+            self._add_institutions(record.institutions)
+            self._add_topics(record.topic_records)
+        elif isinstance(record, WorkRecord):
+            current_work = self.works.get(record.openalex_id)
+            if current_work is None or _newer(record.updated, current_work.updated):
+                self.works[record.openalex_id] = record
+            self._add_institutions(record.institutions)
+            self._add_topics(record.topic_records)
+            if record.source:
+                self.sources.setdefault(record.source.openalex_id, record.source)
+        elif isinstance(record, InstitutionRecord):
+            self._add_institutions([record])
+        elif isinstance(record, TopicRecord):
+            self._add_topics([record])
+        elif isinstance(record, SourceRecord):
+            self.sources[record.openalex_id] = record
+
+    def _add_institutions(self, records: Iterable[InstitutionRecord]) -> None:
+        for record in records:
+            current = self.institutions.get(record.openalex_id)
+            if (
+                current is None
+                or (record.is_full_record and (not current.is_full_record or _newer(record.updated, current.updated)))
+                or (not record.is_full_record and not current.is_full_record)
+            ):
+                self.institutions[record.openalex_id] = record
+
+    def _add_topics(self, records: Iterable[TopicRecord]) -> None:
+        for record in records:
+            current = self.topics.get(record.openalex_id)
+            if current is None or record.is_full_record or not current.is_full_record:
+                self.topics[record.openalex_id] = record
+
+
+# --- What people type to find an author ------------------------------------------------------
+
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorQuery:
+    kind: str  # "openalex", "orcid" or "name"
+    value: str
+
+    @property
+    def lookup(self) -> str:
+        """The path segment OpenAlex resolves for this query (not used for names)."""
+        return f"orcid:{self.value}" if self.kind == "orcid" else self.value
+
+
+def parse_author_query(text: str) -> AuthorQuery:
+    """``A5023888391`` / ``https://openalex.org/A…`` -> openalex; an ORCID iD in any usual form
+    -> orcid; anything else -> a name search. Raises ValueError for empty or oversized input."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("Enter an OpenAlex author id, an ORCID iD or a name.")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValueError(f"That is longer than {MAX_QUERY_LENGTH} characters; enter an id, an ORCID iD or a name.")
+    match = OPENALEX_ID.match(text)
+    if match:
+        if match.group(1).upper() != "A":
+            raise ValueError(f"{text} is not an author id (author ids start with A).")
+        return AuthorQuery("openalex", "A" + match.group(2))
+    orcid = normalize_orcid(text.removeprefix("orcid:"))
+    if orcid:
+        return AuthorQuery("orcid", orcid)
+    if any(ch in text for ch in "\x00\r\n\t"):
+        raise ValueError("Names cannot contain control characters.")
+    return AuthorQuery("name", " ".join(text.split()))

@@ -1,0 +1,274 @@
+"""Imports: from the OpenAlex API (one author and all their works) and from OpenAlex files.
+
+Both go through works.openalex_parser (one parser) and works.upsert.write_batch (one write
+path). Every run is an ImportJob row whose progress the page polls. Services here never
+enqueue follow-up work (co-author edges, trust); their callers (tasks, commands, views) do,
+with the researcher ids the result names.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from profiles.models import Researcher
+from works import openalex_client
+from works.models import ImportJob
+from works.openalex_files import expand_paths, read_file
+from works.openalex_parser import (
+    AuthorRecord,
+    ErrorBody,
+    ImportBatch,
+    MalformedRecord,
+    MergedId,
+    Record,
+    WorkRecord,
+    parse_author,
+    parse_author_query,
+    parse_entity,
+    parse_merged_ids,
+)
+from works.upsert import WriteResult, write_batch
+
+logger = logging.getLogger(__name__)
+
+
+class ImportFailed(Exception):
+    """The import could not be completed; the message is shown to people as the reason."""
+
+
+# --- Jobs ------------------------------------------------------------------------------------
+
+
+def import_job_create(
+    *, query: str, kind: str = ImportJob.Kind.AUTHOR, requested_by_id: int | None = None
+) -> ImportJob:
+    """Create a queued job. For author imports the query is validated first (ValueError)."""
+    if kind == ImportJob.Kind.AUTHOR:
+        parse_author_query(query)
+    return ImportJob.objects.create(kind=kind, query=query.strip(), requested_by_id=requested_by_id)
+
+
+def import_job_claim(job_id: int) -> ImportJob | None:
+    """Move a queued job to running; None if another worker got it first (or it is gone)."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    return ImportJob.objects.get(pk=job_id) if claimed else None
+
+
+def _job_update(job: ImportJob, **fields: object) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def _job_fail(job: ImportJob, reason: str) -> None:
+    _job_update(job, status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now())
+
+
+# --- From the API ----------------------------------------------------------------------------
+
+
+def author_import(*, job: ImportJob) -> WriteResult:
+    """Import the author ``job.query`` names (OpenAlex id, ORCID iD or name) with all their
+    works, from the OpenAlex API. The job must be running (see import_job_claim).
+
+    Fetches first (updating the job's progress as pages arrive), then writes the author and
+    every work in one transaction: a failure leaves nothing of the author written. Idempotent.
+    On failure the job is marked failed with a readable reason and ImportFailed is raised.
+    """
+    try:
+        batch, author = _fetch_author(job)
+        with transaction.atomic():
+            result = write_batch(batch)
+    except (openalex_client.OpenAlexError, MalformedRecord, ErrorBody, ValueError) as exc:
+        reason = f"{exc.entity}: {exc.reason}" if isinstance(exc, MalformedRecord) else str(exc)
+        _job_fail(job, reason)
+        raise ImportFailed(reason) from exc
+
+    researcher = Researcher.objects.filter(openalex_id=author.openalex_id).first()
+    if researcher is None:
+        researcher = Researcher.objects.filter(aliases__openalex_id=author.openalex_id).first()
+    message = job.message
+    if author.is_deleted:
+        message = f"OpenAlex deleted {author.openalex_id}; nothing was imported." + (
+            " The profile we held is now hidden." if researcher else ""
+        )
+    _job_update(
+        job,
+        status=ImportJob.Status.DONE,
+        finished_at=timezone.now(),
+        researcher=researcher,
+        works_written=result.works_written,
+        message=message,
+    )
+    return result
+
+
+def _fetch_author(job: ImportJob) -> tuple[ImportBatch, AuthorRecord]:
+    query = parse_author_query(job.query)
+    if query.kind == "name":
+        matches = openalex_client.search_authors(query.value, limit=10)
+        if not matches:
+            raise openalex_client.NotFound(f"No OpenAlex author matches the name {query.value!r}")
+        raw = matches[0]
+        if len(matches) > 1:
+            others = ", ".join(
+                f"{m.get('display_name')} ({str(m.get('id', '')).rsplit('/', 1)[-1]})" for m in matches[1:4]
+            )
+            _job_update(job, message=f"Imported the best match for {query.value!r}. Other matches: {others}.")
+    else:
+        raw = openalex_client.get_author(query.lookup)
+    author = parse_author(raw)
+    if query.kind == "openalex" and author.openalex_id != query.value:
+        _job_update(job, message=f"OpenAlex merged {query.value} into {author.openalex_id}.")
+
+    if author.is_legacy_id and author.orcid and not author.is_deleted:
+        # Author ids were replaced in July 2023: find the current record through the ORCID.
+        try:
+            current = parse_author(openalex_client.get_author(f"orcid:{author.orcid}"))
+        except openalex_client.NotFound:
+            current = None
+        if current is not None and not current.is_legacy_id:
+            _job_update(
+                job,
+                message=f"{author.openalex_id} is a legacy id; imported the current record "
+                f"{current.openalex_id} (same ORCID).",
+            )
+            author = current
+
+    batch = ImportBatch()
+    batch.add(author)
+    if author.is_deleted:
+        return batch, author
+
+    for page, total in openalex_client.iter_author_works(author.openalex_id):
+        for raw_work in page:
+            work = parse_entity(raw_work)
+            if not isinstance(work, WorkRecord):
+                raise MalformedRecord(work.openalex_id, "the works list returned something that is not a work")
+            if work.is_authors_truncated:
+                # List responses cap authorships at 100; the single record has them all.
+                work = parse_entity(openalex_client.get_work(work.openalex_id))  # type: ignore[assignment]
+            batch.add(work)
+        ImportJob.objects.filter(pk=job.pk).update(
+            works_fetched=F("works_fetched") + len(page), pages_fetched=F("pages_fetched") + 1, works_expected=total
+        )
+    if len(batch.works) == 0 and author.works_count:
+        logger.info("OpenAlex listed no works for %s although works_count=%s", author.openalex_id, author.works_count)
+    return batch, author
+
+
+# --- From files ------------------------------------------------------------------------------
+
+
+@dataclass
+class FilesReport:
+    entities_read: int = 0
+    errors: list[str] = field(default_factory=list)
+    result: WriteResult = field(default_factory=WriteResult)
+
+
+ProgressCallback = Callable[[FilesReport], None]
+
+
+def files_import(
+    *, job: ImportJob, paths: Iterable[str | Path], batch_size: int = 1000, on_progress: ProgressCallback | None = None
+) -> FilesReport:
+    """Import OpenAlex files (single entities, list responses, JSON Lines, .gz, merged_ids
+    CSVs; folders are walked). Entities are written in batches of ``batch_size``, each in its
+    own transaction. A malformed entity is reported (file, position, entity, reason) and
+    nothing of it is written; everything else still imports. The job ends done when there
+    were no errors, failed otherwise (with the errors as its reason). Idempotent.
+    """
+    report = FilesReport()
+    files, missing = expand_paths(paths)
+    report.errors.extend(missing)
+    if not files and not missing:
+        report.errors.append("no OpenAlex files found (expected .json, .jsonl, .json.gz, .jsonl.gz or .csv)")
+
+    batch = ImportBatch()
+    pending: list[tuple[str, Record | MergedId]] = []  # (location, record) of the batch, to isolate failures
+
+    def flush() -> None:
+        nonlocal batch, pending
+        if not pending:
+            return
+        _write_isolating_failures(batch, pending, report)
+        batch, pending = ImportBatch(), []
+        _job_update(job, works_written=report.result.works_written, works_fetched=report.entities_read)
+        if on_progress:
+            on_progress(report)
+
+    for path in files:
+        for item in read_file(path):
+            if item.error:
+                report.errors.append(f"{item.location}: {item.error}")
+                continue
+            try:
+                records = parse_merged_ids(item.data) if item.kind == "merged_ids" else [parse_entity(item.data)]
+            except MalformedRecord as exc:
+                report.errors.append(f"{item.location}: {exc.entity}: {exc.reason}")
+                continue
+            except ErrorBody as exc:
+                report.errors.append(f"{item.location}: {exc} (an error response, not a record)")
+                continue
+            for record in records:
+                report.entities_read += 1
+                if isinstance(record, MergedId):
+                    batch.merged_ids.append(record)
+                else:
+                    batch.add(record)
+                pending.append((item.location, record))
+            if len(pending) >= batch_size:
+                flush()
+    flush()
+
+    finished = {"finished_at": timezone.now(), "works_written": report.result.works_written}
+    summary = (
+        f"{report.entities_read} records read; {report.result.works_written} works, "
+        f"{report.result.authors_written} authors and {report.result.stubs_written} co-author stubs written"
+    )
+    if report.errors:
+        _job_update(
+            job,
+            status=ImportJob.Status.FAILED,
+            message=summary,
+            error=f"{len(report.errors)} problem(s):\n" + "\n".join(report.errors[:200]),
+            **finished,
+        )
+    else:
+        _job_update(job, status=ImportJob.Status.DONE, message=summary, **finished)
+    return report
+
+
+def _write_isolating_failures(
+    batch: ImportBatch, pending: list[tuple[str, Record | MergedId]], report: FilesReport
+) -> None:
+    """Write the batch in one transaction; if the database refuses it, write its records one
+    by one so that only the records it refuses are lost (and reported)."""
+    try:
+        with transaction.atomic():
+            report.result.merge(write_batch(batch))
+        return
+    except DatabaseError as exc:
+        logger.warning("batch of %d records failed (%s); retrying one by one", len(pending), exc)
+    for location, record in pending:
+        single = ImportBatch()
+        if isinstance(record, MergedId):
+            single.merged_ids.append(record)
+        else:
+            single.add(record)
+        try:
+            with transaction.atomic():
+                report.result.merge(write_batch(single))
+        except DatabaseError as exc:
+            entity = record.old_id if isinstance(record, MergedId) else record.openalex_id
+            report.errors.append(f"{location}: {entity}: the database refused it: {str(exc).splitlines()[0]}")

@@ -1,0 +1,732 @@
+"""The one write path of every import: an ImportBatch of parsed records -> the database.
+
+Contract:
+- Idempotent: writing the same batch twice changes nothing the second time (every UPSERT
+  updates a row only when a value differs, and children are rewritten only for parents that
+  changed), so row counts and contents stay identical.
+- Never older over newer: a full record is written only if its ``updated_date`` is not older
+  than the stored one; a dehydrated copy (inside another record) never overwrites a full one.
+- Never touches what people own: owner bio, preferred name, the collaborate flag, follows and
+  claims are in none of the column lists below.
+- Atomic per call: the caller wraps ``write_batch`` in one transaction (one author with all
+  their works, or one batch of file records), so a failure leaves nothing half-written.
+- Set-based: one statement per table per batch (rows passed as one JSON document and
+  expanded with ``jsonb_to_recordset``), rows sorted by OpenAlex id so concurrent imports
+  lock in the same order.
+
+Legacy (pre-2023) author ids are resolved to the current record through ORCID, and ids that
+OpenAlex merged are followed; both leave a ResearcherAlias so old URLs keep working.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection
+
+from profiles.bio import generate_bio
+from profiles.names import fold, search_text
+from works.openalex_parser import (
+    AuthorRecord,
+    ImportBatch,
+    MergedId,
+    WorkRecord,
+    is_legacy_author_id,
+)
+
+logger = logging.getLogger(__name__)
+
+# Statements carry at most this many parent rows, to keep each JSON document bounded.
+CHUNK = 2000
+
+
+@dataclass
+class WriteResult:
+    """What a write changed. ``researcher_ids`` are the researchers whose derived data
+    (co-author edges, trust) may have changed: written authors and authors of written works."""
+
+    works_written: int = 0
+    authors_written: int = 0
+    stubs_written: int = 0
+    authors_deleted: int = 0
+    aliases_written: int = 0
+    skipped: list[str] = field(default_factory=list)
+    researcher_ids: set[int] = field(default_factory=set)
+
+    def merge(self, other: WriteResult) -> None:
+        self.works_written += other.works_written
+        self.authors_written += other.authors_written
+        self.stubs_written += other.stubs_written
+        self.authors_deleted += other.authors_deleted
+        self.aliases_written += other.aliases_written
+        self.skipped.extend(other.skipped)
+        self.researcher_ids |= other.researcher_ids
+
+
+def _json(rows: Sequence[dict[str, Any]]) -> str:
+    def default(value: Any) -> str:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        raise TypeError(f"cannot serialise {type(value).__name__}")
+
+    return json.dumps(rows, default=default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _execute(sql: str, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (with one %s for the JSON rows) in chunks; returns RETURNING rows."""
+    returned: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.execute(sql, [_json(chunk)])
+            if cursor.description is not None:
+                returned.extend(cursor.fetchall())
+    return returned
+
+
+def _id_map(table: str, openalex_ids: Iterable[str]) -> dict[str, int]:
+    ids = sorted(set(openalex_ids))
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT openalex_id, id FROM {table} WHERE openalex_id = ANY(%s)", [ids])
+        return dict(cursor.fetchall())
+
+
+# --- Entry point -----------------------------------------------------------------------------
+
+
+def write_batch(batch: ImportBatch) -> WriteResult:
+    """Write ``batch``. Call inside ``transaction.atomic()``; see the module docstring."""
+    result = WriteResult()
+    _write_institutions(batch)
+    _write_topics(batch)
+    _write_sources(batch)
+    if batch.merged_ids:
+        result.aliases_written += _apply_merged_ids(batch.merged_ids, result)
+    remap = _resolve_author_ids(batch, result)
+    _write_authors(batch, remap, result)
+    _write_stubs(batch, remap, result)
+    _write_legacy_aliases(remap, result)
+    _write_works(batch, remap, result)
+    return result
+
+
+def _write_legacy_aliases(remap: dict[str, str], result: WriteResult) -> None:
+    """Legacy ids resolved to a record that this batch created get their alias now."""
+    legacy = {old: new for old, new in remap.items() if is_legacy_author_id(old)}
+    targets = _id_map("profiles_researcher", legacy.values())
+    for old, new in sorted(legacy.items()):
+        if new in targets:
+            result.aliases_written += _alias(old, targets[new], "legacy", replace=False)
+
+
+# --- Institutions, topics, sources -----------------------------------------------------------
+
+_INSTITUTION_SQL = """
+INSERT INTO profiles_institution AS t (openalex_id, display_name, ror, country_code, type, lineage,
+    homepage_url, email_domains, is_full_record, openalex_updated)
+SELECT openalex_id, display_name, ror, country_code, type, lineage, homepage_url, email_domains,
+    is_full_record, openalex_updated
+FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, display_name text, ror text,
+    country_code text, type text, lineage text[], homepage_url text, email_domains text[],
+    is_full_record boolean, openalex_updated timestamptz)
+ON CONFLICT (openalex_id) DO UPDATE SET display_name = EXCLUDED.display_name, ror = EXCLUDED.ror,
+    country_code = EXCLUDED.country_code, type = EXCLUDED.type, lineage = EXCLUDED.lineage,
+    homepage_url = EXCLUDED.homepage_url, email_domains = EXCLUDED.email_domains,
+    is_full_record = EXCLUDED.is_full_record, openalex_updated = EXCLUDED.openalex_updated
+WHERE (EXCLUDED.is_full_record OR NOT t.is_full_record)
+  AND (NOT EXCLUDED.is_full_record OR t.openalex_updated IS NULL OR EXCLUDED.openalex_updated IS NULL
+       OR EXCLUDED.openalex_updated >= t.openalex_updated)
+  AND (t.display_name, t.ror, t.country_code, t.type, t.lineage, t.homepage_url, t.email_domains,
+       t.is_full_record, t.openalex_updated)
+      IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.ror, EXCLUDED.country_code, EXCLUDED.type,
+       EXCLUDED.lineage, EXCLUDED.homepage_url, EXCLUDED.email_domains, EXCLUDED.is_full_record,
+       EXCLUDED.openalex_updated)
+"""
+
+
+def _write_institutions(batch: ImportBatch) -> None:
+    rows = [
+        {
+            "openalex_id": i.openalex_id,
+            "display_name": i.display_name,
+            "ror": i.ror,
+            "country_code": i.country_code,
+            "type": i.type,
+            "lineage": i.lineage,
+            "homepage_url": i.homepage_url,
+            "email_domains": i.email_domains,
+            "is_full_record": i.is_full_record,
+            "openalex_updated": i.updated,
+        }
+        for _, i in sorted(batch.institutions.items())
+    ]
+    _execute(_INSTITUTION_SQL, rows)
+
+
+_TOPIC_SQL = """
+INSERT INTO profiles_topic AS t (openalex_id, kind, display_name, description, subfield, field, domain, level)
+SELECT openalex_id, kind, display_name, description, subfield, field, domain, level
+FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, kind text, display_name text,
+    description text, subfield text, field text, domain text, level smallint, is_full boolean)
+ON CONFLICT (openalex_id) DO UPDATE SET display_name = EXCLUDED.display_name,
+    description = CASE WHEN EXCLUDED.description <> '' THEN EXCLUDED.description ELSE t.description END,
+    subfield = COALESCE(NULLIF(EXCLUDED.subfield, ''), t.subfield),
+    field = COALESCE(NULLIF(EXCLUDED.field, ''), t.field),
+    domain = COALESCE(NULLIF(EXCLUDED.domain, ''), t.domain),
+    level = COALESCE(EXCLUDED.level, t.level)
+WHERE (t.display_name, t.description, t.subfield, t.field, t.domain, t.level) IS DISTINCT FROM
+    (EXCLUDED.display_name,
+     CASE WHEN EXCLUDED.description <> '' THEN EXCLUDED.description ELSE t.description END,
+     COALESCE(NULLIF(EXCLUDED.subfield, ''), t.subfield), COALESCE(NULLIF(EXCLUDED.field, ''), t.field),
+     COALESCE(NULLIF(EXCLUDED.domain, ''), t.domain), COALESCE(EXCLUDED.level, t.level))
+"""
+
+
+def _write_topics(batch: ImportBatch) -> None:
+    rows = [
+        {
+            "openalex_id": t.openalex_id,
+            "kind": t.kind,
+            "display_name": t.display_name,
+            "description": t.description,
+            "subfield": t.subfield,
+            "field": t.field,
+            "domain": t.domain,
+            "level": t.level,
+        }
+        for _, t in sorted(batch.topics.items())
+    ]
+    _execute(_TOPIC_SQL, rows)
+
+
+_SOURCE_SQL = """
+INSERT INTO works_source AS t (openalex_id, display_name, type, issn_l, host_organization_name)
+SELECT openalex_id, display_name, type, issn_l, host_organization_name
+FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, display_name text, type text, issn_l text,
+    host_organization_name text)
+ON CONFLICT (openalex_id) DO UPDATE SET display_name = EXCLUDED.display_name,
+    type = COALESCE(NULLIF(EXCLUDED.type, ''), t.type),
+    issn_l = COALESCE(NULLIF(EXCLUDED.issn_l, ''), t.issn_l),
+    host_organization_name = COALESCE(NULLIF(EXCLUDED.host_organization_name, ''), t.host_organization_name)
+WHERE (t.display_name, t.type, t.issn_l, t.host_organization_name) IS DISTINCT FROM
+    (EXCLUDED.display_name, COALESCE(NULLIF(EXCLUDED.type, ''), t.type),
+     COALESCE(NULLIF(EXCLUDED.issn_l, ''), t.issn_l),
+     COALESCE(NULLIF(EXCLUDED.host_organization_name, ''), t.host_organization_name))
+"""
+
+
+def _write_sources(batch: ImportBatch) -> None:
+    rows = [
+        {
+            "openalex_id": s.openalex_id,
+            "display_name": s.display_name,
+            "type": s.type,
+            "issn_l": s.issn_l,
+            "host_organization_name": s.host_organization_name,
+        }
+        for _, s in sorted(batch.sources.items())
+    ]
+    _execute(_SOURCE_SQL, rows)
+
+
+# --- Author identity: aliases, legacy ids, merges --------------------------------------------
+
+
+_ALIAS_SQL = """
+INSERT INTO profiles_researcheralias AS t (openalex_id, researcher_id, reason, merged_on)
+VALUES (%s, %s, %s, %s)
+ON CONFLICT (openalex_id) DO UPDATE SET researcher_id = EXCLUDED.researcher_id,
+    reason = EXCLUDED.reason, merged_on = EXCLUDED.merged_on
+WHERE %s AND (t.researcher_id, t.reason, t.merged_on)
+    IS DISTINCT FROM (EXCLUDED.researcher_id, EXCLUDED.reason, EXCLUDED.merged_on)
+"""
+
+
+def _alias(
+    openalex_id: str, researcher_id: int, reason: str, merged_on: date | None = None, *, replace: bool = True
+) -> int:
+    """Record that ``openalex_id`` now means researcher ``researcher_id``; returns 1 if written.
+    With ``replace=False`` an existing alias (e.g. an OpenAlex merge) is kept as it is."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ALIAS_SQL, [openalex_id, researcher_id, reason, merged_on, replace])
+        return cursor.rowcount
+
+
+def _move_researcher(source_id: int, target_id: int) -> None:
+    """Fold researcher ``source_id`` into ``target_id`` and delete it: its authorships,
+    follows and aliases move; derived rows (edges, trust, affiliations) are recomputed or
+    re-imported for the target."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE works_authorship SET researcher_id = %s WHERE researcher_id = %s", [target_id, source_id]
+        )
+        cursor.execute(
+            """UPDATE profiles_follow f SET researcher_id = %s WHERE researcher_id = %s
+               AND NOT EXISTS (SELECT 1 FROM profiles_follow g WHERE g.user_id = f.user_id AND g.researcher_id = %s)""",
+            [target_id, source_id, target_id],
+        )
+        cursor.execute(
+            "UPDATE profiles_researcheralias SET researcher_id = %s WHERE researcher_id = %s", [target_id, source_id]
+        )
+        cursor.execute("DELETE FROM profiles_researcher WHERE id = %s", [source_id])
+
+
+def _rekey_or_merge(
+    old_openalex_id: str, new_openalex_id: str, reason: str, merged_on: date | None, result: WriteResult
+) -> int | None:
+    """Make ``old_openalex_id`` an alias of ``new_openalex_id``. If only the old row exists it
+    takes the new id; if both exist the old one is folded in. Returns the target's pk, or
+    None when neither exists yet (the alias is then written once the target exists)."""
+    ids = _id_map("profiles_researcher", [old_openalex_id, new_openalex_id])
+    old_pk, new_pk = ids.get(old_openalex_id), ids.get(new_openalex_id)
+    if old_pk and new_pk:
+        _move_researcher(old_pk, new_pk)
+        target = new_pk
+    elif old_pk:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE profiles_researcher SET openalex_id = %s WHERE id = %s", [new_openalex_id, old_pk])
+        target = old_pk
+    elif new_pk:
+        target = new_pk
+    else:
+        return None
+    result.researcher_ids.add(target)
+    _alias(old_openalex_id, target, reason, merged_on)
+    return target
+
+
+def _apply_merged_ids(merged: list[MergedId], result: WriteResult) -> int:
+    """Follow an OpenAlex merged_ids file. Merges into a record we do not hold yet are kept
+    as pending aliases only when the merged record exists here (it takes the surviving id)."""
+    written = 0
+    for row in merged:
+        if row.old_id.startswith("A") and _rekey_or_merge(row.old_id, row.into_id, "merged", row.merged_on, result):
+            written += 1
+    return written
+
+
+def _resolve_author_ids(batch: ImportBatch, result: WriteResult) -> dict[str, str]:
+    """Return {incoming author id -> the id we store it under}.
+
+    - an id that is already an alias maps to its researcher's current id;
+    - a legacy (pre-2023) id with an ORCID maps to the current-series researcher with that
+      ORCID, here or in this batch; a legacy row we hold for that ORCID is folded into it.
+    """
+    incoming: dict[str, str] = {}  # author id -> orcid ("" if unknown)
+    for author in batch.authors.values():
+        incoming[author.openalex_id] = author.orcid
+    for work in batch.works.values():
+        for authorship in work.authorships:
+            if authorship.author_id and not incoming.get(authorship.author_id):
+                incoming[authorship.author_id] = authorship.author_orcid
+    if not incoming:
+        return {}
+
+    remap: dict[str, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT a.openalex_id, r.openalex_id FROM profiles_researcheralias a
+               JOIN profiles_researcher r ON r.id = a.researcher_id WHERE a.openalex_id = ANY(%s)""",
+            [sorted(incoming)],
+        )
+        remap.update(cursor.fetchall())
+
+    # Current-series ids by ORCID: from this batch first, then from the database.
+    orcids = {orcid for orcid in incoming.values() if orcid}
+    current_by_orcid: dict[str, str] = {}
+    legacy_rows_by_orcid: dict[str, list[str]] = {}
+    if orcids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT orcid, openalex_id FROM profiles_researcher WHERE orcid = ANY(%s) ORDER BY openalex_id",
+                [sorted(orcids)],
+            )
+            for orcid, openalex_id in cursor.fetchall():
+                if is_legacy_author_id(openalex_id):
+                    legacy_rows_by_orcid.setdefault(orcid, []).append(openalex_id)
+                else:
+                    current_by_orcid.setdefault(orcid, openalex_id)
+    for author_id, orcid in sorted(incoming.items()):
+        if orcid and not is_legacy_author_id(author_id) and author_id not in remap:
+            current_by_orcid[orcid] = author_id  # the batch's own record wins
+
+    for author_id, orcid in incoming.items():
+        if author_id in remap or not orcid or not is_legacy_author_id(author_id):
+            continue
+        current = current_by_orcid.get(orcid)
+        if current:
+            remap[author_id] = current
+
+    # Fold legacy rows we hold into the current record for their ORCID.
+    for orcid, legacy_ids in legacy_rows_by_orcid.items():
+        current = current_by_orcid.get(orcid)
+        if not current:
+            continue
+        for legacy_id in legacy_ids:
+            if _rekey_or_merge(legacy_id, current, "legacy", None, result):
+                result.aliases_written += 1
+            remap[legacy_id] = current
+    return remap
+
+
+# --- Researchers -----------------------------------------------------------------------------
+
+_RESEARCHER_COLUMNS = (
+    "orcid, display_name, display_name_alternatives, search_name, record_status, works_count, "
+    "cited_by_count, h_index, i10_index, two_year_mean_citedness, counts_by_year, generated_bio, "
+    "openalex_updated, openalex_created"
+)
+_AUTHOR_SQL = f"""
+INSERT INTO profiles_researcher AS t (openalex_id, {_RESEARCHER_COLUMNS}, imported_at, created_at,
+    owner_bio, preferred_name, open_to_collaborate)
+SELECT openalex_id, {_RESEARCHER_COLUMNS}, now(), now(), '', '', false
+FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, orcid text, display_name text,
+    display_name_alternatives text[], search_name text, record_status text, works_count integer,
+    cited_by_count integer, h_index integer, i10_index integer, two_year_mean_citedness double precision,
+    counts_by_year jsonb, generated_bio text, openalex_updated timestamptz, openalex_created date)
+ON CONFLICT (openalex_id) DO UPDATE SET ({_RESEARCHER_COLUMNS}, imported_at) =
+    (EXCLUDED.orcid, EXCLUDED.display_name, EXCLUDED.display_name_alternatives, EXCLUDED.search_name,
+     EXCLUDED.record_status, EXCLUDED.works_count, EXCLUDED.cited_by_count, EXCLUDED.h_index,
+     EXCLUDED.i10_index, EXCLUDED.two_year_mean_citedness, EXCLUDED.counts_by_year,
+     EXCLUDED.generated_bio, EXCLUDED.openalex_updated, EXCLUDED.openalex_created, now())
+WHERE (t.record_status = 'stub' OR t.openalex_updated IS NULL OR EXCLUDED.openalex_updated IS NULL
+       OR EXCLUDED.openalex_updated >= t.openalex_updated)
+  AND ({", ".join("t." + c.strip() for c in _RESEARCHER_COLUMNS.split(","))})
+      IS DISTINCT FROM ({", ".join("EXCLUDED." + c.strip() for c in _RESEARCHER_COLUMNS.split(","))})
+RETURNING id, openalex_id
+"""
+
+
+def _bio(author: AuthorRecord, work_years: list[int], institutions: dict[str, str], topics: dict[str, str]) -> str:
+    years = [row["year"] for row in author.counts_by_year if row.get("works_count")] + work_years
+    last_known = next((a.institution_id for a in author.affiliations if a.is_last_known), None)
+    return generate_bio(
+        topics=[topics[t.topic_id] for t in author.topics[:3] if t.topic_id in topics],
+        institution=institutions.get(last_known) if last_known else None,
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+        works_count=author.works_count,
+    )
+
+
+def _write_authors(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
+    authors = [a for a in batch.authors.values() if a.openalex_id not in remap]
+    for author in batch.authors.values():
+        if author.openalex_id in remap:
+            result.skipped.append(
+                f"{author.openalex_id}: an older id of {remap[author.openalex_id]}; the current record is kept"
+            )
+    deleted = sorted(a.openalex_id for a in authors if a.is_deleted)
+    if deleted:
+        with connection.cursor() as cursor:
+            # A tombstone hides the record we hold; it never creates one.
+            cursor.execute(
+                """UPDATE profiles_researcher SET record_status = 'deleted', imported_at = now()
+                   WHERE openalex_id = ANY(%s) AND record_status <> 'deleted' RETURNING id""",
+                [deleted],
+            )
+            rows = cursor.fetchall()
+        result.authors_deleted += len(rows)
+        result.researcher_ids.update(pk for (pk,) in rows)
+        result.skipped.extend(f"{d}: deleted in OpenAlex; not imported" for d in deleted)
+    authors = sorted((a for a in authors if not a.is_deleted), key=lambda a: a.openalex_id)
+    if not authors:
+        return
+    institution_names = {i.openalex_id: i.display_name for i in batch.institutions.values()}
+    topic_names = {t.openalex_id: t.display_name for t in batch.topics.values()}
+    # Publication years of the batch's works per author: the counts_by_year window only
+    # reaches back to 2012, the works themselves further.
+    work_years: dict[str, list[int]] = {}
+    wanted = {a.openalex_id for a in authors}
+    for work in batch.works.values():
+        if work.publication_year:
+            for authorship in work.authorships:
+                if authorship.author_id in wanted:
+                    work_years.setdefault(authorship.author_id, []).append(work.publication_year)
+    rows = [
+        {
+            "openalex_id": a.openalex_id,
+            "orcid": a.orcid,
+            "display_name": a.display_name,
+            "display_name_alternatives": a.display_name_alternatives,
+            "search_name": search_text(a.display_name, a.display_name_alternatives),
+            "record_status": "imported",
+            "works_count": a.works_count,
+            "cited_by_count": a.cited_by_count,
+            "h_index": a.h_index,
+            "i10_index": a.i10_index,
+            "two_year_mean_citedness": a.two_year_mean_citedness,
+            "counts_by_year": a.counts_by_year,
+            "generated_bio": _bio(a, work_years.get(a.openalex_id, []), institution_names, topic_names),
+            "openalex_updated": a.updated,
+            "openalex_created": a.created,
+        }
+        for a in authors
+    ]
+    written = dict((openalex_id, pk) for pk, openalex_id in _execute(_AUTHOR_SQL, rows))
+    result.authors_written += len(written)
+    result.researcher_ids.update(written.values())
+    if written:
+        _write_author_children([a for a in authors if a.openalex_id in written], written)
+
+
+def _write_author_children(authors: list[AuthorRecord], researcher_pks: dict[str, int]) -> None:
+    """Affiliations and topics of written authors: replaced as a whole."""
+    pks = sorted(researcher_pks.values())
+    institution_pks = _id_map("profiles_institution", (f.institution_id for a in authors for f in a.affiliations))
+    topic_pks = _id_map("profiles_topic", (t.topic_id for a in authors for t in a.topics))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM profiles_researcheraffiliation WHERE researcher_id = ANY(%s)", [pks])
+        cursor.execute("DELETE FROM profiles_researchertopic WHERE researcher_id = ANY(%s)", [pks])
+    affiliations = [
+        {
+            "researcher_id": researcher_pks[a.openalex_id],
+            "institution_id": institution_pks[f.institution_id],
+            "years": f.years,
+            "is_last_known": f.is_last_known,
+            "source": f.source,
+        }
+        for a in authors
+        for f in a.affiliations
+    ]
+    _execute(
+        """INSERT INTO profiles_researcheraffiliation (researcher_id, institution_id, years, is_last_known, source)
+           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(researcher_id bigint, institution_id bigint,
+               years smallint[], is_last_known boolean, source text)""",
+        affiliations,
+    )
+    topics = [
+        {
+            "researcher_id": researcher_pks[a.openalex_id],
+            "topic_id": topic_pks[t.topic_id],
+            "rank": t.rank,
+            "works_count": t.works_count,
+            "share": t.share,
+            "score": t.score,
+        }
+        for a in authors
+        for t in a.topics
+    ]
+    _execute(
+        """INSERT INTO profiles_researchertopic (researcher_id, topic_id, rank, works_count, share, score)
+           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(researcher_id bigint, topic_id bigint,
+               rank smallint, works_count integer, share double precision, score double precision)""",
+        topics,
+    )
+
+
+_STUB_SQL = f"""
+INSERT INTO profiles_researcher AS t (openalex_id, {_RESEARCHER_COLUMNS}, imported_at, created_at,
+    owner_bio, preferred_name, open_to_collaborate)
+SELECT openalex_id, orcid, display_name, '{{}}', search_name, 'stub', 0, 0, NULL, NULL, NULL, '[]',
+    '', NULL, NULL, NULL, now(), '', '', false
+FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, orcid text, display_name text, search_name text)
+ON CONFLICT (openalex_id) DO UPDATE SET display_name = EXCLUDED.display_name,
+    search_name = EXCLUDED.search_name,
+    orcid = CASE WHEN t.orcid = '' THEN EXCLUDED.orcid ELSE t.orcid END
+WHERE t.record_status = 'stub'
+  AND (t.display_name, t.search_name, t.orcid) IS DISTINCT FROM
+      (EXCLUDED.display_name, EXCLUDED.search_name, CASE WHEN t.orcid = '' THEN EXCLUDED.orcid ELSE t.orcid END)
+"""
+
+
+def _write_stubs(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
+    """Co-authors known only from authorships become stub researchers (until imported)."""
+    stubs: dict[str, dict[str, str]] = {}
+    for work in batch.works.values():
+        for authorship in work.authorships:
+            author_id = authorship.author_id
+            if not author_id or author_id in remap or author_id in batch.authors:
+                continue
+            name = authorship.author_name or author_id
+            stub = stubs.get(author_id)
+            if stub is None or (not stub["orcid"] and authorship.author_orcid):
+                stubs[author_id] = {
+                    "openalex_id": author_id,
+                    "display_name": name,
+                    "search_name": fold(name),
+                    "orcid": authorship.author_orcid,
+                }
+    rows = [stubs[key] for key in sorted(stubs)]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.execute(_STUB_SQL, [_json(chunk)])
+            result.stubs_written += max(cursor.rowcount, 0)
+
+
+# --- Works -----------------------------------------------------------------------------------
+
+_WORK_COLUMNS = (
+    "doi",
+    "title",
+    "type",
+    "type_crossref",
+    "publication_year",
+    "publication_date",
+    "source_id",
+    "venue_name",
+    "landing_page_url",
+    "abstract",
+    "language",
+    "cited_by_count",
+    "counts_by_year",
+    "is_oa",
+    "oa_status",
+    "oa_url",
+    "is_retracted",
+    "referenced_works",
+    "referenced_works_count",
+    "related_works",
+    "is_authors_truncated",
+    "openalex_updated",
+)
+_WORK_SQL = f"""
+INSERT INTO works_work AS t (openalex_id, {", ".join(_WORK_COLUMNS)}, imported_at)
+SELECT openalex_id, {", ".join(_WORK_COLUMNS)}, now()
+FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, doi text, title text, type text,
+    type_crossref text, publication_year smallint, publication_date date, source_id bigint,
+    venue_name text, landing_page_url text, abstract text, language text, cited_by_count integer,
+    counts_by_year jsonb, is_oa boolean, oa_status text, oa_url text, is_retracted boolean,
+    referenced_works text[], referenced_works_count integer, related_works text[],
+    is_authors_truncated boolean, openalex_updated timestamptz)
+ON CONFLICT (openalex_id) DO UPDATE SET ({", ".join(_WORK_COLUMNS)}, imported_at) =
+    ({
+    ", ".join(
+        "t.is_authors_truncated AND EXCLUDED.is_authors_truncated" if c == "is_authors_truncated" else "EXCLUDED." + c
+        for c in _WORK_COLUMNS
+    )
+}, now())
+WHERE (t.openalex_updated IS NULL OR EXCLUDED.openalex_updated IS NULL
+       OR EXCLUDED.openalex_updated >= t.openalex_updated)
+  AND ({", ".join("t." + c for c in _WORK_COLUMNS)}) IS DISTINCT FROM
+      ({
+    ", ".join(
+        "t.is_authors_truncated AND EXCLUDED.is_authors_truncated" if c == "is_authors_truncated" else "EXCLUDED." + c
+        for c in _WORK_COLUMNS
+    )
+})
+RETURNING id, openalex_id
+"""
+
+
+def _write_works(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
+    works = [batch.works[key] for key in sorted(batch.works)]
+    if not works:
+        return
+    source_pks = _id_map("works_source", (w.source_id for w in works if w.source_id))
+    rows = [
+        {
+            "openalex_id": w.openalex_id,
+            "doi": w.doi,
+            "title": w.title,
+            "type": w.type,
+            "type_crossref": w.type_crossref,
+            "publication_year": w.publication_year,
+            "publication_date": w.publication_date,
+            "source_id": source_pks.get(w.source_id) if w.source_id else None,
+            "venue_name": w.venue_name,
+            "landing_page_url": w.landing_page_url,
+            "abstract": w.abstract,
+            "language": w.language,
+            "cited_by_count": w.cited_by_count,
+            "counts_by_year": w.counts_by_year,
+            "is_oa": w.is_oa,
+            "oa_status": w.oa_status,
+            "oa_url": w.oa_url,
+            "is_retracted": w.is_retracted,
+            "referenced_works": w.referenced_works,
+            "referenced_works_count": w.referenced_works_count,
+            "related_works": w.related_works,
+            "is_authors_truncated": w.is_authors_truncated,
+            "openalex_updated": w.updated,
+        }
+        for w in works
+    ]
+    written = dict((openalex_id, pk) for pk, openalex_id in _execute(_WORK_SQL, rows))
+    result.works_written += len(written)
+    if written:
+        _write_work_children([w for w in works if w.openalex_id in written], written, remap, result)
+
+
+def _write_work_children(
+    works: list[WorkRecord], work_pks: dict[str, int], remap: dict[str, str], result: WriteResult
+) -> None:
+    """Authorships and topics of written works, replaced as a whole -- except that a record
+    whose author list OpenAlex truncated at 100 replaces only those first positions."""
+    author_ids = {remap.get(a.author_id, a.author_id) for w in works for a in w.authorships if a.author_id}
+    researcher_pks = _id_map("profiles_researcher", author_ids)
+    institution_pks = _id_map(
+        "profiles_institution", (i for w in works for a in w.authorships for i in a.institution_ids)
+    )
+    topic_pks = _id_map("profiles_topic", (t.topic_id for w in works for t in w.topics))
+
+    complete = sorted(work_pks[w.openalex_id] for w in works if not w.is_authors_truncated)
+    truncated = sorted(work_pks[w.openalex_id] for w in works if w.is_authors_truncated)
+    all_pks = sorted(work_pks.values())
+    with connection.cursor() as cursor:
+        # Researchers who lose an authorship here need their derived data refreshed too.
+        cursor.execute(
+            """DELETE FROM works_authorship WHERE work_id = ANY(%s)
+                   OR (work_id = ANY(%s) AND position < 100)
+               RETURNING researcher_id""",
+            [complete, truncated],
+        )
+        result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
+        cursor.execute("DELETE FROM works_worktopic WHERE work_id = ANY(%s)", [all_pks])
+
+    authorships = []
+    for work in works:
+        for a in work.authorships:
+            researcher = researcher_pks.get(remap.get(a.author_id, a.author_id)) if a.author_id else None
+            if researcher:
+                result.researcher_ids.add(researcher)
+            authorships.append(
+                {
+                    "work_id": work_pks[work.openalex_id],
+                    "position": a.position,
+                    "author_position": a.author_position,
+                    "researcher_id": researcher,
+                    "raw_author_name": a.raw_author_name or a.author_name,
+                    "is_corresponding": a.is_corresponding,
+                    "raw_affiliation_strings": a.raw_affiliation_strings,
+                    "countries": a.countries,
+                    "institution_ids": [institution_pks[i] for i in a.institution_ids if i in institution_pks],
+                }
+            )
+    _execute(
+        """INSERT INTO works_authorship (work_id, position, author_position, researcher_id, raw_author_name,
+               is_corresponding, raw_affiliation_strings, countries, institution_ids)
+           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(work_id bigint, position smallint,
+               author_position text, researcher_id bigint, raw_author_name text, is_corresponding boolean,
+               raw_affiliation_strings text[], countries text[], institution_ids bigint[])
+           ON CONFLICT (work_id, position) DO NOTHING""",
+        authorships,
+    )
+    topics = [
+        {
+            "work_id": work_pks[w.openalex_id],
+            "topic_id": topic_pks[t.topic_id],
+            "score": t.score,
+            "is_primary": t.is_primary,
+        }
+        for w in works
+        for t in w.topics
+        if t.topic_id in topic_pks
+    ]
+    _execute(
+        """INSERT INTO works_worktopic (work_id, topic_id, score, is_primary)
+           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(work_id bigint, topic_id bigint,
+               score double precision, is_primary boolean)""",
+        topics,
+    )
