@@ -19,10 +19,12 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "localservices.py"
 
 
 def services(data_dir: Path, *args: str, env: dict[str, str] | None = None):
+    """Run the script; it sees the URLs in `env` only, never the ones the suite runs with."""
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     return subprocess.run(
         [sys.executable, str(SCRIPT), "--data-dir", str(data_dir), *args],
         capture_output=True, text=True, timeout=180, check=False,
-        env={**os.environ, **(env or {})},
+        env={**inherited, **(env or {})},
     )
 
 
