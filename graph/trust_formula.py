@@ -126,8 +126,13 @@ def displayed_score(score: float) -> int:
 
 
 def tier_for(score: float) -> Tier:
-    """The tier of ``score``, judged on the displayed whole number (:func:`displayed_score`)."""
+    """The tier of ``score``, judged on the displayed whole number (:func:`displayed_score`).
+
+    Raises ValueError for a score outside 0–100.
+    """
     shown = displayed_score(score)
+    if not 0 <= shown <= 100:
+        raise ValueError(f"a trust score is 0-100, not {score!r}")
     return next(tier for floor, tier in _TIER_FLOORS if shown >= floor)
 
 
@@ -158,8 +163,14 @@ class TrustInputs:
         if self.level not in LEVEL_NAMES:
             raise ValueError(f"level must be 0-4, not {self.level!r}")
         for name in (
-            "works", "works_last_3_years", "citations", "h_index", "distinct_coauthors",
-            "claimed_coauthors", "followers", "upheld_findings",
+            "works",
+            "works_last_3_years",
+            "citations",
+            "h_index",
+            "distinct_coauthors",
+            "claimed_coauthors",
+            "followers",
+            "upheld_findings",
         ):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -346,9 +357,7 @@ def _coauthor_evidence(distinct: int, claimed: int) -> str:
     if distinct == 0:
         return "no co-authors yet"
     if distinct == 1:
-        return "1 co-author, who " + (
-            "claimed their profile" if claimed else "has not claimed their profile yet"
-        )
+        return "1 co-author, who " + ("claimed their profile" if claimed else "has not claimed their profile yet")
     people = f"{distinct:,} distinct co-authors"
     if claimed == 0:
         return f"{people}, none of whom has claimed a profile yet"
@@ -386,10 +395,7 @@ def _penalties(i: TrustInputs, *, earned: float) -> Component:
         points=0.0 - taken,  # 0.0 - 0.0 is 0.0, where -0.0 would print as "-0"
         cap=0.0,
         evidence=evidence,
-        rule=(
-            "−10 points for each upheld finding of impersonation or spam; "
-            "the score never goes below 0"
-        ),
+        rule=("−10 points for each upheld finding of impersonation or spam; the score never goes below 0"),
     )
 
 

@@ -330,6 +330,11 @@ class TestTiers:
     def test_halves_round_up_not_to_even(self, score: float, shown: int) -> None:
         assert displayed_score(score) == shown
 
+    @pytest.mark.parametrize("score", [-0.51, 100.5, 250.0])
+    def test_scores_outside_the_range_have_no_tier(self, score: float) -> None:
+        with pytest.raises(ValueError, match="0-100"):
+            tier_for(score)
+
     def test_tier_labels(self) -> None:
         assert [t.label for t in Tier] == ["Emerging", "Established", "Trusted", "Exemplary"]
 
