@@ -42,6 +42,7 @@ import io
 import json
 import math
 import re
+import socket
 import threading
 import time
 import unicodedata
@@ -76,8 +77,17 @@ LIST_AUTHORSHIP_CAP = 100
 
 QUERY_ERROR = "Invalid query parameters error."
 KNOWN_PARAMS = {
-    "filter", "search", "sort", "select", "per-page", "per_page", "page", "cursor",
-    "api_key", "mailto", "email",
+    "filter",
+    "search",
+    "sort",
+    "select",
+    "per-page",
+    "per_page",
+    "page",
+    "cursor",
+    "api_key",
+    "mailto",
+    "email",
 }
 
 _KEY_RE = re.compile(r"^([A-Za-z])(\d+)$")
@@ -98,7 +108,7 @@ def short_key(value: str | None) -> str | None:
     text = value.strip()
     for prefix in (OPENALEX_PREFIX, "http://openalex.org/", "openalex:"):
         if text.lower().startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     match = _KEY_RE.match(text)
     return f"{match.group(1).upper()}{match.group(2)}" if match else None
@@ -111,7 +121,7 @@ def normalize_orcid(value: str | None) -> str | None:
     text = value.strip()
     for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid:"):
         if text.lower().startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     return text.upper() or None
 
@@ -121,10 +131,9 @@ def normalize_doi(value: str | None) -> str | None:
     if not value:
         return None
     text = value.strip()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-                   "http://dx.doi.org/", "doi:"):
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
         if text.lower().startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     return text.lower() or None
 
@@ -135,7 +144,7 @@ def _normalize_ror(value: str | None) -> str | None:
     text = value.strip()
     for prefix in ("https://ror.org/", "http://ror.org/", "ror:"):
         if text.lower().startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     return text.lower() or None
 
@@ -170,14 +179,13 @@ def parse_lookup_id(raw: str) -> tuple[str, str] | None:
         return ("openalex", key)
     if lower.startswith(("https://orcid.org/", "http://orcid.org/", "orcid:")):
         return ("orcid", normalize_orcid(text) or "")
-    if lower.startswith(("https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-                         "http://dx.doi.org/", "doi:")):
+    if lower.startswith(("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")):
         return ("doi", normalize_doi(text) or "")
     if lower.startswith(("https://ror.org/", "http://ror.org/", "ror:")):
         return ("ror", _normalize_ror(text) or "")
     for scheme in ("pmid", "pmcid", "mag"):
         if lower.startswith(scheme + ":"):
-            return (scheme, _normalize_tail(text[len(scheme) + 1:]) or "")
+            return (scheme, _normalize_tail(text[len(scheme) + 1 :]) or "")
     return None
 
 
@@ -199,8 +207,9 @@ def _id_sort_key(key: str) -> tuple[str, int]:
 
 
 # Letters NFKD does not decompose into a base letter plus accent.
-_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d",
-                               "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
 
 
 def fold_text(text: str) -> str:
@@ -328,8 +337,11 @@ class OpenAlexStore:
         """Add or replace one entity; returns its short key. ValueError if the id is unusable."""
         key = short_key(entity.get("id")) if isinstance(entity, Mapping) else None
         if not key or key[0] not in ENTITY_TYPES:
-            raise ValueError(f"not an OpenAlex entity id: {entity.get('id')!r}"
-                             if isinstance(entity, Mapping) else "not a JSON object")
+            raise ValueError(
+                f"not an OpenAlex entity id: {entity.get('id')!r}"
+                if isinstance(entity, Mapping)
+                else "not a JSON object"
+            )
         collection = ENTITY_TYPES[key[0]]
         record = json.loads(json.dumps(entity))  # private deep copy: callers may mutate theirs
         with self._lock:
@@ -453,8 +465,9 @@ def _authorship_author_ids(work: Mapping[str, Any]) -> set[str]:
 
 
 def _authorship_orcids(work: Mapping[str, Any]) -> set[str]:
-    return {o for o in (normalize_orcid((a.get("author") or {}).get("orcid"))
-                        for a in work.get("authorships") or []) if o}
+    return {
+        o for o in (normalize_orcid((a.get("author") or {}).get("orcid")) for a in work.get("authorships") or []) if o
+    }
 
 
 def _institution_ids(author: Mapping[str, Any]) -> set[str]:
@@ -462,14 +475,12 @@ def _institution_ids(author: Mapping[str, Any]) -> set[str]:
     legacy = author.get("last_known_institution")
     if isinstance(legacy, dict):
         found.append(legacy.get("id"))
-    found.extend((aff.get("institution") or {}).get("id")
-                 for aff in author.get("affiliations") or [])
+    found.extend((aff.get("institution") or {}).get("id") for aff in author.get("affiliations") or [])
     return _keys_of(found)
 
 
 def _work_institution_ids(work: Mapping[str, Any]) -> set[str]:
-    return _keys_of(inst.get("id") for a in work.get("authorships") or []
-                    for inst in a.get("institutions") or [])
+    return _keys_of(inst.get("id") for a in work.get("authorships") or [] for inst in a.get("institutions") or [])
 
 
 def _names(entity: Mapping[str, Any], collection: str) -> list[str]:
@@ -528,15 +539,17 @@ _FILTERS: dict[str, dict[str, Predicate]] = {
         "type": lambda e, v: (e.get("type") or "").lower() == v.lower(),
         "title.search": lambda e, v: _text_matches(v, _names(e, "works")),
         "display_name.search": lambda e, v: _text_matches(v, _names(e, "works")),
-        "primary_location.source.id": lambda e, v: short_key(
-            ((e.get("primary_location") or {}).get("source") or {}).get("id")) == short_key(v),
+        "primary_location.source.id": lambda e, v: (
+            short_key(((e.get("primary_location") or {}).get("source") or {}).get("id")) == short_key(v)
+        ),
     },
     "authors": {
         "orcid": lambda e, v: normalize_orcid(e.get("orcid")) == normalize_orcid(v),
         "ids.orcid": lambda e, v: normalize_orcid(e.get("orcid")) == normalize_orcid(v),
         "display_name.search": lambda e, v: _text_matches(v, _names(e, "authors")),
-        "last_known_institutions.id": lambda e, v: short_key(v) in _keys_of(
-            i.get("id") for i in e.get("last_known_institutions") or []),
+        "last_known_institutions.id": lambda e, v: (
+            short_key(v) in _keys_of(i.get("id") for i in e.get("last_known_institutions") or [])
+        ),
         "affiliations.institution.id": lambda e, v: short_key(v) in _institution_ids(e),
     },
     "institutions": {
@@ -576,7 +589,8 @@ def parse_filter(raw: str, collection: str) -> list[FilterClause]:
         if not sep or field_name not in predicates:
             raise QueryParameterError(
                 f"{field_name} is not a valid field. Valid fields are underscore or hyphenated "
-                f"versions of: {', '.join(valid_filter_fields(collection))}")
+                f"versions of: {', '.join(valid_filter_fields(collection))}"
+            )
         negate = value.startswith("!")
         if negate:
             value = value[1:]
@@ -584,8 +598,7 @@ def parse_filter(raw: str, collection: str) -> list[FilterClause]:
         pieces = re.split(r"\||%7C|%7c", value)
         if field_name not in _SEARCH_FIELDS and len(pieces) == 1 and "+" in value:
             # "+" joins values with AND (pyalex list filters); spaces only occur in searches.
-            clauses.extend(FilterClause(field_name, (decode(v),), negate)
-                           for v in value.split("+") if v)
+            clauses.extend(FilterClause(field_name, (decode(v),), negate) for v in value.split("+") if v)
             continue
         clauses.append(FilterClause(field_name, tuple(decode(p) for p in pieces if p), negate))
     return clauses
@@ -636,8 +649,7 @@ def _field_sort_key(name: str) -> Callable[[Mapping[str, Any]], tuple[int, Any]]
     return lambda entity: _sort_value(entity.get(name))
 
 
-def apply_sort(items: list[dict[str, Any]], spec: str | None,
-               collection: str) -> list[dict[str, Any]]:
+def apply_sort(items: list[dict[str, Any]], spec: str | None, collection: str) -> list[dict[str, Any]]:
     items = sorted(items, key=lambda e: default_sort_key(e, collection))
     if not spec:
         return items
@@ -663,8 +675,7 @@ def decode_cursor(cursor: str) -> int:
         return 0
     try:
         # A client that forgot to encode the cursor turns its "+" into a space.
-        kind, offset = json.loads(base64.b64decode(cursor.replace(" ", "+").encode(),
-                                                   validate=True))
+        kind, offset = json.loads(base64.b64decode(cursor.replace(" ", "+").encode(), validate=True))
     except (binascii.Error, ValueError, TypeError) as exc:
         raise QueryParameterError(f"{cursor!r} is not a valid cursor") from exc
     if kind != "offset" or not isinstance(offset, int) or offset < 0:
@@ -727,8 +738,8 @@ def build_list_response(store: OpenAlexStore, collection: str, query_string: str
     unknown = sorted(set(params) - KNOWN_PARAMS)
     if unknown:
         raise QueryParameterError(
-            f"{unknown[0]} is not a valid parameter (this test server supports: "
-            f"{', '.join(sorted(KNOWN_PARAMS))})")
+            f"{unknown[0]} is not a valid parameter (this test server supports: {', '.join(sorted(KNOWN_PARAMS))})"
+        )
     clauses = parse_filter(raw["filter"], collection) if raw.get("filter") else []
     search = params.get("search", "").strip()
     per_page = _parse_per_page(params)
@@ -744,11 +755,10 @@ def build_list_response(store: OpenAlexStore, collection: str, query_string: str
     else:
         items = apply_sort(items, params.get("sort"), collection)
 
-    meta: dict[str, Any] = {"count": len(items), "db_response_time_ms": 0, "page": None,
-                            "per_page": per_page}
+    meta: dict[str, Any] = {"count": len(items), "db_response_time_ms": 0, "page": None, "per_page": per_page}
     if cursor is not None:
         offset = decode_cursor(cursor)
-        chunk = items[offset:offset + per_page]
+        chunk = items[offset : offset + per_page]
         meta["next_cursor"] = encode_cursor(offset + len(chunk)) if chunk else None
     else:
         try:
@@ -760,9 +770,10 @@ def build_list_response(store: OpenAlexStore, collection: str, query_string: str
         if page * per_page > MAX_PAGED_RESULTS:
             raise QueryParameterError(
                 "Maximum results size of 10,000 records is exceeded. "
-                "Cursor pagination is required for records beyond 10,000.")
+                "Cursor pagination is required for records beyond 10,000."
+            )
         meta["page"] = page
-        chunk = items[(page - 1) * per_page:page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
     meta["groups_count"] = None
     if collection == "works":
         chunk = [truncate_authorships(w) for w in chunk]
@@ -809,18 +820,32 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(self, path_prefix: str = "/", status: int | None = None, times: int | None = 1,
-            retry_after: int | float | str | None = None, delay: float = 0.0,
-            body: Any = None, headers: Mapping[str, str] | None = None,
-            disconnect: bool = False) -> Fault:
+    def add(
+        self,
+        path_prefix: str = "/",
+        status: int | None = None,
+        times: int | None = 1,
+        retry_after: int | float | str | None = None,
+        delay: float = 0.0,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        disconnect: bool = False,
+    ) -> Fault:
         """Queue a fault and return it (its ``hits`` counts how often it fired)."""
         if status is None and not delay and not disconnect:
             raise ValueError("a fault needs a status, a delay or disconnect=True")
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 or None (forever)")
-        fault = Fault(path_prefix=path_prefix, status=status, times=times,
-                      retry_after=retry_after, delay=delay, body=body,
-                      headers=dict(headers or {}), disconnect=disconnect)
+        fault = Fault(
+            path_prefix=path_prefix,
+            status=status,
+            times=times,
+            retry_after=retry_after,
+            delay=delay,
+            body=body,
+            headers=dict(headers or {}),
+            disconnect=disconnect,
+        )
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -935,39 +960,47 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         owner = self.server.owner
         raw_path, _, query_string = self.path.partition("?")
-        status: int | None = None
         try:
             fault = owner.faults.take(raw_path)
             if fault and fault.delay and owner._stopping.wait(fault.delay):
                 return
             if fault and fault.disconnect:
+                self._record(raw_path, query_string, None)
                 self.close_connection = True
-                self.connection.shutdown(2)
+                self.connection.shutdown(socket.SHUT_RDWR)
                 return
             if fault and fault.status is not None:
                 headers = dict(fault.headers)
                 if fault.retry_after is not None:
                     headers["Retry-After"] = str(fault.retry_after)
-                status = fault.status
-                self._send_json(fault.status, fault.error_body(), headers)
-                return
-            status, body, headers = owner.respond(raw_path, query_string, self.headers.get("Host"))
+                status, body = fault.status, fault.error_body()
+            else:
+                try:
+                    status, body, headers = owner.respond(raw_path, query_string, self.headers.get("Host"))
+                except Exception as exc:  # a bug here must reach the client as a 500, not a hang
+                    self.log_error("internal error on %s: %r", self.path, exc)
+                    status, body, headers = 500, {"error": "Internal server error", "message": repr(exc)}, {}
+            # Record before answering: a client that has its answer may assert on the log.
+            self._record(raw_path, query_string, status)
             self._send_json(status, body, headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (e.g. its timeout fired)
-        except Exception as exc:  # a bug here must reach the client as a 500, not a hang
-            status = 500
-            self.log_error("internal error on %s: %r", self.path, exc)
-            self._send_json(500, {"error": "Internal server error", "message": repr(exc)}, {})
-        finally:
-            owner.requests.append(RecordedRequest(
-                method="GET", path=unquote(raw_path), raw_path=self.path,
+
+    def _record(self, raw_path: str, query_string: str, status: int | None) -> None:
+        self.server.owner.requests.append(
+            RecordedRequest(
+                method="GET",
+                path=unquote(raw_path),
+                raw_path=self.path,
                 query=parse_query_string(query_string)[0],
-                headers=Headers(self.headers.items()), status=status, time=time.time()))
+                headers=Headers(self.headers.items()),
+                status=status,
+                time=time.time(),
+            )
+        )
 
     def _not_allowed(self) -> None:
-        self._send_json(405, {"error": "Method not allowed",
-                              "message": "This test server only answers GET."}, {})
+        self._send_json(405, {"error": "Method not allowed", "message": "This test server only answers GET."}, {})
 
     do_POST = do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
 
@@ -1002,9 +1035,14 @@ class OpenAlexTestServer:
     (later records with the same id replace earlier ones). ``port=0`` picks a free port.
     """
 
-    def __init__(self, sources: Iterable[str | Path | Mapping[str, Any]] | str | Path
-                 | Mapping[str, Any] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 *, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        sources: Iterable[str | Path | Mapping[str, Any]] | str | Path | Mapping[str, Any] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        verbose: bool = False,
+    ) -> None:
         self.store = OpenAlexStore()
         self.faults = FaultInjector()
         self.requests = RequestLog()
@@ -1053,8 +1091,12 @@ class OpenAlexTestServer:
     def start(self) -> OpenAlexTestServer:
         """Serve in a daemon thread; returns self."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                            name=f"openalex-server-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"openalex-server-{self.port}",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -1083,13 +1125,20 @@ class OpenAlexTestServer:
 
     # routing
 
-    def respond(self, raw_path: str, query_string: str,
-                host_header: str | None = None) -> tuple[int, Any, dict[str, str]]:
+    def respond(
+        self, raw_path: str, query_string: str, host_header: str | None = None
+    ) -> tuple[int, Any, dict[str, str]]:
         """(status, JSON body, extra headers) for ``GET raw_path?query_string``."""
         if raw_path in ("", "/"):
-            return 200, {"documentation_url": "https://docs.openalex.org",
-                         "msg": "BZPEER's local OpenAlex-compatible test server",
-                         "version": "0.0.1"}, {}
+            return (
+                200,
+                {
+                    "documentation_url": "https://docs.openalex.org",
+                    "msg": "BZPEER's local OpenAlex-compatible test server",
+                    "version": "0.0.1",
+                },
+                {},
+            )
         match = _ENTITY_PATH_RE.match(raw_path)
         if not match or match.group("collection") not in COLLECTIONS:
             return _error(404, "Not found", f"{unquote(raw_path)} is not a valid endpoint.")
@@ -1105,11 +1154,13 @@ class OpenAlexTestServer:
             location = f"/{collection}/{key}" + (f"?{query_string}" if query_string else "")
             if host_header:
                 location = f"http://{host_header}{location}"
-            return 301, {"message": f"{raw_id} was merged into {key}",
-                         "redirect_to": f"{OPENALEX_PREFIX}{key}"}, {"Location": location}
+            return (
+                301,
+                {"message": f"{raw_id} was merged into {key}", "redirect_to": f"{OPENALEX_PREFIX}{key}"},
+                {"Location": location},
+            )
         entity = self.store.get(collection, key) if key else None
         if entity is None:
-            return _error(404, "Not found",
-                          f"No {collection[:-1]} with the id {raw_id!r} was found.")
+            return _error(404, "Not found", f"No {collection[:-1]} with the id {raw_id!r} was found.")
         params, _ = parse_query_string(query_string)
         return 200, select_fields(entity, params.get("select")), {}

@@ -26,21 +26,25 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            server = OpenAlexTestServer(options["paths"], host=options["host"],
-                                        port=options["port"], verbose=not options["quiet"])
+            server = OpenAlexTestServer(
+                options["paths"], host=options["host"], port=options["port"], verbose=not options["quiet"]
+            )
         except OpenAlexLoadError as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:  # port in use, bad host
-            raise CommandError(
-                f"cannot listen on {options['host']}:{options['port']}: {exc}") from exc
+            raise CommandError(f"cannot listen on {options['host']}:{options['port']}: {exc}") from exc
         report = server.load_report
         for skipped in report.skipped:
             self.stderr.write(f"skipped {skipped}")
-        counts = ", ".join(f"{name} {server.store.count(name)}"
-                           for name in ("authors", "works", "institutions", "topics", "sources",
-                                        "concepts") if server.store.count(name))
-        self.stdout.write(f"Loaded {report.entities} entities from {report.files} file(s) "
-                          f"({counts or 'none'}; {report.merged_ids} merged ids).")
+        counts = ", ".join(
+            f"{name} {server.store.count(name)}"
+            for name in ("authors", "works", "institutions", "topics", "sources", "concepts")
+            if server.store.count(name)
+        )
+        self.stdout.write(
+            f"Loaded {report.entities} entities from {report.files} file(s) "
+            f"({counts or 'none'}; {report.merged_ids} merged ids)."
+        )
         self.stdout.write(f"OpenAlex-compatible server at {server.url} (Ctrl-C stops)", ending="\n")
         self.stdout.flush()
         try:
