@@ -1,0 +1,322 @@
+"""`make demo`: the whole BZPEER stack on this machine, with the demo data imported.
+
+Run with the project's virtualenv: `.venv/bin/python scripts/demo.py [--no-import] [--port N]`.
+
+1. Services: DATABASE_URL / REDIS_URL from the environment when set, else the project-local
+   PostgreSQL and Redis of scripts/localservices.py (started, or reused when already up).
+2. `manage.py migrate` and `collectstatic`.
+3. The local OpenAlex-compatible server (`manage.py serve_openalex demo/openalex`) on a free
+   port, then `manage.py import_author <id>` for each line of demo/openalex/demo-authors.txt
+   over real HTTP (OPENALEX_URL points at it), then `recompute_trust --all` when that command
+   exists. Missing pieces stop the demo with a clear message; nothing is skipped silently.
+4. A demo staff user (created once; its email and password are printed).
+5. gunicorn (2 workers), a Celery worker and Celery beat, all with DEBUG=1, the console email
+   backend and the same OPENALEX_URL; their output is shown prefixed with their name.
+
+Ctrl-C (or SIGTERM) stops every child process and the local services this run started
+(services that were already running are left running). Exit status: 0 after Ctrl-C, 1 when
+a step failed or a process died.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+import localservices  # noqa: E402  (a sibling script, not an installed package)
+
+MANAGE = [sys.executable, str(REPO / "manage.py")]
+DEMO_DATA = REPO / "demo" / "openalex"
+DEMO_AUTHORS = DEMO_DATA / "demo-authors.txt"
+STAFF_EMAIL = "staff@example.org"
+# A fixed password for a server bound to 127.0.0.1 with demo data only, so that it can be
+# printed again on every run.
+STAFF_PASSWORD = "bzpeer-demo"  # noqa: S105
+OPENALEX_PORT = 8765
+WEB_PORT = 8000
+STOP_TIMEOUT = 15.0
+
+CREATE_STAFF = f"""
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+User = get_user_model()
+user = User.objects.filter(email__iexact={STAFF_EMAIL!r}).first()
+if user is None:
+    user = User.objects.create_superuser("demo-staff", {STAFF_EMAIL!r}, {STAFF_PASSWORD!r})
+    print("created")
+else:
+    print("exists")
+EmailAddress.objects.update_or_create(
+    user=user, email={STAFF_EMAIL!r}, defaults={{"verified": True, "primary": True}}
+)
+"""
+
+
+class DemoError(RuntimeError):
+    """A step failed; the message says which and why."""
+
+
+class Stop(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+def on_signal(signum: int, _frame: object) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def banner(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def pump(name: str, stream: IO[str]) -> None:
+    """Copy a child's output to ours, each line prefixed with the child's name."""
+    for line in stream:
+        sys.stdout.write(f"{name:>8} | {line}")
+        sys.stdout.flush()
+
+
+class Demo:
+    def __init__(self, layout: localservices.Layout) -> None:
+        self.layout = layout
+        self.env = dict(os.environ)
+        self.children: list[tuple[str, subprocess.Popen[str]]] = []
+        self.started_services: list[str] = []
+
+    # --- processes --------------------------------------------------------------------------
+
+    def step(self, title: str, argv: list[str]) -> None:
+        """Run a command to completion in the foreground; raise DemoError if it fails."""
+        banner(title)
+        # Own session: Ctrl-C reaches only this script, which then stops the step itself.
+        proc = subprocess.Popen(argv, cwd=REPO, env=self.env, start_new_session=True)
+        try:
+            code = proc.wait()
+        except BaseException:
+            self.terminate("step", proc)
+            raise
+        if code != 0:
+            raise DemoError(f"{title} failed (exit {code}): {' '.join(argv[1:])}")
+
+    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            argv, cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1, start_new_session=True,
+        )
+        assert proc.stdout is not None
+        threading.Thread(target=pump, args=(name, proc.stdout), daemon=True).start()
+        self.children.append((name, proc))
+        return proc
+
+    @staticmethod
+    def terminate(name: str, proc: subprocess.Popen[str]) -> None:
+        """SIGTERM the child's whole process group (gunicorn and celery fork), then SIGKILL."""
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop within {STOP_TIMEOUT:.0f}s; killing it", flush=True)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except ProcessLookupError:
+            pass
+
+    def shutdown(self) -> None:
+        # Signals during cleanup must not cut it short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if self.children:
+            banner("stopping " + ", ".join(name for name, _ in reversed(self.children)))
+        for name, proc in reversed(self.children):
+            self.terminate(name, proc)
+        if self.started_services:
+            banner("stopping the local services this run started")
+            localservices.stop(self.layout, self.started_services)
+
+    def wait_for_port(self, name: str, proc: subprocess.Popen[str], port: int) -> None:
+        deadline = time.monotonic() + 60
+        while not localservices.port_answers(port):
+            if proc.poll() is not None:
+                raise DemoError(f"{name} exited (code {proc.returncode}) before listening "
+                                f"on port {port}; its output is above")
+            if time.monotonic() > deadline:
+                raise DemoError(f"{name} did not answer on 127.0.0.1:{port} within 60s")
+            time.sleep(0.2)
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def services(self) -> None:
+        banner("services")
+        needed = localservices.selected([], skip_configured=True)
+        if needed:
+            try:
+                started = localservices.start(self.layout, needed)
+            except localservices.ServiceError as exc:
+                raise DemoError(str(exc)) from None
+            self.started_services = [name for name, now in started.items() if now]
+            urls = localservices.service_urls(self.layout)
+            for name in needed:
+                self.env[localservices.URL_VARS[name]] = str(urls[name])
+        print(f"DATABASE_URL={self.env['DATABASE_URL']}\nREDIS_URL={self.env['REDIS_URL']}")
+
+    def management_commands(self) -> set[str]:
+        out = subprocess.run(
+            [*MANAGE, "shell", "-c",
+             "from django.core.management import get_commands; print(*get_commands())"],
+            cwd=REPO, env=self.env, capture_output=True, text=True, check=False,
+        )
+        if out.returncode != 0:
+            raise DemoError(f"could not list the management commands:\n{out.stderr}")
+        return set(out.stdout.split())
+
+    def demo_authors(self) -> list[str]:
+        ids = []
+        for line in DEMO_AUTHORS.read_text().splitlines():
+            value = line.split("#", 1)[0].strip()
+            if value:
+                ids.append(value)
+        if not ids:
+            raise DemoError(f"{DEMO_AUTHORS.relative_to(REPO)} lists no author")
+        return ids
+
+    def import_demo_data(self) -> None:
+        commands = self.management_commands()
+        missing = [f"manage.py {c}" for c in ("serve_openalex", "import_author")
+                   if c not in commands]
+        missing += [str(p.relative_to(REPO)) for p in (DEMO_DATA, DEMO_AUTHORS) if not p.exists()]
+        if missing:
+            raise DemoError(
+                "the demo import needs " + ", ".join(missing) + ", which this checkout does "
+                "not have yet. `.venv/bin/python scripts/demo.py --no-import` starts the "
+                "stack without demo data."
+            )
+        authors = self.demo_authors()
+        port = localservices.pick_port(OPENALEX_PORT)
+        banner(f"local OpenAlex-compatible server on 127.0.0.1:{port}")
+        server = self.spawn("openalex", [*MANAGE, "serve_openalex", str(DEMO_DATA),
+                                         "--host", "127.0.0.1", "--port", str(port), "--quiet"])
+        self.wait_for_port("serve_openalex", server, port)
+        self.env["OPENALEX_URL"] = f"http://127.0.0.1:{port}"
+        began = time.monotonic()
+        for number, author in enumerate(authors, 1):
+            self.step(f"import_author {author} ({number}/{len(authors)})",
+                      [*MANAGE, "import_author", author])
+        print(f"imported {len(authors)} authors in {time.monotonic() - began:.1f}s")
+        if "recompute_trust" in commands:
+            self.step("recompute_trust --all", [*MANAGE, "recompute_trust", "--all"])
+        else:
+            print("(manage.py recompute_trust does not exist yet; trust scores not computed)")
+
+    def staff_user(self) -> None:
+        banner("demo staff user")
+        out = subprocess.run([*MANAGE, "shell", "-c", CREATE_STAFF], cwd=REPO, env=self.env,
+                             capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            raise DemoError(f"could not create the demo staff user:\n{out.stderr}")
+        state = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "?"
+        note = "created" if state == "created" else "already existed; password as first set"
+        print(f"{STAFF_EMAIL} / {STAFF_PASSWORD} ({note})")
+
+    def check_static(self, base: str) -> None:
+        url = f"{base}/static/css/app.css"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (own server)
+                ok = response.status == 200
+        except (urllib.error.URLError, OSError):
+            ok = False
+        if not ok:
+            raise DemoError(f"{url} is not served: static files do not work under gunicorn")
+
+    def run(self, with_import: bool, web_port: int) -> None:
+        self.env.update(
+            DEBUG="1",
+            EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+            PYTHONUNBUFFERED="1",
+        )
+        self.services()
+        self.step("migrate", [*MANAGE, "migrate", "--noinput"])
+        self.step("collectstatic", [*MANAGE, "collectstatic", "--noinput", "-v", "0"])
+        if with_import:
+            self.import_demo_data()
+        else:
+            print("\n(--no-import: the demo data is not imported)")
+        self.staff_user()
+
+        port = localservices.pick_port(web_port)
+        banner(f"web (gunicorn) on 127.0.0.1:{port}, Celery worker and beat")
+        web = self.spawn("web", [sys.executable, "-m", "gunicorn", "bzpeer.wsgi",
+                                 "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                                 "--access-logfile", "-"])
+        self.spawn("worker", [sys.executable, "-m", "celery", "-A", "bzpeer", "worker",
+                              "--loglevel=INFO", "--concurrency=2"])
+        self.layout.data_dir.mkdir(parents=True, exist_ok=True)
+        self.spawn("beat", [sys.executable, "-m", "celery", "-A", "bzpeer", "beat",
+                            "--loglevel=INFO",
+                            "--schedule", str(self.layout.data_dir / "celerybeat-schedule")])
+        self.wait_for_port("gunicorn", web, port)
+        base = f"http://127.0.0.1:{port}"
+        self.check_static(base)
+
+        print(
+            f"\n{'=' * 72}\n"
+            f"  BZPEER demo:   {base}/\n"
+            f"  staff login:   {STAFF_EMAIL} / {STAFF_PASSWORD}   ({base}/accounts/login/)\n"
+            f"  imports page:  {base}/imports/\n"
+            f"  OpenAlex:      {self.env.get('OPENALEX_URL', '(default)')}\n"
+            f"  e-mails (sign-up confirmations) are printed below by 'web'.\n"
+            f"  Ctrl-C stops web, worker, beat, the OpenAlex server"
+            f"{' and the local services' if self.started_services else ''}.\n"
+            f"{'=' * 72}\n",
+            flush=True,
+        )
+        self.supervise()
+
+    def supervise(self) -> None:
+        while True:
+            for name, proc in self.children:
+                if proc.poll() is not None:
+                    raise DemoError(f"{name} exited unexpectedly (code {proc.returncode}); "
+                                    "its output is above")
+            time.sleep(0.5)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run the BZPEER demo stack.")
+    parser.add_argument("--no-import", action="store_true",
+                        help="start the stack without importing the demo data")
+    parser.add_argument("--port", type=int, default=WEB_PORT,
+                        help=f"web port (default {WEB_PORT}, the next free one when taken)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    layout = localservices.Layout(
+        Path(os.environ.get("BZPEER_DATA_DIR", localservices.DEFAULT_DATA_DIR)).resolve()
+    )
+    demo = Demo(layout)
+    try:
+        demo.run(with_import=not args.no_import, web_port=args.port)
+    except Stop as stop:
+        print(f"\n{stop} received", flush=True)
+        return 0
+    except DemoError as exc:
+        print(f"\ndemo: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        demo.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
