@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def generate_bio(
     *,
     topics: list[str],
@@ -17,28 +11,36 @@ def generate_bio(
     last_year: int | None,
     works_count: int,
 ) -> str:
-    """Return a one-line bio from the record's top topics, institution and active years.
+    """Return a short bio from the record's top topics, institution and active years, e.g.
+    "Works mainly on Optical Network Technologies; also Photonics. At Example University;
+    42 works published 2015–2025."
 
+    ``first_year`` should be given only when it is known (all works seen): OpenAlex's
+    counts_by_year reaches back about a dozen years, which would make long careers look short.
     Returns "" when the record gives nothing specific to say: the page then shows no bio
     rather than a sentence that would fit anyone.
     """
-    parts: list[str] = []
+    sentences: list[str] = []
     if topics:
-        parts.append("Works on " + _join(topics[:3]))
+        # Topic names often contain "and" themselves; a semicolon and commas keep them apart.
+        lead = f"Works mainly on {topics[0]}"
+        if len(topics) > 1:
+            lead += "; also " + ", ".join(topics[1:3])
+        sentences.append(lead + ".")
+
+    facts: list[str] = []
     if institution:
-        parts.append(("at " if parts else "Affiliated with ") + institution)
-    lead = " ".join(parts)
-
-    activity = ""
-    noun = "work" if works_count == 1 else "works"
-    if works_count and first_year and last_year:
-        span = f"in {first_year}" if first_year == last_year else f"between {first_year} and {last_year}"
-        activity = f"{works_count} {noun} published {span}"
-    elif works_count:
-        activity = f"{works_count} {noun} in OpenAlex"
-
-    if not lead and not activity:
-        return ""
-    if lead and activity:
-        return f"{lead}; {activity}."
-    return f"{lead or activity}."
+        facts.append(f"At {institution}")
+    if works_count:
+        noun = "work" if works_count == 1 else "works"
+        if first_year and last_year and first_year != last_year:
+            facts.append(f"{works_count} {noun} published {first_year}–{last_year}")
+        elif first_year and last_year:
+            facts.append(f"{works_count} {noun} published in {last_year}")
+        elif last_year:
+            facts.append(f"{works_count} {noun}, the latest in {last_year}")
+        else:
+            facts.append(f"{works_count} {noun} in OpenAlex")
+    if facts:
+        sentences.append("; ".join(facts) + ".")
+    return " ".join(sentences)

@@ -95,8 +95,8 @@ def _read_json(path: Path) -> Iterator[FileItem]:
             str(path), error=f"invalid JSON{entity}: {exc.msg} at line {exc.lineno} column {exc.colno} (truncated?)"
         )
         return
-    if isinstance(document, dict) and "results" in document and "id" not in document:
-        results = document.get("results")
+    if isinstance(document, dict) and "id" not in document and ("results" in document or "group_by" in document):
+        results = document.get("results", [])
         if not isinstance(results, list):
             yield FileItem(str(path), error="list response whose 'results' is not a list")
             return

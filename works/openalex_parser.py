@@ -71,7 +71,8 @@ class ErrorBody(ValueError):
     def __init__(self, error: str, message: str) -> None:
         self.error = error
         self.message = message
-        super().__init__(f"OpenAlex error response: {error}: {message}".strip())
+        shown = message if len(message) <= 200 else message[:200] + "…"
+        super().__init__(f"OpenAlex error response: {error}: {shown}".strip())
 
 
 # --- Records -------------------------------------------------------------------------------

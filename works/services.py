@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from profiles.models import Researcher
@@ -56,9 +58,13 @@ def import_job_create(
 
 
 def import_job_claim(job_id: int) -> ImportJob | None:
-    """Move a queued job to running; None if another worker got it first (or it is gone)."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    """Move a queued job to running (a conditional UPDATE, so two workers cannot both get it);
+    None if another worker has it or it is gone. A job left running by a worker that died
+    longer ago than any task may run is claimable again."""
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale)
+    claimed = ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), error=""
     )
     return ImportJob.objects.get(pk=job_id) if claimed else None
 
@@ -69,7 +75,7 @@ def _job_update(job: ImportJob, **fields: object) -> None:
     ImportJob.objects.filter(pk=job.pk).update(**fields)
 
 
-def _job_fail(job: ImportJob, reason: str) -> None:
+def import_job_fail(job: ImportJob, reason: str) -> None:
     _job_update(job, status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now())
 
 
@@ -90,7 +96,7 @@ def author_import(*, job: ImportJob) -> WriteResult:
             result = write_batch(batch)
     except (openalex_client.OpenAlexError, MalformedRecord, ErrorBody, ValueError) as exc:
         reason = f"{exc.entity}: {exc.reason}" if isinstance(exc, MalformedRecord) else str(exc)
-        _job_fail(job, reason)
+        import_job_fail(job, reason)
         raise ImportFailed(reason) from exc
 
     researcher = Researcher.objects.filter(openalex_id=author.openalex_id).first()

@@ -409,13 +409,16 @@ RETURNING id, openalex_id
 
 
 def _bio(author: AuthorRecord, work_years: list[int], institutions: dict[str, str], topics: dict[str, str]) -> str:
-    years = [row["year"] for row in author.counts_by_year if row.get("works_count")] + work_years
+    recent_years = [row["year"] for row in author.counts_by_year if row.get("works_count")]
+    # The first year is known only when every work is in hand (an API import of the author);
+    # counts_by_year starts about a dozen years back and would make long careers look short.
+    first_year = min(work_years) if work_years and len(work_years) >= author.works_count else None
     last_known = next((a.institution_id for a in author.affiliations if a.is_last_known), None)
     return generate_bio(
         topics=[topics[t.topic_id] for t in author.topics[:3] if t.topic_id in topics],
         institution=institutions.get(last_known) if last_known else None,
-        first_year=min(years) if years else None,
-        last_year=max(years) if years else None,
+        first_year=first_year,
+        last_year=max(recent_years + work_years, default=None),
         works_count=author.works_count,
     )
 

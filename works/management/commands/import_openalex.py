@@ -1,0 +1,47 @@
+"""python manage.py import_openalex <file-or-folder>..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from works import services
+from works.models import ImportJob
+from works.tasks import after_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import OpenAlex files: single entities, API list responses, snapshot JSON Lines (.gz), "
+        "merged_ids CSVs. Folders are walked."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+")
+        parser.add_argument("--batch-size", type=int, default=1000, help="records per transaction (default 1000)")
+        parser.add_argument("--no-edges", action="store_true", help="do not refresh co-author edges afterwards")
+
+    def handle(self, *args: Any, paths: list[str], batch_size: int, no_edges: bool, **options: Any) -> None:
+        verbosity = options.get("verbosity", 1)
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1")
+        job = services.import_job_create(query=" ".join(paths), kind=ImportJob.Kind.FILES)
+        claimed = services.import_job_claim(job.pk)
+        assert claimed is not None  # just created
+
+        def progress(report: services.FilesReport) -> None:
+            if verbosity > 1:
+                self.stdout.write(f"  {report.entities_read} records read, {report.result.works_written} works written")
+
+        report = services.files_import(job=claimed, paths=paths, batch_size=batch_size, on_progress=progress)
+        if not no_edges:
+            after_import(report.result.researcher_ids, inline=True)
+        claimed.refresh_from_db()
+        self.stdout.write(claimed.message)
+        for skipped in report.result.skipped:
+            self.stdout.write(f"  note: {skipped}")
+        if report.errors:
+            for error in report.errors:
+                self.stderr.write(f"error: {error}")
+            raise CommandError(f"{len(report.errors)} record(s) or file(s) could not be imported (see above)")

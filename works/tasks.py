@@ -1,0 +1,45 @@
+"""Celery tasks of the works app: thin interfaces over works.services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from celery import shared_task
+
+from graph import services as graph_services
+from graph import tasks as graph_tasks
+from works import services
+
+logger = logging.getLogger(__name__)
+
+
+def after_import(researcher_ids: Iterable[int], *, inline: bool) -> None:
+    """Refresh what an import changes beyond its own rows: the co-author edges of the
+    researchers it touched. ``inline`` runs it here (commands); otherwise a worker does."""
+    ids = sorted(set(researcher_ids))
+    if not ids:
+        return
+    if inline:
+        graph_services.coauthor_edges_refresh(researcher_ids=ids)
+    else:
+        graph_tasks.refresh_coauthor_edges.delay_on_commit(ids)
+
+
+@shared_task(name="works.import_author")
+def import_author(job_id: int) -> None:
+    """Run the queued author import ``job_id``. A job another worker already claimed is left
+    alone, so a redelivered message does nothing. Failures end in the job row, not in Celery."""
+    job = services.import_job_claim(job_id)
+    if job is None:
+        logger.info("import job %s is not queued any more; nothing to do", job_id)
+        return
+    try:
+        result = services.author_import(job=job)
+    except services.ImportFailed as exc:
+        logger.info("import job %s failed: %s", job_id, exc)
+        return
+    except Exception as exc:
+        services.import_job_fail(job, f"Unexpected error ({type(exc).__name__}); the team has been notified.")
+        raise
+    after_import(result.researcher_ids, inline=False)
