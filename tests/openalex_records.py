@@ -9,7 +9,11 @@ OA = "https://openalex.org/"
 
 def institution(key: str, name: str, *, homepage: str | None = None, full: bool = False) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "id": OA + key, "ror": None, "display_name": name, "country_code": "GB", "type": "education",
+        "id": OA + key,
+        "ror": None,
+        "display_name": name,
+        "country_code": "GB",
+        "type": "education",
         "lineage": [OA + key],
     }
     if full:
@@ -19,7 +23,8 @@ def institution(key: str, name: str, *, homepage: str | None = None, full: bool 
 
 def topic(key: str, name: str, **extra: Any) -> dict[str, Any]:
     return {
-        "id": OA + key, "display_name": name,
+        "id": OA + key,
+        "display_name": name,
         "subfield": {"id": OA + "subfields/1702", "display_name": "Artificial Intelligence"},
         "field": {"id": OA + "fields/17", "display_name": "Computer Science"},
         "domain": {"id": OA + "domains/3", "display_name": "Physical Sciences"},
@@ -27,9 +32,17 @@ def topic(key: str, name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def author(key: str, name: str, *, orcid: str | None = None, works_count: int = 2, updated: str = "2025-10-01T00:00:00",
-           institutions: list[dict[str, Any]] | None = None, topics: list[dict[str, Any]] | None = None,
-           **extra: Any) -> dict[str, Any]:
+def author(
+    key: str,
+    name: str,
+    *,
+    orcid: str | None = None,
+    works_count: int = 2,
+    updated: str = "2025-10-01T00:00:00",
+    institutions: list[dict[str, Any]] | None = None,
+    topics: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     institutions = institutions or []
     topics = topics or []
     return {
@@ -54,12 +67,21 @@ def author(key: str, name: str, *, orcid: str | None = None, works_count: int = 
     }
 
 
-def authorship(author_key: str | None, name: str, *, position: str = "middle", orcid: str | None = None,
-               institutions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def authorship(
+    author_key: str | None,
+    name: str,
+    *,
+    position: str = "middle",
+    orcid: str | None = None,
+    institutions: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     return {
         "author_position": position,
-        "author": {"id": OA + author_key if author_key else None, "display_name": name,
-                   "orcid": f"https://orcid.org/{orcid}" if orcid else None},
+        "author": {
+            "id": OA + author_key if author_key else None,
+            "display_name": name,
+            "orcid": f"https://orcid.org/{orcid}" if orcid else None,
+        },
         "institutions": institutions or [],
         "countries": ["GB"],
         "is_corresponding": position == "first",
@@ -68,9 +90,17 @@ def authorship(author_key: str | None, name: str, *, position: str = "middle", o
     }
 
 
-def work(key: str, title: str | None, authorships: list[dict[str, Any]], *, year: int = 2024,
-         updated: str = "2025-10-01T00:00:00", abstract: str | None = "A short abstract about things.",
-         topics: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+def work(
+    key: str,
+    title: str | None,
+    authorships: list[dict[str, Any]],
+    *,
+    year: int = 2024,
+    updated: str = "2025-10-01T00:00:00",
+    abstract: str | None = "A short abstract about things.",
+    topics: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     words = (abstract or "").split()
     index: dict[str, list[int]] = {}
     for position, word in enumerate(words):
@@ -86,9 +116,15 @@ def work(key: str, title: str | None, authorships: list[dict[str, Any]], *, year
         "type": "article",
         "language": "en",
         "primary_location": {
-            "is_oa": True, "landing_page_url": f"https://example.org/{key}",
-            "source": {"id": OA + "S100", "display_name": "Journal of Examples", "type": "journal",
-                       "issn_l": "1234-5678", "host_organization_name": "Example Press"},
+            "is_oa": True,
+            "landing_page_url": f"https://example.org/{key}",
+            "source": {
+                "id": OA + "S100",
+                "display_name": "Journal of Examples",
+                "type": "journal",
+                "issn_l": "1234-5678",
+                "host_organization_name": "Example Press",
+            },
         },
         "open_access": {"is_oa": True, "oa_status": "gold", "oa_url": f"https://example.org/{key}.pdf"},
         "authorships": authorships,

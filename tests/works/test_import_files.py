@@ -19,9 +19,17 @@ from works.models import Authorship, ImportJob, Work
 pytestmark = pytest.mark.django_db
 
 IMPORT_TABLES = [
-    "profiles_institution", "profiles_topic", "profiles_researcher", "profiles_researcheralias",
-    "profiles_researcheraffiliation", "profiles_researchertopic", "works_source", "works_work",
-    "works_authorship", "works_worktopic", "graph_coauthoredge",
+    "profiles_institution",
+    "profiles_topic",
+    "profiles_researcher",
+    "profiles_researcheralias",
+    "profiles_researcheraffiliation",
+    "profiles_researchertopic",
+    "works_source",
+    "works_work",
+    "works_authorship",
+    "works_worktopic",
+    "graph_coauthoredge",
 ]
 
 
@@ -82,8 +90,11 @@ def test_every_era_imports_faithfully(samples: Path) -> None:
     assert state_of_oa.work_topics.filter(is_primary=True).get().topic.openalex_id == "T10102"
 
     arxiv = Work.objects.get(openalex_id="W1672158254")
-    assert (arxiv.type, arxiv.type_crossref, arxiv.venue_name) == ("preprint", "journal-article",
-                                                                     "arXiv: Mathematical Physics")
+    assert (arxiv.type, arxiv.type_crossref, arxiv.venue_name) == (
+        "preprint",
+        "journal-article",
+        "arXiv: Mathematical Physics",
+    )
     null_title = Work.objects.get(openalex_id="W4234567890")
     assert null_title.title is None
     [orphan] = null_title.authorships.all()
@@ -114,7 +125,9 @@ def test_error_bodies_and_partial_records_are_reported(samples: Path, capsys: py
     with pytest.raises(CommandError, match="4 record"):
         run(samples / "misc")
     err = capsys.readouterr().err
-    assert "error__invalid-api-key__http401__api-2026-03.json: OpenAlex error response: Invalid or missing API key" in err
+    assert (
+        "error__invalid-api-key__http401__api-2026-03.json: OpenAlex error response: Invalid or missing API key" in err
+    )
     assert "A5017898742: partial record" in err
     assert not Researcher.objects.filter(openalex_id="A5017898742").exists()
     # The merged-ids CSV in the same folder is applied (nothing to fold yet, nothing broken).
@@ -142,7 +155,9 @@ def test_a_malformed_record_is_named_and_the_rest_imports(tmp_path: Path, capsys
     bad["cited_by_count"] = "lots"
     lines = tmp_path / "works.jsonl.gz"
     with gzip.open(lines, "wt", encoding="utf-8") as handle:
-        handle.write(json.dumps(good) + "\n" + json.dumps(bad) + "\n" + '{"id": "https://openalex.org/W3", "title": "cut')
+        handle.write(
+            json.dumps(good) + "\n" + json.dumps(bad) + "\n" + '{"id": "https://openalex.org/W3", "title": "cut'
+        )
     other = write_json(tmp_path / "other.json", oa.author("A5000000003", "Cy Other"))
 
     with pytest.raises(CommandError, match="2 record"):

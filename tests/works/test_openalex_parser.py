@@ -96,7 +96,10 @@ def test_2022_author_has_singular_last_known_institution_and_concepts(samples: P
     assert author.h_index is None and author.i10_index is None  # no summary_stats in 2022
     [affiliation] = author.affiliations
     assert (affiliation.institution_id, affiliation.years, affiliation.is_last_known, affiliation.source) == (
-        "I4200000001", [], True, "last_known"
+        "I4200000001",
+        [],
+        True,
+        "last_known",
     )
     # x_concepts stand in for topics before 2024, ranked by score (0-100).
     assert author.topics[0].topic_id == "C41008148" and author.topics[0].score == 88.0
@@ -164,10 +167,13 @@ def test_partial_select_response_is_refused(samples: Path) -> None:
     assert error.value.entity == "A5017898742"
 
 
-@pytest.mark.parametrize("name", [
-    "misc/error__invalid-api-key__http401__api-2026-03.json",
-    "misc/error__invalid-filter-field__http400__api-2026-03.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "misc/error__invalid-api-key__http401__api-2026-03.json",
+        "misc/error__invalid-filter-field__http400__api-2026-03.json",
+    ],
+)
 def test_error_bodies_are_reported_not_imported(samples: Path, name: str) -> None:
     with pytest.raises(ErrorBody) as error:
         parse_entity(load(samples, name))
@@ -195,9 +201,11 @@ def test_one_work_in_three_eras(samples: Path) -> None:
     assert w22.authorships[0].author_id == "A1969205032"
     assert w23.authorships[0].author_id == "A5048491430"
     # Singular raw_affiliation_string (2022) and the list (2025) give the same text.
-    assert w22.authorships[0].raw_affiliation_strings == w25.authorships[0].raw_affiliation_strings == [
-        "Impactstory, Sanford, NC, USA"
-    ]
+    assert (
+        w22.authorships[0].raw_affiliation_strings
+        == w25.authorships[0].raw_affiliation_strings
+        == ["Impactstory, Sanford, NC, USA"]
+    )
     assert w22.authorships[0].is_corresponding is None and w25.authorships[0].is_corresponding is False
     # Concepts (0-1 scores) before 2024, topics with a primary one after.
     assert all(t.topic_id.startswith("C") for t in w22.topics)
@@ -295,17 +303,20 @@ def good_work() -> dict[str, Any]:
     return oa.work("W9", "Title", [oa.authorship("A5000000009", "Ada Example", position="first")])
 
 
-@pytest.mark.parametrize(("mutate", "reason"), [
-    (lambda w: w.update(id="not-an-id"), "not an OpenAlex id"),
-    (lambda w: w.update(id=None), "expected an OpenAlex id"),
-    (lambda w: w.update(authorships="Ada"), "authorships must be a list"),
-    (lambda w: w.update(cited_by_count="many"), "cited_by_count must be a whole number"),
-    (lambda w: w.update(publication_date="yesterday"), "publication_date is not a date"),
-    (lambda w: w.update(abstract_inverted_index={"word": ["one"]}), "positions of 'word' are not integers"),
-    (lambda w: w["authorships"][0]["author"].update(id="https://openalex.org/X1"), "not an OpenAlex id"),
-    (lambda w: w.update(title=["a", "list"]), "title must be text"),
-    (lambda w: w.pop("authorships"), "partial record"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda w: w.update(id="not-an-id"), "not an OpenAlex id"),
+        (lambda w: w.update(id=None), "expected an OpenAlex id"),
+        (lambda w: w.update(authorships="Ada"), "authorships must be a list"),
+        (lambda w: w.update(cited_by_count="many"), "cited_by_count must be a whole number"),
+        (lambda w: w.update(publication_date="yesterday"), "publication_date is not a date"),
+        (lambda w: w.update(abstract_inverted_index={"word": ["one"]}), "positions of 'word' are not integers"),
+        (lambda w: w["authorships"][0]["author"].update(id="https://openalex.org/X1"), "not an OpenAlex id"),
+        (lambda w: w.update(title=["a", "list"]), "title must be text"),
+        (lambda w: w.pop("authorships"), "partial record"),
+    ],
+)
 def test_malformed_works_raise_naming_the_entity(mutate: Any, reason: str) -> None:
     record = good_work()
     mutate(record)
@@ -331,13 +342,16 @@ def test_short_ids() -> None:
     assert short_id("openalex:W1") == "W1"
 
 
-@pytest.mark.parametrize(("text", "kind", "value"), [
-    ("A5023888391", "openalex", "A5023888391"),
-    ("https://openalex.org/a5023888391", "openalex", "A5023888391"),
-    ("0000-0002-1694-233x", "orcid", "0000-0002-1694-233X"),
-    ("https://orcid.org/0000-0001-6187-6610", "orcid", "0000-0001-6187-6610"),
-    ("  Jan   Leike ", "name", "Jan Leike"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("A5023888391", "openalex", "A5023888391"),
+        ("https://openalex.org/a5023888391", "openalex", "A5023888391"),
+        ("0000-0002-1694-233x", "orcid", "0000-0002-1694-233X"),
+        ("https://orcid.org/0000-0001-6187-6610", "orcid", "0000-0001-6187-6610"),
+        ("  Jan   Leike ", "name", "Jan Leike"),
+    ],
+)
 def test_author_queries(text: str, kind: str, value: str) -> None:
     query = parse_author_query(text)
     assert (query.kind, query.value) == (kind, value)
@@ -358,7 +372,9 @@ def test_batch_keeps_the_newer_record_and_full_institutions() -> None:
     assert batch.works["W1"].title == "New title"
 
     full = parse_entity(oa.institution("I1", "Full Name", homepage="https://www.full.example.org/", full=True))
-    dehydrated_in_work = oa.work("W2", "T", [oa.authorship("A5000000001", "A", institutions=[oa.institution("I1", "Short")])])
+    dehydrated_in_work = oa.work(
+        "W2", "T", [oa.authorship("A5000000001", "A", institutions=[oa.institution("I1", "Short")])]
+    )
     batch.add(full)
     batch.add(parse_entity(copy.deepcopy(dehydrated_in_work)))
     assert batch.institutions["I1"].display_name == "Full Name"
