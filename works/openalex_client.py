@@ -176,6 +176,15 @@ def get_author(lookup: str) -> dict[str, Any]:
         raise _describe(exc, f"author {lookup}") from exc
 
 
+def authors_with_orcid(orcid: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Every author record OpenAlex lists under this ORCID iD (there can be several)."""
+    configure()
+    try:
+        return [dict(a) for a in pyalex.Authors().filter(orcid=orcid).get(per_page=limit)]
+    except Exception as exc:
+        raise _describe(exc, f"authors with ORCID {orcid}") from exc
+
+
 def search_authors(name: str, limit: int = 10) -> list[dict[str, Any]]:
     configure()
     try:

@@ -764,6 +764,8 @@ class ImportBatch:
     topics: dict[str, TopicRecord] = field(default_factory=dict)
     sources: dict[str, SourceRecord] = field(default_factory=dict)
     merged_ids: list[MergedId] = field(default_factory=list)
+    # Ids the API answered with another record: old id -> (current id, "legacy" | "merged").
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.authors) + len(self.works) + len(self.institutions) + len(self.topics) + len(self.sources)

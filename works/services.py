@@ -133,24 +133,25 @@ def _fetch_author(job: ImportJob) -> tuple[ImportBatch, AuthorRecord]:
     else:
         raw = openalex_client.get_author(query.lookup)
     author = parse_author(raw)
+    batch = ImportBatch()
     if query.kind == "openalex" and author.openalex_id != query.value:
+        # The API redirects a merged id to the surviving record.
+        batch.aliases[query.value] = (author.openalex_id, "merged")
         _job_update(job, message=f"OpenAlex merged {query.value} into {author.openalex_id}.")
 
     if author.is_legacy_id and author.orcid and not author.is_deleted:
         # Author ids were replaced in July 2023: find the current record through the ORCID.
-        try:
-            current = parse_author(openalex_client.get_author(f"orcid:{author.orcid}"))
-        except openalex_client.NotFound:
-            current = None
-        if current is not None and not current.is_legacy_id:
+        candidates = [parse_author(raw) for raw in openalex_client.authors_with_orcid(author.orcid)]
+        current = next((c for c in candidates if not c.is_legacy_id and not c.is_deleted), None)
+        if current is not None:
             _job_update(
                 job,
                 message=f"{author.openalex_id} is a legacy id; imported the current record "
                 f"{current.openalex_id} (same ORCID).",
             )
+            batch.aliases[author.openalex_id] = (current.openalex_id, "legacy")
             author = current
 
-    batch = ImportBatch()
     batch.add(author)
     if author.is_deleted:
         return batch, author

@@ -116,18 +116,20 @@ def write_batch(batch: ImportBatch) -> WriteResult:
     remap = _resolve_author_ids(batch, result)
     _write_authors(batch, remap, result)
     _write_stubs(batch, remap, result)
-    _write_legacy_aliases(remap, result)
+    _write_new_aliases(batch, remap, result)
     _write_works(batch, remap, result)
     return result
 
 
-def _write_legacy_aliases(remap: dict[str, str], result: WriteResult) -> None:
-    """Legacy ids resolved to a record that this batch created get their alias now."""
-    legacy = {old: new for old, new in remap.items() if is_legacy_author_id(old)}
-    targets = _id_map("profiles_researcher", legacy.values())
-    for old, new in sorted(legacy.items()):
-        if new in targets:
-            result.aliases_written += _alias(old, targets[new], "legacy", replace=False)
+def _write_new_aliases(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
+    """Aliases for ids resolved during this batch (legacy ids found through ORCID, ids the API
+    redirected), written now that their target rows exist. Existing aliases are kept."""
+    wanted = {old: (new, "legacy") for old, new in remap.items() if is_legacy_author_id(old)}
+    wanted.update(batch.aliases)
+    targets = _id_map("profiles_researcher", (new for new, _ in wanted.values()))
+    for old, (new, reason) in sorted(wanted.items()):
+        if new in targets and old != new:
+            result.aliases_written += _alias(old, targets[new], reason, replace=False)
 
 
 # --- Institutions, topics, sources -----------------------------------------------------------
