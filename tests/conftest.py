@@ -36,3 +36,91 @@ def openalex(settings) -> Iterator[OpenAlexTestServer]:
         settings.OPENALEX_TIMEOUT = 2.0
         settings.OPENALEX_PER_PAGE = 25
         yield server
+
+
+# --- The cast: an owner, a stranger, a staff member (healthchecks' alice, charlie, admin) ---
+
+
+def _user(django_user_model, name: str, **extra):
+    user = django_user_model.objects.create_user(
+        username=name, email=f"{name}@example.org", password="correct horse battery staple", **extra
+    )
+    return user
+
+
+@pytest.fixture
+def stranger(django_user_model):
+    return _user(django_user_model, "stranger")
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return _user(django_user_model, "owner")
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return _user(django_user_model, "staff", is_staff=True)
+
+
+# --- A real Celery worker ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker_queue(transactional_db, monkeypatch, settings) -> Iterator[str]:
+    """Start a real Celery worker (a separate process) on a queue of its own, against the test
+    database and the real Redis broker; tasks sent from the test go to that queue."""
+    import subprocess
+    import sys
+    import uuid
+
+    from django.db import connection
+
+    from bzpeer.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    db = connection.settings_dict
+    database_url = f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "OPENALEX_URL": settings.OPENALEX_URL,
+        "OPENALEX_MAX_RETRIES": str(settings.OPENALEX_MAX_RETRIES),
+        "OPENALEX_BACKOFF": str(settings.OPENALEX_BACKOFF),
+        "OPENALEX_PER_PAGE": str(settings.OPENALEX_PER_PAGE),
+        "DEBUG": "1",
+    }
+    monkeypatch.setitem(app.conf, "task_default_queue", queue)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bzpeer",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        try:
+            output, _ = worker.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output, _ = worker.communicate()
+        print(output[-4000:])  # shown by pytest when the test fails

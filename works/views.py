@@ -1,0 +1,49 @@
+"""Staff pages for importing researchers from OpenAlex."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseStopPolling
+
+from bzpeer.http import HtmxRequest, staff_required
+from works import selectors, services
+from works.forms import AuthorImportForm
+from works.models import ImportJob
+from works.tasks import import_author
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def import_list(request: HtmxRequest) -> HttpResponse:
+    form = AuthorImportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.import_job_create(query=form.cleaned_data["query"], requested_by_id=request.user.pk)
+        import_author.delay_on_commit(job.pk)
+        return redirect("works:import_detail", job_id=job.pk)
+    return render(request, "works/import_list.html", {"form": form, "jobs": selectors.import_jobs_recent()})
+
+
+def _job_or_404(job_id: int) -> ImportJob:
+    try:
+        return selectors.import_job_get(job_id=job_id)
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import job") from None
+
+
+@staff_required
+@require_GET
+def import_detail(request: HtmxRequest, job_id: int) -> HttpResponse:
+    return render(request, "works/import_detail.html", {"job": _job_or_404(job_id)})
+
+
+@staff_required
+@require_GET
+def import_progress(request: HtmxRequest, job_id: int) -> HttpResponse:
+    """The polled progress fragment; status 286 tells htmx to stop polling once finished."""
+    job = _job_or_404(job_id)
+    response = render(request, "works/import_detail.html#import-progress", {"job": job})
+    if job.is_finished:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
