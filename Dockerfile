@@ -25,4 +25,4 @@ USER bzpeer
 
 EXPOSE 8000
 CMD ["gunicorn", "bzpeer.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", \
-     "--access-logfile", "-"]
+     "--no-control-socket", "--access-logfile", "-"]

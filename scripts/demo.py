@@ -260,7 +260,8 @@ class Demo:
         banner(f"web (gunicorn) on 127.0.0.1:{port}, Celery worker and beat")
         web = self.spawn("web", [sys.executable, "-m", "gunicorn", "bzpeer.wsgi",
                                  "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                 "--access-logfile", "-"])
+                                 # gunicorn 27 would otherwise open a control socket in ~.
+                                 "--no-control-socket", "--access-logfile", "-"])
         self.spawn("worker", [sys.executable, "-m", "celery", "-A", "bzpeer", "worker",
                               "--loglevel=INFO", "--concurrency=2"])
         self.layout.data_dir.mkdir(parents=True, exist_ok=True)
