@@ -8,8 +8,13 @@ real HTTP, the way it talks to api.openalex.org:
   (``https://openalex.org/A5023888391``, URL-encoded or not), ``openalex:A…``; for authors
   ``orcid:0000-…`` or ``https://orcid.org/0000-…``; for works ``doi:10.…`` or
   ``https://doi.org/10.…`` (DOIs compare case-insensitively); ``mag:``/``pmid:``/``ror:`` where
-  the records carry them. A merged id (see the merged-ids CSV) answers 301 to the survivor;
+  the records carry them. A merged id (see the merged-ids CSV) answers 301 with
+  ``Location: http://<Host header>/{entity}/{survivor}`` (query string kept; chains followed);
   an unknown id answers 404 with ``{"error": ..., "message": ...}``.
+* Unknown filter fields, unknown parameters (``group_by``, ``sample`` ... are not
+  implemented), bad ``per-page``/``page``/``cursor`` answer 400 with
+  ``{"error": "Invalid query parameters error.", "message": ...}`` (pyalex raises QueryError).
+  ``api_key``, ``mailto`` and ``email`` are accepted and ignored (see the request log).
 * ``GET /{entity}``: a list ``{"meta": ..., "results": [...], "group_by": []}`` with
   ``filter=`` (``,`` = AND, ``|`` = OR inside a value, ``!`` = NOT), ``search=``, ``sort=``,
   ``select=``, ``per-page``/``per_page`` (1..200), ``page=`` or ``cursor=`` paging.

@@ -424,7 +424,8 @@ def test_later_files_win(tmp_path: Path) -> None:
     store = OpenAlexStore()
     report = store.load(tmp_path)
     assert (report.files, report.entities) == (2, 3)
-    assert store.get("authors", "A5000000002")["display_name"] == "B. Quill"
+    record = store.get("authors", "A5000000002")
+    assert record is not None and record["display_name"] == "B. Quill"
 
 
 def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
@@ -466,7 +467,7 @@ def pyalex_on(server: OpenAlexTestServer, monkeypatch: pytest.MonkeyPatch) -> Op
     from requests.adapters import HTTPAdapter
 
     class RewriteAdapter(HTTPAdapter):
-        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
             request.url = (request.url or "").replace("https://api.openalex.org", server.url, 1)
             return super().send(request, **kwargs)
 
