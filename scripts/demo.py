@@ -22,6 +22,7 @@ a step failed or a process died.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -62,6 +63,27 @@ EmailAddress.objects.update_or_create(
     user=user, email={STAFF_EMAIL!r}, defaults={{"verified": True, "primary": True}}
 )
 """
+
+
+class SafeStream:
+    """Output that survives a closed reader: after Ctrl-C on `make demo | tee log`, tee is
+    gone, and a BrokenPipeError from a progress line must not cut the clean-up short."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
 
 
 class DemoError(RuntimeError):
@@ -302,6 +324,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=WEB_PORT,
                         help=f"web port (default {WEB_PORT}, the next free one when taken)")
     args = parser.parse_args()
+    sys.stdout = SafeStream(sys.stdout)  # type: ignore[assignment]
+    sys.stderr = SafeStream(sys.stderr)  # type: ignore[assignment]
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     layout = localservices.Layout(
