@@ -228,8 +228,17 @@ Record = AuthorRecord | WorkRecord | InstitutionRecord | TopicRecord | SourceRec
 # --- Small readers ---------------------------------------------------------------------------
 
 
+_URL_PREFIX = "https://openalex.org/"
+_FAST_PREFIXES = frozenset("AWISTC")
+
+
 def short_id(value: Any, *, entity: str = "?") -> str:
     """``https://openalex.org/A5023888391`` -> ``A5023888391``; legacy venue ``V…`` -> ``S…``."""
+    # Fast path for the canonical form, which is nearly every id an import sees.
+    if type(value) is str and value.startswith(_URL_PREFIX):
+        tail = value[21:]
+        if len(tail) > 1 and tail[0] in _FAST_PREFIXES and tail[1:].isdigit() and tail.isascii():
+            return tail
     if not isinstance(value, str):
         raise MalformedRecord(entity, f"expected an OpenAlex id, got {value!r}")
     match = OPENALEX_ID.match(value.strip())
@@ -280,7 +289,11 @@ def _float(value: Any, name: str, entity: str) -> float | None:
 
 
 def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    """Stripped text, "" for anything else. NUL characters are dropped: PostgreSQL text
+    cannot hold them, and they carry no meaning in names or titles."""
+    if type(value) is not str:
+        return ""
+    return value.replace("\x00", "").strip() if "\x00" in value else value.strip()
 
 
 def _list(value: Any, name: str, entity: str) -> list[Any]:
@@ -342,15 +355,27 @@ def rebuild_abstract(index: Any, entity: str = "?") -> str:
         index = index["InvertedIndex"] or {}
         if not isinstance(index, dict):
             raise MalformedRecord(entity, "abstract_inverted_index.InvertedIndex must be an object")
-    placed: list[tuple[int, str]] = []
+    total = 0
     for word, positions in index.items():
-        if not isinstance(positions, list) or not all(
-            isinstance(p, int) and not isinstance(p, bool) for p in positions
-        ):
-            raise MalformedRecord(entity, f"abstract_inverted_index positions of {word!r} are not integers")
-        placed.extend((position, word) for position in positions)
-    placed.sort()
-    return " ".join(word for _, word in placed)
+        if type(positions) is not list:
+            raise MalformedRecord(entity, f"abstract_inverted_index positions of {word!r} are not a list")
+        total += len(positions)
+    # Positions are normally 0..n-1 without gaps: fill slots directly, else sort.
+    slots: list[str | None] = [None] * total
+    in_order = True
+    try:
+        for word, positions in index.items():
+            for position in positions:
+                if 0 <= position < total and slots[position] is None:
+                    slots[position] = word
+                else:
+                    in_order = False
+    except TypeError:
+        raise MalformedRecord(entity, "abstract_inverted_index positions are not integers") from None
+    if in_order:
+        return _str(" ".join(slots))  # type: ignore[arg-type]
+    placed = sorted((p, w) for w, ps in index.items() for p in ps)
+    return _str(" ".join(w for _, w in placed))
 
 
 def _counts_by_year(value: Any, entity: str, *, with_works: bool) -> list[dict[str, int]]:
@@ -385,20 +410,44 @@ def _ror(value: Any) -> str:
 # --- Entities --------------------------------------------------------------------------------
 
 
+# Dehydrated institutions repeat across thousands of authorships of an import: parse each
+# distinct one once (the key holds every field the record reads, so a change is re-parsed).
+_DEHYDRATED_CACHE: dict[tuple[Any, ...], InstitutionRecord] = {}
+_DEHYDRATED_CACHE_SIZE = 50_000
+
+
 def parse_dehydrated_institution(data: Any, entity: str) -> InstitutionRecord | None:
     """None for an institution OpenAlex could not identify (``"id": null`` in 2022 records)."""
-    data = _dict(data, "institution", entity)
-    if data.get("id") is None:
+    if type(data) is not dict:
+        data = _dict(data, "institution", entity)
+    raw_id = data.get("id")
+    if raw_id is None:
         return None
-    openalex_id = short_id(data.get("id"), entity=entity)
-    return InstitutionRecord(
+    lineage = data.get("lineage")
+    key = (
+        raw_id,
+        data.get("display_name"),
+        data.get("ror"),
+        data.get("country_code"),
+        data.get("type"),
+        tuple(lineage) if type(lineage) is list else lineage,
+    )
+    cached = _DEHYDRATED_CACHE.get(key)
+    if cached is not None:
+        return cached
+    openalex_id = short_id(raw_id, entity=entity)
+    record = InstitutionRecord(
         openalex_id=openalex_id,
         display_name=_str(data.get("display_name")) or openalex_id,
         ror=_ror(data.get("ror")),
         country_code=_str(data.get("country_code")).upper()[:2],
         type=_str(data.get("type")),
-        lineage=[short_id(i, entity=entity) for i in _list(data.get("lineage"), "lineage", entity)],
+        lineage=[short_id(i, entity=entity) for i in _list(lineage, "lineage", entity)],
     )
+    if len(_DEHYDRATED_CACHE) >= _DEHYDRATED_CACHE_SIZE:
+        _DEHYDRATED_CACHE.clear()
+    _DEHYDRATED_CACHE[key] = record
+    return record
 
 
 def parse_institution(data: Mapping[str, Any]) -> InstitutionRecord:
@@ -583,31 +632,50 @@ def _work_type(data: Mapping[str, Any], source: SourceRecord | None) -> tuple[st
     return work_type, crossref
 
 
+def _texts(value: Any, name: str, e: str) -> list[str]:
+    """Non-empty stripped strings of a list (other items are ignored, a non-list refused)."""
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise MalformedRecord(e, f"{name} must be a list, got {type(value).__name__}")
+    return [text for text in (v.strip() for v in value if type(v) is str) if text]
+
+
 def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord, list[InstitutionRecord]]:
-    item = _dict(item, "authorships[]", e)
-    author = _dict(item.get("author"), "authorships.author", e)
-    found = (parse_dehydrated_institution(i, e) for i in _list(item.get("institutions"), "institutions", e))
-    institutions = [i for i in found if i is not None]
-    strings = [_str(s) for s in _list(item.get("raw_affiliation_strings"), "raw_affiliation_strings", e) if _str(s)]
+    if type(item) is not dict:
+        item = _dict(item, "authorships[]", e)
+    author = item.get("author")
+    if type(author) is not dict:
+        author = _dict(author, "authorships.author", e)
+    raw_institutions = item.get("institutions")
+    institutions: list[InstitutionRecord] = []
+    if raw_institutions:
+        for raw in _list(raw_institutions, "institutions", e):
+            institution = parse_dehydrated_institution(raw, e)
+            if institution is not None:
+                institutions.append(institution)
+    strings = _texts(item.get("raw_affiliation_strings"), "raw_affiliation_strings", e)
     if not strings and _str(item.get("raw_affiliation_string")):  # 2021/2022: one string
         strings = [_str(item.get("raw_affiliation_string"))]
-    if not strings:  # 2025: affiliations[].raw_affiliation_string
+    if not strings and item.get("affiliations"):  # 2025: affiliations[].raw_affiliation_string
         strings = [
             _str(a.get("raw_affiliation_string"))
             for a in (_dict(a, "affiliations[]", e) for a in _list(item.get("affiliations"), "affiliations", e))
             if _str(a.get("raw_affiliation_string"))
         ]
     corresponding = item.get("is_corresponding")
+    raw_author_name = _str(item.get("raw_author_name"))
+    orcid = author.get("orcid")
     record = AuthorshipRecord(
         position=position,
         author_position=_str(item.get("author_position"))[:8],
         author_id=optional_short_id(author.get("id"), entity=e),  # null in some 2026 records
-        author_name=_str(author.get("display_name")) or _str(item.get("raw_author_name")),
-        author_orcid=normalize_orcid(author.get("orcid")),
-        raw_author_name=_str(item.get("raw_author_name")),
-        is_corresponding=corresponding if isinstance(corresponding, bool) else None,
+        author_name=_str(author.get("display_name")) or raw_author_name,
+        author_orcid=normalize_orcid(orcid) if orcid else "",
+        raw_author_name=raw_author_name,
+        is_corresponding=corresponding if type(corresponding) is bool else None,
         raw_affiliation_strings=strings,
-        countries=[_str(c).upper()[:2] for c in _list(item.get("countries"), "countries", e) if _str(c)],
+        countries=[c.upper()[:2] for c in _texts(item.get("countries"), "countries", e)],
         institution_ids=[i.openalex_id for i in institutions],
     )
     return record, institutions
@@ -661,7 +729,7 @@ def parse_work(data: Mapping[str, Any]) -> WorkRecord:
     year = _int(data.get("publication_year"), "publication_year", e, default=None)
     return WorkRecord(
         openalex_id=openalex_id,
-        title=title.strip() if isinstance(title, str) and title.strip() else None,
+        title=_str(title) or None,
         type=work_type[:32],
         type_crossref=crossref_type[:32],
         doi=normalize_doi(data.get("doi") or _dict(data.get("ids"), "ids", e).get("doi")),

@@ -20,13 +20,13 @@ OpenAlex merged are followed; both leave a ResearcherAlias so old URLs keep work
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+import orjson
 from django.db import connection
 
 from profiles.bio import generate_bio
@@ -69,12 +69,8 @@ class WriteResult:
 
 
 def _json(rows: Sequence[dict[str, Any]]) -> str:
-    def default(value: Any) -> str:
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        raise TypeError(f"cannot serialise {type(value).__name__}")
-
-    return json.dumps(rows, default=default, ensure_ascii=False, separators=(",", ":"))
+    # orjson writes dates and datetimes as ISO 8601, which PostgreSQL reads back exactly.
+    return orjson.dumps(rows).decode()
 
 
 def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -91,6 +87,63 @@ def _execute(sql: str, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
             if cursor.description is not None:
                 returned.extend(cursor.fetchall())
     return returned
+
+
+# --- COPY text format -------------------------------------------------------------------------
+# Child rows go in with COPY, formatted here: psycopg's per-value adaptation of arrays cost
+# more than the database's own work on them (measured: 100k authorship rows, 1.5 s -> 0.3 s).
+
+NULL = "\\N"
+
+
+def _text(value: str | None) -> str:
+    """A text field: backslash, tab, newline and carriage return escaped; NUL dropped
+    (PostgreSQL text cannot hold it)."""
+    if value is None:
+        return NULL
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\x00" in value:
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\x00", "")
+        )
+    return value
+
+
+def _text_array(values: Sequence[str]) -> str:
+    """A text[] field: every element double-quoted, quotes and backslashes escaped."""
+    if not values:
+        return "{}"
+    quoted = ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return _text("{" + quoted + "}")
+
+
+def _int_array(values: Sequence[int]) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _number(value: float | int | None) -> str:
+    return NULL if value is None else repr(value)
+
+
+def _bool(value: bool | None) -> str:
+    return NULL if value is None else ("t" if value else "f")
+
+
+def _copy(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """COPY pre-formatted lines (tab-separated fields, see the helpers above) into ``table``.
+    Used for child rows whose old versions were deleted just before, so nothing conflicts."""
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buffer: list[str] = []
+        for line in lines:
+            buffer.append(line)
+            if len(buffer) >= 2000:
+                copy.write("\n".join(buffer) + "\n")
+                buffer.clear()
+        if buffer:
+            copy.write("\n".join(buffer) + "\n")
 
 
 def _id_map(table: str, openalex_ids: Iterable[str]) -> dict[str, int]:
@@ -494,40 +547,25 @@ def _write_author_children(authors: list[AuthorRecord], researcher_pks: dict[str
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM profiles_researcheraffiliation WHERE researcher_id = ANY(%s)", [pks])
         cursor.execute("DELETE FROM profiles_researchertopic WHERE researcher_id = ANY(%s)", [pks])
-    affiliations = [
-        {
-            "researcher_id": researcher_pks[a.openalex_id],
-            "institution_id": institution_pks[f.institution_id],
-            "years": f.years,
-            "is_last_known": f.is_last_known,
-            "source": f.source,
-        }
-        for a in authors
-        for f in a.affiliations
-    ]
-    _execute(
-        """INSERT INTO profiles_researcheraffiliation (researcher_id, institution_id, years, is_last_known, source)
-           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(researcher_id bigint, institution_id bigint,
-               years smallint[], is_last_known boolean, source text)""",
-        affiliations,
+    _copy(
+        "profiles_researcheraffiliation",
+        ("researcher_id", "institution_id", "years", "is_last_known", "source"),
+        (
+            f"{researcher_pks[a.openalex_id]}\t{institution_pks[f.institution_id]}\t{_int_array(f.years)}\t"
+            f"{_bool(f.is_last_known)}\t{_text(f.source)}"
+            for a in authors
+            for f in a.affiliations
+        ),
     )
-    topics = [
-        {
-            "researcher_id": researcher_pks[a.openalex_id],
-            "topic_id": topic_pks[t.topic_id],
-            "rank": t.rank,
-            "works_count": t.works_count,
-            "share": t.share,
-            "score": t.score,
-        }
-        for a in authors
-        for t in a.topics
-    ]
-    _execute(
-        """INSERT INTO profiles_researchertopic (researcher_id, topic_id, rank, works_count, share, score)
-           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(researcher_id bigint, topic_id bigint,
-               rank smallint, works_count integer, share double precision, score double precision)""",
-        topics,
+    _copy(
+        "profiles_researchertopic",
+        ("researcher_id", "topic_id", "rank", "works_count", "share", "score"),
+        (
+            f"{researcher_pks[a.openalex_id]}\t{topic_pks[t.topic_id]}\t{t.rank}\t{_number(t.works_count)}\t"
+            f"{_number(t.share)}\t{_number(t.score)}"
+            for a in authors
+            for t in a.topics
+        ),
     )
 
 
@@ -621,7 +659,7 @@ WHERE (t.openalex_updated IS NULL OR EXCLUDED.openalex_updated IS NULL
         for c in _WORK_COLUMNS
     )
 })
-RETURNING id, openalex_id
+RETURNING id, openalex_id, (xmax = 0) AS inserted
 """
 
 
@@ -658,17 +696,24 @@ def _write_works(batch: ImportBatch, remap: dict[str, str], result: WriteResult)
         }
         for w in works
     ]
-    written = dict((openalex_id, pk) for pk, openalex_id in _execute(_WORK_SQL, rows))
+    returned = _execute(_WORK_SQL, rows)
+    written = {openalex_id: pk for pk, openalex_id, _ in returned}
+    replaced = {pk for pk, _, inserted in returned if not inserted}
     result.works_written += len(written)
     if written:
-        _write_work_children([w for w in works if w.openalex_id in written], written, remap, result)
+        _write_work_children([w for w in works if w.openalex_id in written], written, replaced, remap, result)
 
 
 def _write_work_children(
-    works: list[WorkRecord], work_pks: dict[str, int], remap: dict[str, str], result: WriteResult
+    works: list[WorkRecord],
+    work_pks: dict[str, int],
+    replaced: set[int],
+    remap: dict[str, str],
+    result: WriteResult,
 ) -> None:
     """Authorships and topics of written works, replaced as a whole -- except that a record
-    whose author list OpenAlex truncated at 100 replaces only those first positions."""
+    whose author list OpenAlex truncated at 100 replaces only those first positions.
+    ``replaced`` are the pks of works that existed before (new works have nothing to delete)."""
     author_ids = {remap.get(a.author_id, a.author_id) for w in works for a in w.authorships if a.author_id}
     researcher_pks = _id_map("profiles_researcher", author_ids)
     institution_pks = _id_map(
@@ -676,62 +721,60 @@ def _write_work_children(
     )
     topic_pks = _id_map("profiles_topic", (t.topic_id for w in works for t in w.topics))
 
-    complete = sorted(work_pks[w.openalex_id] for w in works if not w.is_authors_truncated)
-    truncated = sorted(work_pks[w.openalex_id] for w in works if w.is_authors_truncated)
-    all_pks = sorted(work_pks.values())
+    complete = sorted(
+        work_pks[w.openalex_id] for w in works if not w.is_authors_truncated and work_pks[w.openalex_id] in replaced
+    )
+    truncated = sorted(
+        work_pks[w.openalex_id] for w in works if w.is_authors_truncated and work_pks[w.openalex_id] in replaced
+    )
     with connection.cursor() as cursor:
         # Researchers who lose an authorship here need their derived data refreshed too.
+        # Two statements, not one with OR, so that each uses the (work, position) index.
+        cursor.execute("DELETE FROM works_authorship WHERE work_id = ANY(%s) RETURNING researcher_id", [complete])
+        result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
         cursor.execute(
-            """DELETE FROM works_authorship WHERE work_id = ANY(%s)
-                   OR (work_id = ANY(%s) AND position < 100)
-               RETURNING researcher_id""",
-            [complete, truncated],
+            "DELETE FROM works_authorship WHERE work_id = ANY(%s) AND position < 100 RETURNING researcher_id",
+            [truncated],
         )
         result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
-        cursor.execute("DELETE FROM works_worktopic WHERE work_id = ANY(%s)", [all_pks])
+        cursor.execute("DELETE FROM works_worktopic WHERE work_id = ANY(%s)", [sorted(replaced)])
 
-    authorships = []
-    for work in works:
-        for a in work.authorships:
-            researcher = researcher_pks.get(remap.get(a.author_id, a.author_id)) if a.author_id else None
-            if researcher:
-                result.researcher_ids.add(researcher)
-            authorships.append(
-                {
-                    "work_id": work_pks[work.openalex_id],
-                    "position": a.position,
-                    "author_position": a.author_position,
-                    "researcher_id": researcher,
-                    "raw_author_name": a.raw_author_name or a.author_name,
-                    "is_corresponding": a.is_corresponding,
-                    "raw_affiliation_strings": a.raw_affiliation_strings,
-                    "countries": a.countries,
-                    "institution_ids": [institution_pks[i] for i in a.institution_ids if i in institution_pks],
-                }
-            )
-    _execute(
-        """INSERT INTO works_authorship (work_id, position, author_position, researcher_id, raw_author_name,
-               is_corresponding, raw_affiliation_strings, countries, institution_ids)
-           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(work_id bigint, position smallint,
-               author_position text, researcher_id bigint, raw_author_name text, is_corresponding boolean,
-               raw_affiliation_strings text[], countries text[], institution_ids bigint[])
-           ON CONFLICT (work_id, position) DO NOTHING""",
-        authorships,
+    def authorship_lines() -> Iterable[str]:
+        for work in works:
+            work_pk = work_pks[work.openalex_id]
+            for a in work.authorships:
+                researcher = researcher_pks.get(remap.get(a.author_id, a.author_id)) if a.author_id else None
+                if researcher:
+                    result.researcher_ids.add(researcher)
+                institutions = [institution_pks[i] for i in a.institution_ids if i in institution_pks]
+                yield (
+                    f"{work_pk}\t{a.position}\t{_text(a.author_position)}\t{_number(researcher)}\t"
+                    f"{_text(a.raw_author_name or a.author_name)}\t{_bool(a.is_corresponding)}\t"
+                    f"{_text_array(a.raw_affiliation_strings)}\t{_text_array(a.countries)}\t{_int_array(institutions)}"
+                )
+
+    _copy(
+        "works_authorship",
+        (
+            "work_id",
+            "position",
+            "author_position",
+            "researcher_id",
+            "raw_author_name",
+            "is_corresponding",
+            "raw_affiliation_strings",
+            "countries",
+            "institution_ids",
+        ),
+        authorship_lines(),
     )
-    topics = [
-        {
-            "work_id": work_pks[w.openalex_id],
-            "topic_id": topic_pks[t.topic_id],
-            "score": t.score,
-            "is_primary": t.is_primary,
-        }
-        for w in works
-        for t in w.topics
-        if t.topic_id in topic_pks
-    ]
-    _execute(
-        """INSERT INTO works_worktopic (work_id, topic_id, score, is_primary)
-           SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(work_id bigint, topic_id bigint,
-               score double precision, is_primary boolean)""",
-        topics,
+    _copy(
+        "works_worktopic",
+        ("work_id", "topic_id", "score", "is_primary"),
+        (
+            f"{work_pks[w.openalex_id]}\t{topic_pks[t.topic_id]}\t{_number(t.score)}\t{_bool(t.is_primary)}"
+            for w in works
+            for t in w.topics
+            if t.topic_id in topic_pks
+        ),
     )

@@ -259,3 +259,26 @@ def test_snapshot_digest_detects_changes(tmp_path: Path) -> None:
     before = snapshot()
     run(write_json(path, oa.author("A5000000014", "Gil", works_count=3, updated="2026-01-01T00:00:00")))
     assert snapshot() != before
+
+
+def test_awkward_text_survives_the_copy_path_exactly(tmp_path: Path) -> None:
+    strings = ['Dept. "Q", {A,B} \\ Univ.\tof\nX', "NULL", "", "tab\tend\\", "Zürich 東京"]
+    record = oa.work("W20", "Title with \\N and \t tab", [oa.authorship("A5000000020", 'Ann "Q" \\ O\'Neil')])
+    record["authorships"][0]["raw_affiliation_strings"] = strings
+    record["authorships"][0]["raw_author_name"] = 'Ann "Q" \\ O\'Neil\tx'
+    run(write_json(tmp_path / "w.json", record))
+    authorship = Authorship.objects.get(work__openalex_id="W20")
+    assert authorship.raw_affiliation_strings == [s for s in strings if s]  # empty strings are dropped
+    assert authorship.raw_author_name == 'Ann "Q" \\ O\'Neil\tx'
+    assert Work.objects.get(openalex_id="W20").title == "Title with \\N and \t tab"
+
+
+def test_nul_characters_are_dropped_not_fatal(tmp_path: Path) -> None:
+    record = oa.work("W21", "T", [oa.authorship("A5000000021", "Nul Person")])
+    record["authorships"][0]["raw_affiliation_strings"] = ["Bad\x00Byte University"]
+    run(write_json(tmp_path / "w.json", record))
+    assert Authorship.objects.get(work__openalex_id="W21").raw_affiliation_strings == ["BadByte University"]
+    record = oa.work("W22", "Nul\x00Title", [], abstract="an abstract with a \x00 nul")
+    run(write_json(tmp_path / "w2.json", record))
+    work = Work.objects.get(openalex_id="W22")
+    assert (work.title, work.abstract) == ("NulTitle", "an abstract with a  nul")
