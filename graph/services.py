@@ -9,6 +9,7 @@ from django.db import connection, transaction
 # A work with more authors than this (consortium papers list thousands) says nothing about
 # who works closely with whom, and would add millions of pairs.
 MAX_AUTHORS_FOR_EDGES = 100
+FULL_REFRESH_ABOVE = 5000
 
 _PAIRS = """
 CREATE TEMP TABLE edge_pairs ON COMMIT DROP AS
@@ -37,6 +38,8 @@ def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> in
     ids = None if researcher_ids is None else sorted(set(researcher_ids))
     if ids is not None and not ids:
         return 0
+    if ids is not None and len(ids) > FULL_REFRESH_ABOVE:
+        ids = None  # one pass over everything is cheaper than filtering by a huge id list
     if ids is None:
         where, pair_where, scope_filter = "true", "true", "true"
     else:

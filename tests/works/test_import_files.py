@@ -50,7 +50,7 @@ def write_json(path: Path, data: Any) -> Path:
 
 
 def run(*paths: str | Path) -> None:
-    call_command("import_openalex", *[str(p) for p in paths])
+    call_command("import_openalex", *[str(p) for p in paths], "--followups=now")
 
 
 # --- The real samples ------------------------------------------------------------------------

@@ -16,8 +16,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("queries", nargs="+", help="A5023888391, 0000-0002-1825-0097, or a name")
         parser.add_argument("--queue", action="store_true", help="enqueue for a Celery worker instead of running here")
+        parser.add_argument(
+            "--followups",
+            choices=["queue", "now"],
+            default="now",
+            help="co-author edges of the researchers touched: refresh here (default) or leave to a worker",
+        )
 
-    def handle(self, *args: Any, queries: list[str], queue: bool, **options: Any) -> None:
+    def handle(self, *args: Any, queries: list[str], queue: bool, followups: str, **options: Any) -> None:
         failures = 0
         for query in queries:
             try:
@@ -38,7 +44,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"{query!r}: import failed: {exc}")
                 failures += 1
                 continue
-            after_import(result.researcher_ids, inline=True)
+            after_import(result.researcher_ids, inline=followups == "now")
             claimed.refresh_from_db()
             name = claimed.researcher.display_name if claimed.researcher else "nothing"
             self.stdout.write(

@@ -20,9 +20,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+")
         parser.add_argument("--batch-size", type=int, default=1000, help="records per transaction (default 1000)")
-        parser.add_argument("--no-edges", action="store_true", help="do not refresh co-author edges afterwards")
+        parser.add_argument(
+            "--followups",
+            choices=["queue", "now", "skip"],
+            default="queue",
+            help="co-author edges of the researchers touched: leave to a worker (default), refresh here, or skip",
+        )
 
-    def handle(self, *args: Any, paths: list[str], batch_size: int, no_edges: bool, **options: Any) -> None:
+    def handle(self, *args: Any, paths: list[str], batch_size: int, followups: str, **options: Any) -> None:
         verbosity = options.get("verbosity", 1)
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
@@ -35,8 +40,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {report.entities_read} records read, {report.result.works_written} works written")
 
         report = services.files_import(job=claimed, paths=paths, batch_size=batch_size, on_progress=progress)
-        if not no_edges:
-            after_import(report.result.researcher_ids, inline=True)
+        if followups != "skip":
+            after_import(report.result.researcher_ids, inline=followups == "now")
         claimed.refresh_from_db()
         self.stdout.write(claimed.message)
         for skipped in report.result.skipped:
