@@ -9,13 +9,15 @@ with the researcher ids the result names.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -204,15 +206,22 @@ def files_import(
     batch = ImportBatch()
     pending: list[tuple[str, Record | MergedId]] = []  # (location, record) of the batch, to isolate failures
 
-    def flush() -> None:
-        nonlocal batch, pending
-        if not pending:
-            return
+    def write(batch: ImportBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
         _write_isolating_failures(batch, pending, report)
-        batch, pending = ImportBatch(), []
         _job_update(job, works_written=report.result.works_written, works_fetched=report.entities_read)
         if on_progress:
             on_progress(report)
+
+    # Parsing (Python) and writing (mostly PostgreSQL) overlap: batches are written on a
+    # thread with its own connection while the next one is parsed. Inside a caller's
+    # transaction (tests, atomic requests) everything must use the caller's connection.
+    writer = _InlineWriter(write) if connection.in_atomic_block else _ThreadWriter(write)
+
+    def flush() -> None:
+        nonlocal batch, pending
+        if pending:
+            writer.submit(batch, pending)
+            batch, pending = ImportBatch(), []
 
     for path in files:
         for item in read_file(path):
@@ -237,6 +246,7 @@ def files_import(
             if len(pending) >= batch_size:
                 flush()
     flush()
+    writer.close()
 
     finished = {"finished_at": timezone.now(), "works_written": report.result.works_written}
     summary = (
@@ -279,3 +289,55 @@ def _write_isolating_failures(
         except DatabaseError as exc:
             entity = record.old_id if isinstance(record, MergedId) else record.openalex_id
             report.errors.append(f"{location}: {entity}: the database refused it: {str(exc).splitlines()[0]}")
+
+
+WriteFunction = Callable[[ImportBatch, list[tuple[str, "Record | MergedId"]]], None]
+
+
+class _InlineWriter:
+    def __init__(self, write: WriteFunction) -> None:
+        self.write = write
+
+    def submit(self, batch: ImportBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
+        self.write(batch, pending)
+
+    def close(self) -> None:
+        pass
+
+
+class _ThreadWriter:
+    """Runs ``write`` for each submitted batch, in order, on one background thread. At most
+    one batch waits, so memory stays bounded; an error stops the import and is re-raised by
+    the next submit() or by close()."""
+
+    def __init__(self, write: WriteFunction) -> None:
+        self.write = write
+        self.queue: queue.Queue[tuple[ImportBatch, list[tuple[str, Record | MergedId]]] | None] = queue.Queue(1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                if self.error is None:
+                    self.write(*item)
+        except BaseException as exc:  # handed to the submitting thread
+            self.error = exc
+            while self.queue.get() is not None:  # drain so the producer never blocks
+                pass
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, batch: ImportBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
+        self._raise()
+        self.queue.put((batch, pending))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from graph.models import CoauthorEdge
 from profiles.models import Institution, Researcher, ResearcherAlias, Topic
 from tests import openalex_records as oa
 from works.models import Authorship, ImportJob, Work
@@ -282,3 +283,21 @@ def test_nul_characters_are_dropped_not_fatal(tmp_path: Path) -> None:
     run(write_json(tmp_path / "w2.json", record))
     work = Work.objects.get(openalex_id="W22")
     assert (work.title, work.abstract) == ("NulTitle", "an abstract with a  nul")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_written_on_the_background_writer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Outside a transaction, batches are written on a thread while the next is parsed."""
+    works = [
+        oa.work(f"W3{n:02d}", f"Paper {n}", [oa.authorship(f"A50000003{n % 7:02d}", f"P{n % 7}")]) for n in range(25)
+    ]
+    works[12]["publication_year"] = "soon"
+    lines = tmp_path / "many.jsonl"
+    lines.write_text("\n".join(json.dumps(w) for w in works), encoding="utf-8")
+    with pytest.raises(CommandError, match="1 record"):
+        call_command("import_openalex", str(lines), "--batch-size=4", "--followups=now")
+    assert f"{lines}:13: W312: publication_year must be a whole number" in capsys.readouterr().err
+    assert Work.objects.count() == 24 and Researcher.objects.count() == 7
+    job = ImportJob.objects.get()
+    assert (job.status, job.works_written, job.works_fetched) == ("failed", 24, 24)
+    assert CoauthorEdge.objects.count() == 0  # one author per work: no pairs
