@@ -9,26 +9,30 @@ from django.db import connection, transaction
 # A work with more authors than this (consortium papers list thousands) says nothing about
 # who works closely with whom, and would add millions of pairs.
 MAX_AUTHORS_FOR_EDGES = 100
-FULL_REFRESH_ABOVE = 5000
 
-_PAIRS = """
-CREATE TEMP TABLE edge_pairs ON COMMIT DROP AS
-WITH scope AS (
-    SELECT DISTINCT work_id FROM works_authorship
-    WHERE researcher_id IS NOT NULL AND ({where})
-), sized AS (
-    SELECT a.work_id FROM works_authorship a JOIN scope USING (work_id)
-    GROUP BY a.work_id HAVING count(*) <= %(max_authors)s
-)
-SELECT a1.researcher_id AS a, a2.researcher_id AS b, count(DISTINCT a1.work_id) AS shared_works,
-       min(w.publication_year) AS first_year, max(w.publication_year) AS last_year
-FROM sized
-JOIN works_authorship a1 ON a1.work_id = sized.work_id
-JOIN works_authorship a2 ON a2.work_id = sized.work_id AND a1.researcher_id < a2.researcher_id
-JOIN works_work w ON w.id = sized.work_id
-WHERE {pair_where}
-GROUP BY 1, 2
-"""
+# Staged in temporary tables that are ANALYZEd, so the planner sees real sizes and joins by
+# hash; CTEs with guessed sizes led it into nested loops that took minutes.
+_STAGE = [
+    "DROP TABLE IF EXISTS edge_scope, edge_works, edge_authors, edge_pairs",
+    """CREATE TEMP TABLE edge_works ON COMMIT DROP AS
+       SELECT a.work_id FROM works_authorship a
+       WHERE a.researcher_id IS NOT NULL {work_filter}
+       GROUP BY a.work_id HAVING count(*) BETWEEN 2 AND %(max_authors)s""",
+    "ANALYZE edge_works",
+    """CREATE TEMP TABLE edge_authors ON COMMIT DROP AS
+       SELECT DISTINCT a.work_id, a.researcher_id, w.publication_year AS year
+       FROM works_authorship a JOIN edge_works USING (work_id) JOIN works_work w ON w.id = a.work_id
+       WHERE a.researcher_id IS NOT NULL""",
+    "ANALYZE edge_authors",
+    """CREATE TEMP TABLE edge_pairs ON COMMIT DROP AS
+       SELECT a1.researcher_id AS a, a2.researcher_id AS b, count(*) AS shared_works,
+              min(a1.year) AS first_year, max(a1.year) AS last_year
+       FROM edge_authors a1 JOIN edge_authors a2 ON a2.work_id = a1.work_id AND a1.researcher_id < a2.researcher_id
+       {pair_filter}
+       GROUP BY 1, 2""",
+    "CREATE UNIQUE INDEX ON edge_pairs (a, b)",
+    "ANALYZE edge_pairs",
+]
 
 
 def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> int:
@@ -38,20 +42,33 @@ def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> in
     ids = None if researcher_ids is None else sorted(set(researcher_ids))
     if ids is not None and not ids:
         return 0
-    if ids is not None and len(ids) > FULL_REFRESH_ABOVE:
-        ids = None  # one pass over everything is cheaper than filtering by a huge id list
     if ids is None:
-        where, pair_where, scope_filter = "true", "true", "true"
+        work_filter, pair_filter, edge_filter = "", "", "true"
     else:
-        where = "researcher_id = ANY(%(ids)s)"
-        pair_where = "(a1.researcher_id = ANY(%(ids)s) OR a2.researcher_id = ANY(%(ids)s))"
-        scope_filter = "(e.researcher_a_id = ANY(%(ids)s) OR e.researcher_b_id = ANY(%(ids)s))"
-    params = {"ids": ids, "max_authors": MAX_AUTHORS_FOR_EDGES}
+        # Every work of theirs, and only the pairs that involve one of them.
+        work_filter = (
+            "AND a.work_id IN (SELECT work_id FROM works_authorship WHERE researcher_id IN (SELECT id FROM edge_scope))"
+        )
+        pair_filter = (
+            "WHERE a1.researcher_id IN (SELECT id FROM edge_scope) OR a2.researcher_id IN (SELECT id FROM edge_scope)"
+        )
+        edge_filter = (
+            "(e.researcher_a_id IN (SELECT id FROM edge_scope) OR e.researcher_b_id IN (SELECT id FROM edge_scope))"
+        )
     changed = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        # ON COMMIT DROP alone is not enough when the caller's transaction is still open.
-        cursor.execute("DROP TABLE IF EXISTS edge_pairs")
-        cursor.execute(_PAIRS.format(where=where, pair_where=pair_where), params)
+        if ids is not None:
+            cursor.execute("DROP TABLE IF EXISTS edge_scope")
+            cursor.execute("CREATE TEMP TABLE edge_scope (id bigint PRIMARY KEY) ON COMMIT DROP")
+            cursor.execute("INSERT INTO edge_scope SELECT unnest(%s::bigint[])", [ids])
+            cursor.execute("ANALYZE edge_scope")
+        for statement in _STAGE:
+            if ids is not None and statement.startswith("DROP"):
+                statement = statement.replace("edge_scope, ", "")  # keep the scope just built
+            cursor.execute(
+                statement.format(work_filter=work_filter, pair_filter=pair_filter),
+                {"max_authors": MAX_AUTHORS_FOR_EDGES},
+            )
         cursor.execute(
             """INSERT INTO graph_coauthoredge AS e
                    (researcher_a_id, researcher_b_id, shared_works, first_year, last_year)
@@ -63,11 +80,9 @@ def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> in
         )
         changed += cursor.rowcount
         cursor.execute(
-            f"""DELETE FROM graph_coauthoredge e WHERE {scope_filter}
-                AND NOT EXISTS (SELECT 1 FROM edge_pairs p
-                                WHERE p.a = e.researcher_a_id AND p.b = e.researcher_b_id)""",
-            params,
+            f"""DELETE FROM graph_coauthoredge e WHERE {edge_filter}
+                AND NOT EXISTS (SELECT 1 FROM edge_pairs p WHERE p.a = e.researcher_a_id AND p.b = e.researcher_b_id)"""
         )
         changed += cursor.rowcount
-        cursor.execute("DROP TABLE edge_pairs")
+        cursor.execute("DROP TABLE IF EXISTS edge_scope, edge_works, edge_authors, edge_pairs")
     return changed
