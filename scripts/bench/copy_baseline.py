@@ -211,10 +211,10 @@ class _Collector:
                 researcher_pk, a.raw_author_name or a.author_name, a.is_corresponding,
                 a.raw_affiliation_strings, a.countries,
                 [self.institutions[i][0] for i in a.institution_ids if i in self.institutions]])
-        for t in w.topics:
+        for wt in w.topics:
             self._write("works_worktopic", [
-                self.counts["works_worktopic"] + 1, work_pk, self.topics[t.topic_id][0], t.score,
-                t.is_primary])
+                self.counts["works_worktopic"] + 1, work_pk, self.topics[wt.topic_id][0],
+                wt.score, wt.is_primary])
 
     def _stub(self, author_id: str | None, name: str, orcid: str) -> int | None:
         """The upsert's stub rule: the first name seen, or a later one that brings an ORCID."""
