@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 ORCID_URL_PREFIX = "https://orcid.org/"
+_CHECK_CHARS = frozenset("0123456789Xx")
 
 # Optional URL prefix (https://, http://, www., or the bare host), then either the hyphenated
 # form or sixteen characters without hyphens; the check character may be a lower-case x.
@@ -39,6 +40,12 @@ def normalize_orcid(value: str | None) -> str:
     """
     if not value:
         return ""
+    # Fast path for the form OpenAlex uses everywhere: https://orcid.org/0000-0002-1825-0097
+    if len(value) == 37 and value.startswith(ORCID_URL_PREFIX):
+        tail = value[18:]
+        digits = tail[0:4] + tail[5:9] + tail[10:14] + tail[15:18]
+        if tail[4] == tail[9] == tail[14] == "-" and digits.isdigit() and digits.isascii() and tail[18] in _CHECK_CHARS:
+            return tail.upper()
     match = _ORCID_RE.match(value.strip())
     if match is None:
         return ""

@@ -633,12 +633,21 @@ def _work_type(data: Mapping[str, Any], source: SourceRecord | None) -> tuple[st
 
 
 def _texts(value: Any, name: str, e: str) -> list[str]:
-    """Non-empty stripped strings of a list (other items are ignored, a non-list refused)."""
-    if value is None:
+    """Non-empty stripped strings of a list, NUL dropped (other items are ignored, a
+    non-list is refused)."""
+    if not value:
         return []
     if type(value) is not list:
         raise MalformedRecord(e, f"{name} must be a list, got {type(value).__name__}")
-    return [text for text in (v.strip() for v in value if type(v) is str) if text]
+    texts = []
+    for item in value:
+        if type(item) is str:
+            if "\x00" in item:
+                item = item.replace("\x00", "")
+            item = item.strip()
+            if item:
+                texts.append(item)
+    return texts
 
 
 def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord, list[InstitutionRecord]]:

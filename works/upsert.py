@@ -116,6 +116,9 @@ def _text_array(values: Sequence[str]) -> str:
     """A text[] field: every element double-quoted, quotes and backslashes escaped."""
     if not values:
         return "{}"
+    joined = '","'.join(values)
+    if '"' not in joined and "\\" not in joined and "\t" not in joined and "\n" not in joined and "\r" not in joined:
+        return '{"' + joined + '"}'  # nothing to escape: the usual case
     quoted = ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
     return _text("{" + quoted + "}")
 
