@@ -60,7 +60,7 @@ def works_file(tmp_path: Path) -> Path:
 
 @pytest.mark.django_db
 def test_copy_writes_what_the_importer_writes(works_file: Path, tmp_path: Path) -> None:
-    call_command("import_openalex", str(works_file), "--no-edges", verbosity=0)
+    call_command("import_openalex", str(works_file), "--followups=skip", verbosity=0)
     imported = snapshot()
     assert len(imported["work"]) == N_WORKS and len(imported["researcher"]) == 120
 
