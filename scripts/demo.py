@@ -32,7 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
@@ -142,7 +142,7 @@ class Demo:
         return proc
 
     @staticmethod
-    def terminate(name: str, proc: subprocess.Popen[str]) -> None:
+    def terminate(name: str, proc: subprocess.Popen[Any]) -> None:
         """SIGTERM the child's whole process group (gunicorn and celery fork), then SIGKILL."""
         if proc.poll() is not None:
             return

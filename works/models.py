@@ -54,8 +54,12 @@ class Work(models.Model):
     openalex_updated = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
 
-    researchers = models.ManyToManyField(Researcher, through="Authorship", related_name="works")
-    topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+    researchers: models.ManyToManyField[Researcher, Authorship] = models.ManyToManyField(
+        Researcher, through="Authorship", related_name="works"
+    )
+    topics: models.ManyToManyField[Topic, WorkTopic] = models.ManyToManyField(
+        Topic, through="WorkTopic", related_name="works"
+    )
 
     class Meta:
         indexes = [
