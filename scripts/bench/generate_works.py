@@ -602,7 +602,9 @@ def _render_chunk(chunk: int) -> bytes:
     valid .gz file, which gzip, zcat and Python's gzip module read as one stream)."""
     u, n_works, level = _WORKER["universe"], _WORKER["n_works"], _WORKER["level"]
     assert isinstance(u, Universe) and isinstance(n_works, int)
-    data = ("\n".join(iter_chunk(u, n_works, chunk)) + "\n").encode()
+    lines = list(iter_chunk(u, n_works, chunk))
+    lines.append("")  # the trailing newline, without copying the chunk once more
+    data = "\n".join(lines).encode()
     return _gzip_compress(data, level) if isinstance(level, int) else data
 
 
