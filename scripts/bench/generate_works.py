@@ -2,24 +2,29 @@
 
 Contract:
 
-* Deterministic: the same ``--works``, ``--authors`` and ``--seed`` give byte-identical JSON
-  lines (and, for ``.gz``, an identical compressed file: the gzip header carries no mtime).
-  The first k works of a run are the same whatever ``--works`` is, as long as ``--authors``
-  is the same.
-* Streaming with bounded memory: memory grows with the author pool (a few hundred bytes per
-  author actually used) and never with the number of works.
-* Shape: the 2025 API work object (SCHEMA-NOTES.md §4, key order as the API returns it),
-  one work per line; ``.gz`` output when the path ends in ``.gz``; ``-`` writes to stdout.
+* Deterministic: the same ``--works``, ``--authors`` and ``--seed`` give the same JSON lines
+  whatever the number of processes (works are rendered in fixed chunks of 1,000, each with
+  its own seeded rng). ``.gz`` files are concatenated gzip members without timestamps, so
+  they are byte-identical too for the same compressor (ISA-L via python-isal when installed,
+  about 4x faster than zlib; else zlib).
+* Streaming with bounded memory: each process holds the shared tables (institutions, topics,
+  sources, the author pool's attributes) and a cache of the authors it has rendered (about
+  1 KB each); nothing grows with the number of works. 150,000 authors: about 180 MB per
+  process.
+* Shape: the 2025 API work object (SCHEMA-NOTES.md §4, keys in the API's order, the fields
+  a profile importer reads; no ``locations``, ``concepts``, ``keywords``), one work per line;
+  ``.gz`` output when the path ends in ``.gz``; ``-`` writes to stdout.
 * Author reuse: every work has a lead author drawn from a Zipf-like productivity distribution
   over the pool; a share of its co-authors come from the lead's lab (a fixed group of 3-14
   authors), so co-author pairs recur across works; the rest are drawn from the same
-  heavy-tailed distribution. Every pool author appears at least once (fresh authors are
-  topped up along the stream) provided the works have room: ``--authors`` is then exactly
-  the number of distinct authors in the file.
-* Everything is invented and obviously synthetic: syllable names, ``example.org`` URLs,
-  DOIs under the test prefix 10.5555, ids in ranges well away from real ones
-  (A59…, W9…, I9…, S9…, T9…). About 30% of authors carry an ORCID with a valid
-  ISO 7064 MOD 11-2 check character (some end in X).
+  heavy-tailed distribution, plus this work's share of the pool taken in order, so that every
+  pool author appears at least once (while ``--authors`` is below ~20 x ``--works``):
+  ``--authors`` is then exactly the number of distinct authors in the file.
+* Everything is invented and obviously synthetic: syllable names, "(Synthetic N)"
+  institutions and venues, ``example.org`` URLs, DOIs under the test prefix 10.5555, ids in
+  ranges away from real ones (A59…, W9…, I9…, S9…, T9…). About 30% of authors carry an ORCID
+  with a valid ISO 7064 MOD 11-2 check character (some end in X). JSON is ASCII: accented
+  letters in names are escaped, as json.dumps does by default.
 
 Run: ``python scripts/bench/generate_works.py --works 50000 --seed 1 --out bench/out/w.jsonl.gz``
 """
