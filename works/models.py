@@ -158,3 +158,38 @@ class ImportJob(models.Model):
         if not self.works_expected:
             return 5 if self.status == self.Status.RUNNING else 0
         return min(99, int(100 * self.works_fetched / self.works_expected))
+
+
+class HiddenWork(models.Model):
+    """A work the owner of a claimed record hid from their profile ("not mine", "duplicate").
+
+    Kept apart from the imported rows (Work, Authorship), which the import rewrites: the
+    upsert never reads or writes this table, so a hidden work stays hidden across every
+    re-import. Written only by profiles.claim_services (each hide/unhide is also a
+    ProfileCorrection); unhiding deletes the row.
+    """
+
+    class Reason(models.TextChoices):
+        NOT_MINE = "not_mine", "Not mine"
+        DUPLICATE = "duplicate", "Duplicate of another work"
+        OTHER = "other", "Other"
+
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="hidden_works")
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="hidden_by")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=200, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["researcher", "work"], name="hidden_work_unique"),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=["not_mine", "duplicate", "other"]), name="hidden_work_reason_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Work {self.work_id} hidden from {self.researcher_id} ({self.reason})"
