@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from graph.trust_formula import Tier, displayed_score
 from profiles.models import Researcher
+from profiles.verification import LEVEL_NAMES
 
 
 class CoauthorEdge(models.Model):
@@ -29,16 +31,51 @@ class CoauthorEdge(models.Model):
 
 class TrustSnapshot(models.Model):
     """One computation of a researcher's trust score: the score and everything needed to
-    explain and reproduce it. The newest row per researcher is the current score."""
+    explain and reproduce it (graph.trust_formula, graph.trust_services).
+
+    Rows are append-only history: a recompute adds a row only when the formula version, the
+    inputs or the score differ from the researcher's current row (``digest`` compares the
+    three), and then moves ``is_current`` to the new row in the same transaction. Exactly one
+    row per researcher is current once a score exists (a partial unique constraint), so
+    pages read the current score with one indexed lookup and never compute it.
+    """
 
     researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="trust_snapshots")
     formula_version = models.CharField(max_length=16)
     score = models.FloatField()
     tier = models.CharField(max_length=16)
     level = models.SmallIntegerField()
+    # [Component.to_json(), ...]: name, label, points, cap, evidence, rule.
     components = models.JSONField()
+    # TrustInputs.to_json(): everything the formula read.
     inputs = models.JSONField()
     computed_at = models.DateTimeField()
+    is_current = models.BooleanField(default=False)
+    # graph.trust_services.snapshot_digest(formula_version, score, inputs): "did it change?"
+    # without reading the inputs of every current row back.
+    digest = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["researcher"], condition=models.Q(is_current=True), name="trust_one_current"
+            ),
+        ]
         indexes = [models.Index(name="trust_latest", fields=["researcher", "-computed_at"])]
+
+    def __str__(self) -> str:
+        return f"Trust {self.display_score} ({self.formula_version}) of researcher {self.researcher_id}"
+
+    @property
+    def display_score(self) -> int:
+        """The whole number pages show ("Trust 21"); the tier agrees with it."""
+        return displayed_score(self.score)
+
+    @property
+    def tier_label(self) -> str:
+        return Tier(self.tier).label
+
+    @property
+    def level_name(self) -> str:
+        """"Source-matched" for L1 (DESIGN §2)."""
+        return LEVEL_NAMES[self.level]
