@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
+from profiles import claim_rules
+
 
 class Institution(models.Model):
     openalex_id = models.CharField(max_length=16, unique=True)
@@ -181,9 +183,9 @@ class Follow(models.Model):
 # per record, one approved and one open claim per account, and an audit log that cannot be
 # changed once written (a trigger, migration 0002).
 
-CLAIM_NOTE_MAX = 1000
-CLAIM_MESSAGE_MAX = 2000
-EVIDENCE_URL_MAX = 500
+CLAIM_NOTE_MAX = claim_rules.NOTE_MAX
+CLAIM_MESSAGE_MAX = claim_rules.MESSAGE_MAX
+EVIDENCE_URL_MAX = claim_rules.EVIDENCE_URL_MAX
 
 
 class Claim(models.Model):
@@ -360,7 +362,6 @@ class ProfileCorrection(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_is_moderator = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     reverted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

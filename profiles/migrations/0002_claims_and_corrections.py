@@ -78,7 +78,6 @@ class Migration(migrations.Migration):
                 ('work_id', models.BigIntegerField(blank=True, null=True)),
                 ('old_value', models.TextField(blank=True)),
                 ('new_value', models.TextField(blank=True)),
-                ('actor_is_moderator', models.BooleanField(default=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('reverted_at', models.DateTimeField(blank=True, null=True)),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
