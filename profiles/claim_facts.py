@@ -12,17 +12,33 @@ Contracts (all three):
   number of queries a recompute makes).
 * Read-only, no side effects; safe inside the caller's transaction.
 
-Status: claims and moderation findings do not exist yet, so every function answers "none".
-The CLAIMS engineer (issue 5) fills them in against the claim and moderation models and
-keeps the signatures. When they start issuing queries, the pinned query count in
-tests/graph/test_trust_recompute.py grows by their number.
+Implementation (CLAIMS, issue 5): one query per function, whatever the number of
+researchers, against profiles.Claim:
+
+* the facts come from the approved claim, else the latest revoked one (PostgreSQL
+  ``DISTINCT ON``);
+* a finding is a claim rejected or revoked by a moderator with the reason
+  ``impersonation`` (profiles.claim_rules.FINDING_REASONS). It counts against the records
+  the same account owns now (an approved claim): the penalty lands on the impersonator's
+  own record, never on the record they tried to take. Decisions are final, so a finding is
+  never reversed; revoking the account's ownership takes the penalty off that record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from profiles.claim_rules import FINDING_REASONS
+from profiles.models import Claim
 from profiles.verification import ClaimFacts
+
+_APPROVED, _REVOKED = Claim.State.APPROVED, Claim.State.REVOKED
+
+
+def _for(queryset: QuerySet[Claim], researcher_ids: Collection[int] | None) -> QuerySet[Claim]:
+    return queryset if researcher_ids is None else queryset.filter(researcher_id__in=list(researcher_ids))
 
 
 def claim_facts_for(researcher_ids: Collection[int] | None) -> dict[int, ClaimFacts]:
@@ -30,18 +46,49 @@ def claim_facts_for(researcher_ids: Collection[int] | None) -> dict[int, ClaimFa
 
     A researcher maps to their approved claim if they have one, otherwise to their most
     recently revoked claim (the evidence mentions it); researchers with neither are absent.
+    1 query.
     """
-    return {}
+    if researcher_ids is not None and not researcher_ids:
+        return {}
+    rows = (
+        _for(Claim.objects.filter(state__in=[_APPROVED, _REVOKED]), researcher_ids)
+        .annotate(rank=Case(When(state=_APPROVED, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("researcher_id", "rank", "-decided_at", "-id")
+        .distinct("researcher_id")
+        .values_list("researcher_id", "state", "method", "decided_at", "orcid", "email_domain")
+    )
+    return {
+        rid: ClaimFacts(state=state, method=method, decided_at=decided_at, orcid=orcid, email_domain=domain)
+        for rid, state, method, decided_at, orcid, domain in rows
+    }
 
 
 def claimed_researcher_ids(researcher_ids: Collection[int] | None) -> set[int]:
     """Those of ``researcher_ids`` (every researcher when None) whose record has an approved
     claim now. The trust engine passes None and counts claimed co-authors in SQL, so this must
-    stay cheap for None: claimed records are few."""
-    return set()
+    stay cheap for None: claimed records are few. 1 query (an index holds approved claims)."""
+    if researcher_ids is not None and not researcher_ids:
+        return set()
+    return set(_for(Claim.objects.filter(state=_APPROVED), researcher_ids).values_list("researcher_id", flat=True))
 
 
 def upheld_findings_count(researcher_ids: Collection[int] | None) -> dict[int, int]:
     """Moderation findings upheld against each record (impersonation, spam) and not reversed
-    since; researchers with none are absent."""
-    return {}
+    since; researchers with none are absent. 1 query.
+
+    A finding (an impersonation rejection or revocation of any claim by an account) counts
+    against the records that account owns now."""
+    if researcher_ids is not None and not researcher_ids:
+        return {}
+    findings = Q(
+        user__claims__reason__in=sorted(FINDING_REASONS),
+        user__claims__state__in=[Claim.State.REJECTED, _REVOKED],
+        user__claims__decided_by__isnull=False,
+    )
+    rows = (
+        _for(Claim.objects.filter(state=_APPROVED), researcher_ids)
+        .annotate(n=Count("user__claims", filter=findings))
+        .filter(n__gt=0)
+        .values_list("researcher_id", "n")
+    )
+    return dict(rows)

@@ -250,19 +250,29 @@ def claim_add_evidence(*, user: AbstractUser, claim_id: int, evidence_url: str, 
 
 
 def claim_withdraw(*, user: AbstractUser, claim_id: int) -> Claim:
-    """The claimant withdraws an open claim, or releases an approved one (the record becomes
-    unclaimed; corrections stay). Enqueues the trust recompute for a release."""
+    """The claimant withdraws an open (pending or needs-evidence) claim."""
     with transaction.atomic():
         claim = _lock_own_claim(user, claim_id)
-        if not (claim.is_open or claim.state == State.APPROVED):
+        if not claim.is_open:
             raise AlreadyDecided(claim)
-        released = claim.state == State.APPROVED
-        claim.state = State.WITHDRAWN
-        if not released:
-            claim.decided_at = timezone.now()
+        claim.state, claim.decided_at = State.WITHDRAWN, timezone.now()
         _save(claim)
-        _log(Event.WITHDRAWN, claim, actor_id=user.pk, data={"released": released})
-    _after_commit(claim, "withdrawn", trust=released)
+        _log(Event.WITHDRAWN, claim, actor_id=user.pk)
+    _after_commit(claim, "withdrawn", trust=False)
+    return claim
+
+
+def claim_release(*, user: AbstractUser, claim_id: int) -> Claim:
+    """The owner gives up an approved claim: the record is unclaimed again (their corrections
+    stay, each revertible). Logged as a withdrawal; trust recompute enqueued."""
+    with transaction.atomic():
+        claim = _lock_own_claim(user, claim_id)
+        if claim.state != State.APPROVED:
+            raise AlreadyDecided(claim)
+        claim.state = State.WITHDRAWN
+        _save(claim)
+        _log(Event.WITHDRAWN, claim, actor_id=user.pk, data={"released": True})
+    _after_commit(claim, "released", trust=True)
     return claim
 
 

@@ -1,18 +1,25 @@
 """The one write path of every import: an ImportBatch of parsed records -> the database.
 
+Two steps, so that the Python work can overlap the database's:
+- ``prepare_batch`` (pure, no database): turns the records into JSON documents and COPY text
+  keyed by OpenAlex ids, bios included;
+- ``write_prepared`` (database): upserts the entities, resolves OpenAlex ids to our keys in
+  SQL through staging tables, and rewrites the children of what changed.
+``write_batch`` does both.
+
 Contract:
 - Idempotent: writing the same batch twice changes nothing the second time (every UPSERT
   updates a row only when a value differs, and children are rewritten only for parents that
   changed), so row counts and contents stay identical.
 - Never older over newer: a full record is written only if its ``updated_date`` is not older
   than the stored one; a dehydrated copy (inside another record) never overwrites a full one.
-- Never touches what people own: owner bio, preferred name, the collaborate flag, follows and
-  claims are in none of the column lists below.
-- Atomic per call: the caller wraps ``write_batch`` in one transaction (one author with all
-  their works, or one batch of file records), so a failure leaves nothing half-written.
-- Set-based: one statement per table per batch (rows passed as one JSON document and
-  expanded with ``jsonb_to_recordset``), rows sorted by OpenAlex id so concurrent imports
-  lock in the same order.
+- Never touches what people own: owner bio, preferred name, the collaborate flag, follows,
+  claims and hidden works are in none of the column lists below.
+- Atomic per call: the caller wraps the write in one transaction (one author with all their
+  works, or one batch of file records), so a failure leaves nothing half-written.
+- Set-based: one statement per table per batch (entities as one JSON document expanded with
+  ``jsonb_to_recordset``; child rows COPYed into temporary staging tables), rows sorted by
+  OpenAlex id so concurrent imports lock in the same order.
 
 Legacy (pre-2023) author ids are resolved to the current record through ORCID, and ids that
 OpenAlex merged are followed; both leave a ResearcherAlias so old URLs keep working.
@@ -35,14 +42,10 @@ from works.openalex_parser import (
     AuthorRecord,
     ImportBatch,
     MergedId,
-    WorkRecord,
     is_legacy_author_id,
 )
 
 logger = logging.getLogger(__name__)
-
-# Statements carry at most this many parent rows, to keep each JSON document bounded.
-CHUNK = 2000
 
 
 @dataclass
@@ -73,20 +76,13 @@ def _json(rows: Sequence[dict[str, Any]]) -> str:
     return orjson.dumps(rows).decode()
 
 
-def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-def _execute(sql: str, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (with one %s for the JSON rows) in chunks; returns RETURNING rows."""
-    returned: list[tuple[Any, ...]] = []
+def _id_map(table: str, openalex_ids: Iterable[str]) -> dict[str, int]:
+    ids = sorted(set(openalex_ids))
+    if not ids:
+        return {}
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            cursor.execute(sql, [_json(chunk)])
-            if cursor.description is not None:
-                returned.extend(cursor.fetchall())
-    return returned
+        cursor.execute(f"SELECT openalex_id, id FROM {table} WHERE openalex_id = ANY(%s)", [ids])
+        return dict(cursor.fetchall())
 
 
 # --- COPY text format -------------------------------------------------------------------------
@@ -127,6 +123,11 @@ def _int_array(values: Sequence[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def _key_array(values: Sequence[str]) -> str:
+    """OpenAlex keys (A123, I45): no quoting needed."""
+    return "{" + ",".join(values) + "}"
+
+
 def _number(value: float | int | None) -> str:
     return NULL if value is None else repr(value)
 
@@ -135,60 +136,222 @@ def _bool(value: bool | None) -> str:
     return NULL if value is None else ("t" if value else "f")
 
 
-def _copy(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
-    """COPY pre-formatted lines (tab-separated fields, see the helpers above) into ``table``.
-    Used for child rows whose old versions were deleted just before, so nothing conflicts."""
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        buffer: list[str] = []
-        for line in lines:
-            buffer.append(line)
-            if len(buffer) >= 2000:
-                copy.write("\n".join(buffer) + "\n")
-                buffer.clear()
-        if buffer:
-            copy.write("\n".join(buffer) + "\n")
+# --- Prepare (pure) -------------------------------------------------------------------------
 
 
-def _id_map(table: str, openalex_ids: Iterable[str]) -> dict[str, int]:
-    ids = sorted(set(openalex_ids))
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT openalex_id, id FROM {table} WHERE openalex_id = ANY(%s)", [ids])
-        return dict(cursor.fetchall())
+@dataclass
+class PreparedBatch:
+    """A batch as the database will receive it. Child rows are COPY text lines keyed by the
+    parent's OpenAlex id, so only the rows of parents that changed need to be sent."""
+
+    institutions: str = "[]"
+    topics: str = "[]"
+    sources: str = "[]"
+    merged_ids: list[MergedId] = field(default_factory=list)
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
+    incoming_authors: dict[str, str] = field(default_factory=dict)  # author id -> ORCID
+    full_author_ids: list[str] = field(default_factory=list)
+    deleted_author_ids: list[str] = field(default_factory=list)
+    authors: str = "[]"
+    stubs: str = "[]"
+    works: str = "[]"
+    truncated_works: set[str] = field(default_factory=set)
+    author_children: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # affiliations, topics
+    work_children: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # authorships, topics
 
 
-# --- Entry point -----------------------------------------------------------------------------
+def prepare_batch(batch: ImportBatch) -> PreparedBatch:
+    """Everything ``write_prepared`` needs, computed without the database."""
+    prepared = PreparedBatch(merged_ids=list(batch.merged_ids), aliases=dict(batch.aliases))
+    prepared.institutions = _json(
+        [
+            {
+                "openalex_id": i.openalex_id,
+                "display_name": i.display_name,
+                "ror": i.ror,
+                "country_code": i.country_code,
+                "type": i.type,
+                "lineage": i.lineage,
+                "homepage_url": i.homepage_url,
+                "email_domains": i.email_domains,
+                "is_full_record": i.is_full_record,
+                "openalex_updated": i.updated,
+            }
+            for _, i in sorted(batch.institutions.items())
+        ]
+    )
+    prepared.topics = _json(
+        [
+            {
+                "openalex_id": t.openalex_id,
+                "kind": t.kind,
+                "display_name": t.display_name,
+                "description": t.description,
+                "subfield": t.subfield,
+                "field": t.field,
+                "domain": t.domain,
+                "level": t.level,
+            }
+            for _, t in sorted(batch.topics.items())
+        ]
+    )
+    prepared.sources = _json(
+        [
+            {
+                "openalex_id": s.openalex_id,
+                "display_name": s.display_name,
+                "type": s.type,
+                "issn_l": s.issn_l,
+                "host_organization_name": s.host_organization_name,
+            }
+            for _, s in sorted(batch.sources.items())
+        ]
+    )
+    _prepare_authors(batch, prepared)
+    _prepare_works(batch, prepared)
+    return prepared
 
 
-def write_batch(batch: ImportBatch) -> WriteResult:
-    """Write ``batch``. Call inside ``transaction.atomic()``; see the module docstring."""
-    result = WriteResult()
-    _write_institutions(batch)
-    _write_topics(batch)
-    _write_sources(batch)
-    if batch.merged_ids:
-        result.aliases_written += _apply_merged_ids(batch.merged_ids, result)
-    remap = _resolve_author_ids(batch, result)
-    _write_authors(batch, remap, result)
-    _write_stubs(batch, remap, result)
-    _write_new_aliases(batch, remap, result)
-    _write_works(batch, remap, result)
-    return result
+def _bio(author: AuthorRecord, work_years: list[int], institutions: dict[str, str], topics: dict[str, str]) -> str:
+    recent_years = [row["year"] for row in author.counts_by_year if row.get("works_count")]
+    # The first year is known only when every work is in hand (an API import of the author);
+    # counts_by_year starts about a dozen years back and would make long careers look short.
+    first_year = min(work_years) if work_years and len(work_years) >= author.works_count else None
+    last_known = next((a.institution_id for a in author.affiliations if a.is_last_known), None)
+    return generate_bio(
+        topics=[topics[t.topic_id] for t in author.topics[:3] if t.topic_id in topics],
+        institution=institutions.get(last_known) if last_known else None,
+        first_year=first_year,
+        last_year=max(recent_years + work_years, default=None),
+        works_count=author.works_count,
+    )
 
 
-def _write_new_aliases(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
-    """Aliases for ids resolved during this batch (legacy ids found through ORCID, ids the API
-    redirected), written now that their target rows exist. Existing aliases are kept."""
-    wanted = {old: (new, "legacy") for old, new in remap.items() if is_legacy_author_id(old)}
-    wanted.update(batch.aliases)
-    targets = _id_map("profiles_researcher", (new for new, _ in wanted.values()))
-    for old, (new, reason) in sorted(wanted.items()):
-        if new in targets and old != new:
-            result.aliases_written += _alias(old, targets[new], reason, replace=False)
+def _prepare_authors(batch: ImportBatch, prepared: PreparedBatch) -> None:
+    incoming = prepared.incoming_authors
+    for author in batch.authors.values():
+        incoming[author.openalex_id] = author.orcid
+    for work in batch.works.values():
+        for authorship in work.authorships:
+            if authorship.author_id and not incoming.get(authorship.author_id):
+                incoming[authorship.author_id] = authorship.author_orcid
+
+    authors = sorted((a for a in batch.authors.values() if not a.is_deleted), key=lambda a: a.openalex_id)
+    prepared.deleted_author_ids = sorted(a.openalex_id for a in batch.authors.values() if a.is_deleted)
+    prepared.full_author_ids = [a.openalex_id for a in authors]
+    if authors:
+        institution_names = {i.openalex_id: i.display_name for i in batch.institutions.values()}
+        topic_names = {t.openalex_id: t.display_name for t in batch.topics.values()}
+        # Publication years of the batch's works per author: the counts_by_year window only
+        # reaches back to 2012, the works themselves further.
+        work_years: dict[str, list[int]] = {}
+        for work in batch.works.values():
+            if work.publication_year:
+                for authorship in work.authorships:
+                    if authorship.author_id in batch.authors:
+                        work_years.setdefault(authorship.author_id, []).append(work.publication_year)
+        prepared.authors = _json(
+            [
+                {
+                    "openalex_id": a.openalex_id,
+                    "orcid": a.orcid,
+                    "display_name": a.display_name,
+                    "display_name_alternatives": a.display_name_alternatives,
+                    "search_name": search_text(a.display_name, a.display_name_alternatives),
+                    "record_status": "imported",
+                    "works_count": a.works_count,
+                    "cited_by_count": a.cited_by_count,
+                    "h_index": a.h_index,
+                    "i10_index": a.i10_index,
+                    "two_year_mean_citedness": a.two_year_mean_citedness,
+                    "counts_by_year": a.counts_by_year,
+                    "generated_bio": _bio(a, work_years.get(a.openalex_id, []), institution_names, topic_names),
+                    "openalex_updated": a.updated,
+                    "openalex_created": a.created,
+                }
+                for a in authors
+            ]
+        )
+        for a in authors:
+            prepared.author_children[a.openalex_id] = (
+                [
+                    f"{a.openalex_id}\t{f.institution_id}\t{_int_array(f.years)}\t{_bool(f.is_last_known)}\t{f.source}"
+                    for f in a.affiliations
+                ],
+                [
+                    f"{a.openalex_id}\t{t.topic_id}\t{t.rank}\t{_number(t.works_count)}\t{_number(t.share)}\t"
+                    f"{_number(t.score)}"
+                    for t in a.topics
+                ],
+            )
+
+    # Co-authors known only from works become stub researchers (until imported).
+    stubs: dict[str, dict[str, str]] = {}
+    for work in batch.works.values():
+        for authorship in work.authorships:
+            author_id = authorship.author_id
+            if not author_id or author_id in batch.authors:
+                continue
+            stub = stubs.get(author_id)
+            if stub is None or (not stub["orcid"] and authorship.author_orcid):
+                name = authorship.author_name or author_id
+                stubs[author_id] = {
+                    "openalex_id": author_id,
+                    "display_name": name,
+                    "search_name": fold(name),
+                    "orcid": authorship.author_orcid,
+                }
+    prepared.stubs = _json([stubs[key] for key in sorted(stubs)])
 
 
-# --- Institutions, topics, sources -----------------------------------------------------------
+def _prepare_works(batch: ImportBatch, prepared: PreparedBatch) -> None:
+    works = [batch.works[key] for key in sorted(batch.works)]
+    prepared.works = _json(
+        [
+            {
+                "openalex_id": w.openalex_id,
+                "doi": w.doi,
+                "title": w.title,
+                "type": w.type,
+                "type_crossref": w.type_crossref,
+                "publication_year": w.publication_year,
+                "publication_date": w.publication_date,
+                "source": w.source_id,
+                "venue_name": w.venue_name,
+                "landing_page_url": w.landing_page_url,
+                "abstract": w.abstract,
+                "language": w.language,
+                "cited_by_count": w.cited_by_count,
+                "counts_by_year": w.counts_by_year,
+                "is_oa": w.is_oa,
+                "oa_status": w.oa_status,
+                "oa_url": w.oa_url,
+                "is_retracted": w.is_retracted,
+                "referenced_works": w.referenced_works,
+                "referenced_works_count": w.referenced_works_count,
+                "related_works": w.related_works,
+                "is_authors_truncated": w.is_authors_truncated,
+                "openalex_updated": w.updated,
+            }
+            for w in works
+        ]
+    )
+    prepared.truncated_works = {w.openalex_id for w in works if w.is_authors_truncated}
+    for w in works:
+        key = w.openalex_id
+        prepared.work_children[key] = (
+            [
+                f"{key}\t{a.position}\t{_text(a.author_position)}\t{a.author_id or NULL}\t"
+                f"{_text(a.raw_author_name or a.author_name)}\t{_bool(a.is_corresponding)}\t"
+                f"{_text_array(a.raw_affiliation_strings)}\t{_text_array(a.countries)}\t"
+                f"{_key_array(a.institution_ids)}"
+                for a in w.authorships
+            ],
+            [f"{key}\t{t.topic_id}\t{_number(t.score)}\t{_bool(t.is_primary)}" for t in w.topics],
+        )
+
+
+# --- Institutions, topics, sources ---------------------------------------------------------
 
 _INSTITUTION_SQL = """
 INSERT INTO profiles_institution AS t (openalex_id, display_name, ror, country_code, type, lineage,
@@ -213,25 +376,6 @@ WHERE (EXCLUDED.is_full_record OR NOT t.is_full_record)
 """
 
 
-def _write_institutions(batch: ImportBatch) -> None:
-    rows = [
-        {
-            "openalex_id": i.openalex_id,
-            "display_name": i.display_name,
-            "ror": i.ror,
-            "country_code": i.country_code,
-            "type": i.type,
-            "lineage": i.lineage,
-            "homepage_url": i.homepage_url,
-            "email_domains": i.email_domains,
-            "is_full_record": i.is_full_record,
-            "openalex_updated": i.updated,
-        }
-        for _, i in sorted(batch.institutions.items())
-    ]
-    _execute(_INSTITUTION_SQL, rows)
-
-
 _TOPIC_SQL = """
 INSERT INTO profiles_topic AS t (openalex_id, kind, display_name, description, subfield, field, domain, level)
 SELECT openalex_id, kind, display_name, description, subfield, field, domain, level
@@ -251,23 +395,6 @@ WHERE (t.display_name, t.description, t.subfield, t.field, t.domain, t.level) IS
 """
 
 
-def _write_topics(batch: ImportBatch) -> None:
-    rows = [
-        {
-            "openalex_id": t.openalex_id,
-            "kind": t.kind,
-            "display_name": t.display_name,
-            "description": t.description,
-            "subfield": t.subfield,
-            "field": t.field,
-            "domain": t.domain,
-            "level": t.level,
-        }
-        for _, t in sorted(batch.topics.items())
-    ]
-    _execute(_TOPIC_SQL, rows)
-
-
 _SOURCE_SQL = """
 INSERT INTO works_source AS t (openalex_id, display_name, type, issn_l, host_organization_name)
 SELECT openalex_id, display_name, type, issn_l, host_organization_name
@@ -282,20 +409,6 @@ WHERE (t.display_name, t.type, t.issn_l, t.host_organization_name) IS DISTINCT F
      COALESCE(NULLIF(EXCLUDED.issn_l, ''), t.issn_l),
      COALESCE(NULLIF(EXCLUDED.host_organization_name, ''), t.host_organization_name))
 """
-
-
-def _write_sources(batch: ImportBatch) -> None:
-    rows = [
-        {
-            "openalex_id": s.openalex_id,
-            "display_name": s.display_name,
-            "type": s.type,
-            "issn_l": s.issn_l,
-            "host_organization_name": s.host_organization_name,
-        }
-        for _, s in sorted(batch.sources.items())
-    ]
-    _execute(_SOURCE_SQL, rows)
 
 
 # --- Author identity: aliases, legacy ids, merges --------------------------------------------
@@ -325,6 +438,10 @@ def _move_researcher(source_id: int, target_id: int) -> None:
     """Fold researcher ``source_id`` into ``target_id`` and delete it: its authorships,
     follows and aliases move; derived rows (edges, trust, affiliations) are recomputed or
     re-imported for the target."""
+    # Claims, owner corrections and hidden works are people's data: they follow the record.
+    from profiles.claim_services import claims_move_researcher
+
+    claims_move_researcher(source_id, target_id)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE works_authorship SET researcher_id = %s WHERE researcher_id = %s", [target_id, source_id]
@@ -374,20 +491,14 @@ def _apply_merged_ids(merged: list[MergedId], result: WriteResult) -> int:
     return written
 
 
-def _resolve_author_ids(batch: ImportBatch, result: WriteResult) -> dict[str, str]:
-    """Return {incoming author id -> the id we store it under}.
+def _resolve_author_ids(incoming: dict[str, str], result: WriteResult) -> dict[str, str]:
+    """Return {incoming author id -> the id we store it under}, for the ids that move.
+    ``incoming`` maps every author id of the batch to its ORCID ("" if unknown).
 
     - an id that is already an alias maps to its researcher's current id;
     - a legacy (pre-2023) id with an ORCID maps to the current-series researcher with that
       ORCID, here or in this batch; a legacy row we hold for that ORCID is folded into it.
     """
-    incoming: dict[str, str] = {}  # author id -> orcid ("" if unknown)
-    for author in batch.authors.values():
-        incoming[author.openalex_id] = author.orcid
-    for work in batch.works.values():
-        for authorship in work.authorships:
-            if authorship.author_id and not incoming.get(authorship.author_id):
-                incoming[authorship.author_id] = authorship.author_orcid
     if not incoming:
         return {}
 
@@ -438,7 +549,7 @@ def _resolve_author_ids(batch: ImportBatch, result: WriteResult) -> dict[str, st
     return remap
 
 
-# --- Researchers -----------------------------------------------------------------------------
+# --- Researchers and works ---------------------------------------------------------------------
 
 _RESEARCHER_COLUMNS = (
     "orcid, display_name, display_name_alternatives, search_name, record_status, works_count, "
@@ -453,6 +564,7 @@ FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, orcid text, display_na
     display_name_alternatives text[], search_name text, record_status text, works_count integer,
     cited_by_count integer, h_index integer, i10_index integer, two_year_mean_citedness double precision,
     counts_by_year jsonb, generated_bio text, openalex_updated timestamptz, openalex_created date)
+WHERE x.openalex_id <> ALL(%s::text[])
 ON CONFLICT (openalex_id) DO UPDATE SET ({_RESEARCHER_COLUMNS}, imported_at) =
     (EXCLUDED.orcid, EXCLUDED.display_name, EXCLUDED.display_name_alternatives, EXCLUDED.search_name,
      EXCLUDED.record_status, EXCLUDED.works_count, EXCLUDED.cited_by_count, EXCLUDED.h_index,
@@ -466,118 +578,13 @@ RETURNING id, openalex_id
 """
 
 
-def _bio(author: AuthorRecord, work_years: list[int], institutions: dict[str, str], topics: dict[str, str]) -> str:
-    recent_years = [row["year"] for row in author.counts_by_year if row.get("works_count")]
-    # The first year is known only when every work is in hand (an API import of the author);
-    # counts_by_year starts about a dozen years back and would make long careers look short.
-    first_year = min(work_years) if work_years and len(work_years) >= author.works_count else None
-    last_known = next((a.institution_id for a in author.affiliations if a.is_last_known), None)
-    return generate_bio(
-        topics=[topics[t.topic_id] for t in author.topics[:3] if t.topic_id in topics],
-        institution=institutions.get(last_known) if last_known else None,
-        first_year=first_year,
-        last_year=max(recent_years + work_years, default=None),
-        works_count=author.works_count,
-    )
-
-
-def _write_authors(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
-    authors = [a for a in batch.authors.values() if a.openalex_id not in remap]
-    for author in batch.authors.values():
-        if author.openalex_id in remap:
-            result.skipped.append(
-                f"{author.openalex_id}: an older id of {remap[author.openalex_id]}; the current record is kept"
-            )
-    deleted = sorted(a.openalex_id for a in authors if a.is_deleted)
-    if deleted:
-        with connection.cursor() as cursor:
-            # A tombstone hides the record we hold; it never creates one.
-            cursor.execute(
-                """UPDATE profiles_researcher SET record_status = 'deleted', imported_at = now()
-                   WHERE openalex_id = ANY(%s) AND record_status <> 'deleted' RETURNING id""",
-                [deleted],
-            )
-            rows = cursor.fetchall()
-        result.authors_deleted += len(rows)
-        result.researcher_ids.update(pk for (pk,) in rows)
-        result.skipped.extend(f"{d}: deleted in OpenAlex; not imported" for d in deleted)
-    authors = sorted((a for a in authors if not a.is_deleted), key=lambda a: a.openalex_id)
-    if not authors:
-        return
-    institution_names = {i.openalex_id: i.display_name for i in batch.institutions.values()}
-    topic_names = {t.openalex_id: t.display_name for t in batch.topics.values()}
-    # Publication years of the batch's works per author: the counts_by_year window only
-    # reaches back to 2012, the works themselves further.
-    work_years: dict[str, list[int]] = {}
-    wanted = {a.openalex_id for a in authors}
-    for work in batch.works.values():
-        if work.publication_year:
-            for authorship in work.authorships:
-                if authorship.author_id in wanted:
-                    work_years.setdefault(authorship.author_id, []).append(work.publication_year)
-    rows = [
-        {
-            "openalex_id": a.openalex_id,
-            "orcid": a.orcid,
-            "display_name": a.display_name,
-            "display_name_alternatives": a.display_name_alternatives,
-            "search_name": search_text(a.display_name, a.display_name_alternatives),
-            "record_status": "imported",
-            "works_count": a.works_count,
-            "cited_by_count": a.cited_by_count,
-            "h_index": a.h_index,
-            "i10_index": a.i10_index,
-            "two_year_mean_citedness": a.two_year_mean_citedness,
-            "counts_by_year": a.counts_by_year,
-            "generated_bio": _bio(a, work_years.get(a.openalex_id, []), institution_names, topic_names),
-            "openalex_updated": a.updated,
-            "openalex_created": a.created,
-        }
-        for a in authors
-    ]
-    written = dict((openalex_id, pk) for pk, openalex_id in _execute(_AUTHOR_SQL, rows))
-    result.authors_written += len(written)
-    result.researcher_ids.update(written.values())
-    if written:
-        _write_author_children([a for a in authors if a.openalex_id in written], written)
-
-
-def _write_author_children(authors: list[AuthorRecord], researcher_pks: dict[str, int]) -> None:
-    """Affiliations and topics of written authors: replaced as a whole."""
-    pks = sorted(researcher_pks.values())
-    institution_pks = _id_map("profiles_institution", (f.institution_id for a in authors for f in a.affiliations))
-    topic_pks = _id_map("profiles_topic", (t.topic_id for a in authors for t in a.topics))
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM profiles_researcheraffiliation WHERE researcher_id = ANY(%s)", [pks])
-        cursor.execute("DELETE FROM profiles_researchertopic WHERE researcher_id = ANY(%s)", [pks])
-    _copy(
-        "profiles_researcheraffiliation",
-        ("researcher_id", "institution_id", "years", "is_last_known", "source"),
-        (
-            f"{researcher_pks[a.openalex_id]}\t{institution_pks[f.institution_id]}\t{_int_array(f.years)}\t"
-            f"{_bool(f.is_last_known)}\t{_text(f.source)}"
-            for a in authors
-            for f in a.affiliations
-        ),
-    )
-    _copy(
-        "profiles_researchertopic",
-        ("researcher_id", "topic_id", "rank", "works_count", "share", "score"),
-        (
-            f"{researcher_pks[a.openalex_id]}\t{topic_pks[t.topic_id]}\t{t.rank}\t{_number(t.works_count)}\t"
-            f"{_number(t.share)}\t{_number(t.score)}"
-            for a in authors
-            for t in a.topics
-        ),
-    )
-
-
 _STUB_SQL = f"""
 INSERT INTO profiles_researcher AS t (openalex_id, {_RESEARCHER_COLUMNS}, imported_at, created_at,
     owner_bio, preferred_name, open_to_collaborate)
 SELECT openalex_id, orcid, display_name, '{{}}', search_name, 'stub', 0, 0, NULL, NULL, NULL, '[]',
     '', NULL, NULL, NULL, now(), '', '', false
 FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, orcid text, display_name text, search_name text)
+WHERE x.openalex_id <> ALL(%s::text[])
 ON CONFLICT (openalex_id) DO UPDATE SET display_name = EXCLUDED.display_name,
     search_name = EXCLUDED.search_name,
     orcid = CASE WHEN t.orcid = '' THEN EXCLUDED.orcid ELSE t.orcid END
@@ -587,32 +594,6 @@ WHERE t.record_status = 'stub'
 """
 
 
-def _write_stubs(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
-    """Co-authors known only from authorships become stub researchers (until imported)."""
-    stubs: dict[str, dict[str, str]] = {}
-    for work in batch.works.values():
-        for authorship in work.authorships:
-            author_id = authorship.author_id
-            if not author_id or author_id in remap or author_id in batch.authors:
-                continue
-            name = authorship.author_name or author_id
-            stub = stubs.get(author_id)
-            if stub is None or (not stub["orcid"] and authorship.author_orcid):
-                stubs[author_id] = {
-                    "openalex_id": author_id,
-                    "display_name": name,
-                    "search_name": fold(name),
-                    "orcid": authorship.author_orcid,
-                }
-    rows = [stubs[key] for key in sorted(stubs)]
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            cursor.execute(_STUB_SQL, [_json(chunk)])
-            result.stubs_written += max(cursor.rowcount, 0)
-
-
-# --- Works -----------------------------------------------------------------------------------
-
 _WORK_COLUMNS = (
     "doi",
     "title",
@@ -620,7 +601,6 @@ _WORK_COLUMNS = (
     "type_crossref",
     "publication_year",
     "publication_date",
-    "source_id",
     "venue_name",
     "landing_page_url",
     "abstract",
@@ -637,147 +617,204 @@ _WORK_COLUMNS = (
     "is_authors_truncated",
     "openalex_updated",
 )
+_TRUNCATION = "t.is_authors_truncated AND EXCLUDED.is_authors_truncated"
 _WORK_SQL = f"""
-INSERT INTO works_work AS t (openalex_id, {", ".join(_WORK_COLUMNS)}, imported_at)
-SELECT openalex_id, {", ".join(_WORK_COLUMNS)}, now()
+INSERT INTO works_work AS t (openalex_id, {", ".join(_WORK_COLUMNS)}, source_id, imported_at)
+SELECT x.openalex_id, {", ".join("x." + c for c in _WORK_COLUMNS)}, s.id, now()
 FROM jsonb_to_recordset(%s::jsonb) AS x(openalex_id text, doi text, title text, type text,
-    type_crossref text, publication_year smallint, publication_date date, source_id bigint,
+    type_crossref text, publication_year smallint, publication_date date, source text,
     venue_name text, landing_page_url text, abstract text, language text, cited_by_count integer,
     counts_by_year jsonb, is_oa boolean, oa_status text, oa_url text, is_retracted boolean,
     referenced_works text[], referenced_works_count integer, related_works text[],
     is_authors_truncated boolean, openalex_updated timestamptz)
-ON CONFLICT (openalex_id) DO UPDATE SET ({", ".join(_WORK_COLUMNS)}, imported_at) =
-    ({
-    ", ".join(
-        "t.is_authors_truncated AND EXCLUDED.is_authors_truncated" if c == "is_authors_truncated" else "EXCLUDED." + c
-        for c in _WORK_COLUMNS
-    )
-}, now())
+LEFT JOIN works_source s ON s.openalex_id = x.source
+ON CONFLICT (openalex_id) DO UPDATE SET ({", ".join(_WORK_COLUMNS)}, source_id, imported_at) =
+    ({", ".join(_TRUNCATION if c == "is_authors_truncated" else "EXCLUDED." + c for c in _WORK_COLUMNS)},
+     EXCLUDED.source_id, now())
 WHERE (t.openalex_updated IS NULL OR EXCLUDED.openalex_updated IS NULL
        OR EXCLUDED.openalex_updated >= t.openalex_updated)
-  AND ({", ".join("t." + c for c in _WORK_COLUMNS)}) IS DISTINCT FROM
-      ({
-    ", ".join(
-        "t.is_authors_truncated AND EXCLUDED.is_authors_truncated" if c == "is_authors_truncated" else "EXCLUDED." + c
-        for c in _WORK_COLUMNS
-    )
-})
+  AND ({", ".join("t." + c for c in _WORK_COLUMNS)}, t.source_id) IS DISTINCT FROM
+      ({", ".join(_TRUNCATION if c == "is_authors_truncated" else "EXCLUDED." + c for c in _WORK_COLUMNS)},
+       EXCLUDED.source_id)
 RETURNING id, openalex_id, (xmax = 0) AS inserted
 """
 
 
-def _write_works(batch: ImportBatch, remap: dict[str, str], result: WriteResult) -> None:
-    works = [batch.works[key] for key in sorted(batch.works)]
-    if not works:
-        return
-    source_pks = _id_map("works_source", (w.source_id for w in works if w.source_id))
-    rows = [
-        {
-            "openalex_id": w.openalex_id,
-            "doi": w.doi,
-            "title": w.title,
-            "type": w.type,
-            "type_crossref": w.type_crossref,
-            "publication_year": w.publication_year,
-            "publication_date": w.publication_date,
-            "source_id": source_pks.get(w.source_id) if w.source_id else None,
-            "venue_name": w.venue_name,
-            "landing_page_url": w.landing_page_url,
-            "abstract": w.abstract,
-            "language": w.language,
-            "cited_by_count": w.cited_by_count,
-            "counts_by_year": w.counts_by_year,
-            "is_oa": w.is_oa,
-            "oa_status": w.oa_status,
-            "oa_url": w.oa_url,
-            "is_retracted": w.is_retracted,
-            "referenced_works": w.referenced_works,
-            "referenced_works_count": w.referenced_works_count,
-            "related_works": w.related_works,
-            "is_authors_truncated": w.is_authors_truncated,
-            "openalex_updated": w.updated,
-        }
-        for w in works
-    ]
-    returned = _execute(_WORK_SQL, rows)
-    written = {openalex_id: pk for pk, openalex_id, _ in returned}
-    replaced = {pk for pk, _, inserted in returned if not inserted}
-    result.works_written += len(written)
-    if written:
-        _write_work_children([w for w in works if w.openalex_id in written], written, replaced, remap, result)
+# --- Write ------------------------------------------------------------------------------------
+
+# Staging tables live for the connection; they are emptied at the start of every write.
+_STAGING = {
+    "stg_written_author": "id bigint PRIMARY KEY, openalex_id text NOT NULL",
+    "stg_written_work": "id bigint PRIMARY KEY, openalex_id text NOT NULL, replaced boolean, truncated boolean",
+    "stg_affiliation": "author text, institution text, years smallint[], is_last_known boolean, source text",
+    "stg_researcher_topic": "author text, topic text, rank smallint, works_count integer, share double precision, "
+    "score double precision",
+    "stg_authorship": "work text, position smallint, author_position text, author text, raw_author_name text, "
+    "is_corresponding boolean, raw_affiliation_strings text[], countries text[], institution_openalex_ids text[]",
+    "stg_work_topic": "work text, topic text, score double precision, is_primary boolean",
+}
 
 
-def _write_work_children(
-    works: list[WorkRecord],
-    work_pks: dict[str, int],
-    replaced: set[int],
-    remap: dict[str, str],
-    result: WriteResult,
-) -> None:
-    """Authorships and topics of written works, replaced as a whole -- except that a record
-    whose author list OpenAlex truncated at 100 replaces only those first positions.
-    ``replaced`` are the pks of works that existed before (new works have nothing to delete)."""
-    author_ids = {remap.get(a.author_id, a.author_id) for w in works for a in w.authorships if a.author_id}
-    researcher_pks = _id_map("profiles_researcher", author_ids)
-    institution_pks = _id_map(
-        "profiles_institution", (i for w in works for a in w.authorships for i in a.institution_ids)
-    )
-    topic_pks = _id_map("profiles_topic", (t.topic_id for w in works for t in w.topics))
-
-    complete = sorted(
-        work_pks[w.openalex_id] for w in works if not w.is_authors_truncated and work_pks[w.openalex_id] in replaced
-    )
-    truncated = sorted(
-        work_pks[w.openalex_id] for w in works if w.is_authors_truncated and work_pks[w.openalex_id] in replaced
-    )
+def _staging_ready() -> None:
     with connection.cursor() as cursor:
-        # Researchers who lose an authorship here need their derived data refreshed too.
-        # Two statements, not one with OR, so that each uses the (work, position) index.
-        cursor.execute("DELETE FROM works_authorship WHERE work_id = ANY(%s) RETURNING researcher_id", [complete])
-        result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
+        for table, columns in _STAGING.items():
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
+        cursor.execute(f"TRUNCATE {', '.join(_STAGING)}")
+
+
+def _copy(table: str, lines: Iterable[str]) -> None:
+    """COPY pre-formatted text lines (tab-separated fields, see the helpers above)."""
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN") as copy:
+        buffer: list[str] = []
+        for line in lines:
+            buffer.append(line)
+            if len(buffer) >= 5000:
+                copy.write("\n".join(buffer) + "\n")
+                buffer.clear()
+        if buffer:
+            copy.write("\n".join(buffer) + "\n")
+
+
+def write_batch(batch: ImportBatch) -> WriteResult:
+    """Prepare and write ``batch``. Call inside ``transaction.atomic()``; see the module docstring."""
+    return write_prepared(prepare_batch(batch))
+
+
+def write_prepared(prepared: PreparedBatch) -> WriteResult:
+    """Write a prepared batch. Call inside ``transaction.atomic()``."""
+    result = WriteResult()
+    _staging_ready()
+    with connection.cursor() as cursor:
+        cursor.execute(_INSTITUTION_SQL, [prepared.institutions])
+        cursor.execute(_TOPIC_SQL, [prepared.topics])
+        cursor.execute(_SOURCE_SQL, [prepared.sources])
+    if prepared.merged_ids:
+        result.aliases_written += _apply_merged_ids(prepared.merged_ids, result)
+    remap = _resolve_author_ids(prepared.incoming_authors, result)
+    _write_authors(prepared, remap, result)
+    with connection.cursor() as cursor:
+        cursor.execute(_STUB_SQL, [prepared.stubs, sorted(remap)])
+        result.stubs_written += max(cursor.rowcount, 0)
+    _write_new_aliases(prepared, remap, result)
+    _write_works(prepared, result)
+    return result
+
+
+def _write_new_aliases(prepared: PreparedBatch, remap: dict[str, str], result: WriteResult) -> None:
+    """Aliases for ids resolved during this batch (legacy ids found through ORCID, ids the API
+    redirected), written now that their target rows exist. Existing aliases are kept.
+    Authorships below find their researcher through these aliases."""
+    wanted = {old: (new, "legacy") for old, new in remap.items() if is_legacy_author_id(old)}
+    wanted.update(prepared.aliases)
+    targets = _id_map("profiles_researcher", (new for new, _ in wanted.values()))
+    for old, (new, reason) in sorted(wanted.items()):
+        if new in targets and old != new:
+            result.aliases_written += _alias(old, targets[new], reason, replace=False)
+
+
+def _write_authors(prepared: PreparedBatch, remap: dict[str, str], result: WriteResult) -> None:
+    for author_id in prepared.full_author_ids + prepared.deleted_author_ids:
+        if author_id in remap:
+            result.skipped.append(f"{author_id}: an older id of {remap[author_id]}; the current record is kept")
+    deleted = [d for d in prepared.deleted_author_ids if d not in remap]
+    if deleted:
+        with connection.cursor() as cursor:
+            # A tombstone hides the record we hold; it never creates one.
+            cursor.execute(
+                """UPDATE profiles_researcher SET record_status = 'deleted', imported_at = now()
+                   WHERE openalex_id = ANY(%s) AND record_status <> 'deleted' RETURNING id""",
+                [deleted],
+            )
+            rows = cursor.fetchall()
+        result.authors_deleted += len(rows)
+        result.researcher_ids.update(pk for (pk,) in rows)
+        result.skipped.extend(f"{d}: deleted in OpenAlex; not imported" for d in deleted)
+    if not prepared.full_author_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_AUTHOR_SQL, [prepared.authors, sorted(remap)])
+        written = cursor.fetchall()
+        if not written:
+            return
+        result.authors_written += len(written)
+        result.researcher_ids.update(pk for pk, _ in written)
         cursor.execute(
-            "DELETE FROM works_authorship WHERE work_id = ANY(%s) AND position < 100 RETURNING researcher_id",
-            [truncated],
+            "INSERT INTO stg_written_author SELECT * FROM unnest(%s::bigint[], %s::text[])",
+            [[pk for pk, _ in written], [key for _, key in written]],
+        )
+        # Affiliations and topics of written authors are replaced as a whole.
+        cursor.execute(
+            "DELETE FROM profiles_researcheraffiliation a USING stg_written_author w WHERE a.researcher_id = w.id"
+        )
+        cursor.execute("DELETE FROM profiles_researchertopic a USING stg_written_author w WHERE a.researcher_id = w.id")
+    children = [prepared.author_children[key] for _, key in written]
+    _copy("stg_affiliation", (line for affiliations, _ in children for line in affiliations))
+    _copy("stg_researcher_topic", (line for _, topics in children for line in topics))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO profiles_researcheraffiliation (researcher_id, institution_id, years, is_last_known, source)
+               SELECT w.id, i.id, s.years, s.is_last_known, s.source
+               FROM stg_affiliation s JOIN stg_written_author w ON w.openalex_id = s.author
+               JOIN profiles_institution i ON i.openalex_id = s.institution"""
+        )
+        cursor.execute(
+            """INSERT INTO profiles_researchertopic (researcher_id, topic_id, rank, works_count, share, score)
+               SELECT w.id, t.id, s.rank, s.works_count, s.share, s.score
+               FROM stg_researcher_topic s JOIN stg_written_author w ON w.openalex_id = s.author
+               JOIN profiles_topic t ON t.openalex_id = s.topic"""
+        )
+
+
+def _write_works(prepared: PreparedBatch, result: WriteResult) -> None:
+    if not prepared.work_children:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_WORK_SQL, [prepared.works])
+        written = cursor.fetchall()
+        if not written:
+            return
+        result.works_written += len(written)
+        cursor.execute(
+            "INSERT INTO stg_written_work SELECT * FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[])",
+            [
+                [pk for pk, _, _ in written],
+                [key for _, key, _ in written],
+                [not inserted for _, _, inserted in written],
+                [key in prepared.truncated_works for _, key, _ in written],
+            ],
+        )
+        # Children of works that existed are replaced as a whole -- except that a record whose
+        # author list OpenAlex truncated at 100 replaces only those first positions. Researchers
+        # losing an authorship need their derived data refreshed too.
+        if any(not inserted for _, _, inserted in written):
+            cursor.execute(
+                """DELETE FROM works_authorship a USING stg_written_work w
+                   WHERE a.work_id = w.id AND w.replaced AND (NOT w.truncated OR a.position < 100)
+                   RETURNING a.researcher_id"""
+            )
+            result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
+            cursor.execute(
+                "DELETE FROM works_worktopic t USING stg_written_work w WHERE t.work_id = w.id AND w.replaced"
+            )
+    children = [prepared.work_children[key] for _, key, _ in written]
+    _copy("stg_authorship", (line for authorships, _ in children for line in authorships))
+    _copy("stg_work_topic", (line for _, topics in children for line in topics))
+    with connection.cursor() as cursor:
+        # Authors are found by their id or through an alias (legacy ids, merges).
+        cursor.execute(
+            """INSERT INTO works_authorship (work_id, position, author_position, researcher_id, raw_author_name,
+                   is_corresponding, raw_affiliation_strings, countries, institution_openalex_ids)
+               SELECT w.id, s.position, s.author_position, COALESCE(al.researcher_id, r.id), s.raw_author_name,
+                   s.is_corresponding, s.raw_affiliation_strings, s.countries, s.institution_openalex_ids
+               FROM stg_authorship s JOIN stg_written_work w ON w.openalex_id = s.work
+               LEFT JOIN profiles_researcheralias al ON al.openalex_id = s.author
+               LEFT JOIN profiles_researcher r ON r.openalex_id = s.author
+               RETURNING researcher_id"""
         )
         result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
-        cursor.execute("DELETE FROM works_worktopic WHERE work_id = ANY(%s)", [sorted(replaced)])
-
-    def authorship_lines() -> Iterable[str]:
-        for work in works:
-            work_pk = work_pks[work.openalex_id]
-            for a in work.authorships:
-                researcher = researcher_pks.get(remap.get(a.author_id, a.author_id)) if a.author_id else None
-                if researcher:
-                    result.researcher_ids.add(researcher)
-                institutions = [institution_pks[i] for i in a.institution_ids if i in institution_pks]
-                yield (
-                    f"{work_pk}\t{a.position}\t{_text(a.author_position)}\t{_number(researcher)}\t"
-                    f"{_text(a.raw_author_name or a.author_name)}\t{_bool(a.is_corresponding)}\t"
-                    f"{_text_array(a.raw_affiliation_strings)}\t{_text_array(a.countries)}\t{_int_array(institutions)}"
-                )
-
-    _copy(
-        "works_authorship",
-        (
-            "work_id",
-            "position",
-            "author_position",
-            "researcher_id",
-            "raw_author_name",
-            "is_corresponding",
-            "raw_affiliation_strings",
-            "countries",
-            "institution_ids",
-        ),
-        authorship_lines(),
-    )
-    _copy(
-        "works_worktopic",
-        ("work_id", "topic_id", "score", "is_primary"),
-        (
-            f"{work_pks[w.openalex_id]}\t{topic_pks[t.topic_id]}\t{_number(t.score)}\t{_bool(t.is_primary)}"
-            for w in works
-            for t in w.topics
-            if t.topic_id in topic_pks
-        ),
-    )
+        cursor.execute(
+            """INSERT INTO works_worktopic (work_id, topic_id, score, is_primary)
+               SELECT w.id, t.id, s.score, s.is_primary
+               FROM stg_work_topic s JOIN stg_written_work w ON w.openalex_id = s.work
+               JOIN profiles_topic t ON t.openalex_id = s.topic"""
+        )
