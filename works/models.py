@@ -88,8 +88,8 @@ class Authorship(models.Model):
     is_corresponding = models.BooleanField(null=True, blank=True)
     raw_affiliation_strings = ArrayField(models.TextField(), default=list, blank=True)
     countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
-    # Primary keys of profiles.Institution, in the record's order.
-    institution_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # OpenAlex ids of the institutions (profiles.Institution.openalex_id), in the record's order.
+    institution_openalex_ids = ArrayField(models.CharField(max_length=16), default=list, blank=True)
 
     class Meta:
         constraints = [

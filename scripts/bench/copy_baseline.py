@@ -7,8 +7,8 @@ Two phases:
    (works.openalex_files, works.openalex_parser), so the rows are the ones ``import_openalex``
    writes: institutions, topics and sources (dehydrated copies), co-author researcher stubs,
    works, authorships and work topics. Primary keys are assigned here (1..n per table, in
-   order of first appearance) so foreign keys and ``authorship.institution_ids`` are
-   consistent. Rows go to COPY text files in a work folder, one per table.
+   order of first appearance) so foreign keys are consistent. Rows go to COPY text files in
+   a work folder, one per table.
 2. ``copy_rows`` (timed): in one transaction, TRUNCATE the seven tables RESTART IDENTITY
    CASCADE, COPY each file in, move the identity sequences past the copied ids, commit.
 
@@ -71,7 +71,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                    "openalex_updated", "imported_at"),
     "works_authorship": ("id", "work_id", "position", "author_position", "researcher_id",
                          "raw_author_name", "is_corresponding", "raw_affiliation_strings",
-                         "countries", "institution_ids"),
+                         "countries", "institution_openalex_ids"),
     "works_worktopic": ("id", "work_id", "topic_id", "score", "is_primary"),
 }
 
@@ -210,7 +210,7 @@ class _Collector:
                 self.counts["works_authorship"] + 1, work_pk, a.position, a.author_position,
                 researcher_pk, a.raw_author_name or a.author_name, a.is_corresponding,
                 a.raw_affiliation_strings, a.countries,
-                [self.institutions[i][0] for i in a.institution_ids if i in self.institutions]])
+                list(a.institution_ids)])
         for wt in w.topics:
             self._write("works_worktopic", [
                 self.counts["works_worktopic"] + 1, work_pk, self.topics[wt.topic_id][0],

@@ -24,17 +24,12 @@ N_WORKS = 150
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the seven tables by OpenAlex ids instead of primary keys."""
-    institutions = dict(Institution.objects.values_list("pk", "openalex_id"))
-
     def rows(model, *fields: str) -> list[tuple[Any, ...]]:
         return sorted(model.objects.values_list(*fields), key=repr)
 
-    authorships = [
-        (*row[:-1], [institutions[pk] for pk in row[-1]])
-        for row in rows(Authorship, "work__openalex_id", "position", "author_position",
-                        "researcher__openalex_id", "raw_author_name", "is_corresponding",
-                        "raw_affiliation_strings", "countries", "institution_ids")
-    ]
+    authorships = rows(Authorship, "work__openalex_id", "position", "author_position",
+                       "researcher__openalex_id", "raw_author_name", "is_corresponding",
+                       "raw_affiliation_strings", "countries", "institution_openalex_ids")
     work_fields = [f.name for f in Work._meta.concrete_fields
                    if f.name not in ("id", "source", "imported_at")]
     researcher_fields = [f.name for f in Researcher._meta.concrete_fields
