@@ -146,8 +146,12 @@ def claim_submit(
                 "None of your verified email addresses is at a domain of this record's institutions. "
                 "Add and verify an institutional address, or claim with evidence."
             )
-        rivals = Claim.objects.filter(researcher=researcher, state__in=[State.APPROVED, *Claim.OPEN_STATES])
-        is_dispute = rivals.exclude(user_id=user.pk).exists()
+        rivals = list(
+            Claim.objects.filter(researcher=researcher, state__in=[State.APPROVED, *Claim.OPEN_STATES])
+            .exclude(user_id=user.pk)
+            .values_list("pk", flat=True)
+        )
+        is_dispute = bool(rivals)
         owns_another = Claim.objects.filter(user_id=user.pk, state=State.APPROVED).exists()
         auto = method != Method.EVIDENCE and not is_dispute and not owns_another
         now = timezone.now()
@@ -172,7 +176,7 @@ def claim_submit(
                 Event.DISPUTE_OPENED,
                 claim,
                 actor_id=user.pk,
-                data={"rivals": list(rivals.values_list("pk", flat=True))},
+                data={"rivals": rivals},
             )
     _after_commit(claim, "auto_approved" if auto else "submitted", trust=auto)
     if is_dispute:
@@ -185,6 +189,8 @@ def claim_submit(
 def _check_claimant(user_id: int, researcher: Researcher) -> None:
     if not has_verified_email(user_id):
         raise ClaimRefused("Verify your email address before you claim a record.")
+    if researcher.record_status == Researcher.RecordStatus.DELETED:
+        raise ClaimRefused("OpenAlex deleted this author record, so it cannot be claimed.")
     since = timezone.now() - timedelta(days=1)
     recent = list(
         Claim.objects.filter(user_id=user_id, created_at__gte=since)
