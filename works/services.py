@@ -40,7 +40,7 @@ from works.openalex_parser import (
     parse_entity,
     parse_merged_ids,
 )
-from works.upsert import WriteResult, write_batch
+from works.upsert import PreparedBatch, WriteResult, prepare_batch, write_batch, write_prepared
 
 logger = logging.getLogger(__name__)
 
@@ -230,21 +230,21 @@ def _files_import(
     batch = ImportBatch()
     pending: list[tuple[str, Record | MergedId]] = []  # (location, record) of the batch, to isolate failures
 
-    def write(batch: ImportBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
-        _write_isolating_failures(batch, pending, report)
+    def write(prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
+        _write_isolating_failures(prepared, pending, report)
         _job_update(job, works_written=report.result.works_written, works_fetched=report.entities_read)
         if on_progress:
             on_progress(report)
 
-    # Parsing (Python) and writing (mostly PostgreSQL) overlap: batches are written on a
-    # thread with its own connection while the next one is parsed. Inside a caller's
+    # Parsing and preparing (Python) overlap writing (mostly PostgreSQL): batches are written
+    # on a thread with its own connection while the next one is parsed. Inside a caller's
     # transaction (tests, atomic requests) everything must use the caller's connection.
     writer = _InlineWriter(write) if connection.in_atomic_block else _ThreadWriter(write)
 
     def flush() -> None:
         nonlocal batch, pending
         if pending:
-            writer.submit(batch, pending)
+            writer.submit(prepare_batch(batch), pending)
             batch, pending = ImportBatch(), []
 
     for path in files:
@@ -291,13 +291,13 @@ def _files_import(
 
 
 def _write_isolating_failures(
-    batch: ImportBatch, pending: list[tuple[str, Record | MergedId]], report: FilesReport
+    prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]], report: FilesReport
 ) -> None:
     """Write the batch in one transaction; if the database refuses it, write its records one
     by one so that only the records it refuses are lost (and reported)."""
     try:
         with transaction.atomic():
-            report.result.merge(write_batch(batch))
+            report.result.merge(write_prepared(prepared))
         return
     except DatabaseError as exc:
         logger.warning("batch of %d records failed (%s); retrying one by one", len(pending), exc)
@@ -315,15 +315,15 @@ def _write_isolating_failures(
             report.errors.append(f"{location}: {entity}: the database refused it: {str(exc).splitlines()[0]}")
 
 
-WriteFunction = Callable[[ImportBatch, list[tuple[str, "Record | MergedId"]]], None]
+WriteFunction = Callable[[PreparedBatch, list[tuple[str, "Record | MergedId"]]], None]
 
 
 class _InlineWriter:
     def __init__(self, write: WriteFunction) -> None:
         self.write = write
 
-    def submit(self, batch: ImportBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
-        self.write(batch, pending)
+    def submit(self, prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
+        self.write(prepared, pending)
 
     def close(self) -> None:
         pass
@@ -336,7 +336,7 @@ class _ThreadWriter:
 
     def __init__(self, write: WriteFunction) -> None:
         self.write = write
-        self.queue: queue.Queue[tuple[ImportBatch, list[tuple[str, Record | MergedId]]] | None] = queue.Queue(1)
+        self.queue: queue.Queue[tuple[PreparedBatch, list[tuple[str, Record | MergedId]]] | None] = queue.Queue(1)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
         self.thread.start()
@@ -357,9 +357,9 @@ class _ThreadWriter:
         if self.error is not None:
             raise self.error
 
-    def submit(self, batch: ImportBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
+    def submit(self, prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
         self._raise()
-        self.queue.put((batch, pending))
+        self.queue.put((prepared, pending))
 
     def close(self) -> None:
         self.queue.put(None)
