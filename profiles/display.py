@@ -1,0 +1,140 @@
+"""Pure helpers that turn profile data into what a page shows: OpenAlex ids read from a URL,
+year ranges, abstract leads, the schema.org Person JSON-LD and its safe embedding.
+
+No ORM, no network: views and selectors pass plain values in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+OPENALEX_URL = "https://openalex.org/"
+
+# A short id, optionally behind the canonical URL. A proxy may merge the two slashes of an
+# encoded "https%3A%2F%2F" once decoded, so one slash is accepted too.
+_ID_RE = re.compile(r"^(?:https?:/{1,2}(?:www\.)?openalex\.org/)?([AWITSC])(\d{1,15})$", re.IGNORECASE)
+
+# An abstract longer than this is shown as a lead with "more" (about three lines of text).
+ABSTRACT_LEAD_CHARS = 320
+
+
+def parse_openalex_id(value: str, kind: str) -> str | None:
+    """``A5023888391``, ``a5023888391`` or ``https://openalex.org/A5023888391`` -> the short
+    id in its canonical upper-case form, when it names an entity of ``kind`` ("A", "W", "I",
+    "T"); None for anything else."""
+    match = _ID_RE.match((value or "").strip())
+    if match is None or match.group(1).upper() != kind:
+        return None
+    return kind + match.group(2)
+
+
+def id_kind(value: str) -> str | None:
+    """The entity letter of an OpenAlex id in any accepted form ("A", "W", ...), else None."""
+    match = _ID_RE.match((value or "").strip())
+    return match.group(1).upper() if match else None
+
+
+def year_ranges(years: Iterable[int]) -> str:
+    """[2019, 2020, 2021, 2023] -> "2019–2021, 2023" (en dashes; duplicates and order ignored)."""
+    ordered = sorted(set(years))
+    parts: list[str] = []
+    start = prev = None
+    for year in ordered:
+        if start is None:
+            start = prev = year
+        elif year == prev + 1:  # type: ignore[operator]
+            prev = year
+        else:
+            parts.append(_span(start, prev))  # type: ignore[arg-type]
+            start = prev = year
+    if start is not None:
+        parts.append(_span(start, prev))  # type: ignore[arg-type]
+    return ", ".join(parts)
+
+
+def _span(start: int, end: int) -> str:
+    return str(start) if start == end else f"{start}–{end}"
+
+
+def shared_works_phrase(shared_works: int, first_year: int | None, last_year: int | None) -> str:
+    """How a co-author is connected: "3 shared works, 2021–2024" / "1 shared work, 2022"."""
+    noun = "shared work" if shared_works == 1 else "shared works"
+    text = f"{shared_works} {noun}"
+    if first_year and last_year:
+        text += f", {_span(first_year, last_year)}"
+    elif last_year or first_year:
+        text += f", {last_year or first_year}"
+    return text
+
+
+def abstract_lead(text: str, limit: int = ABSTRACT_LEAD_CHARS) -> str:
+    """The first ~``limit`` characters of ``text`` cut at a word boundary, or "" when the
+    whole text is short enough to show as is (callers then show it in full)."""
+    text = text.strip()
+    if len(text) <= limit + 40:  # not worth a "more" for a few words
+        return ""
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:.-")
+
+
+def person_jsonld(
+    *,
+    name: str,
+    url: str,
+    openalex_id: str,
+    orcid_url: str = "",
+    description: str = "",
+    affiliations: Sequence[str] = (),
+    topics: Sequence[str] = (),
+    alternate_names: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A schema.org ``Person`` for a profile page. Values are plain strings from the record;
+    :func:`jsonld_script_content` makes them safe inside a script element."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": name,
+        "url": url,
+        "identifier": OPENALEX_URL + openalex_id,
+        "sameAs": [OPENALEX_URL + openalex_id, *([orcid_url] if orcid_url else [])],
+    }
+    if description:
+        data["description"] = description
+    if alternate_names:
+        data["alternateName"] = list(dict.fromkeys(n for n in alternate_names if n and n != name))
+        if not data["alternateName"]:
+            del data["alternateName"]
+    if affiliations:
+        data["affiliation"] = [{"@type": "Organization", "name": a} for a in affiliations]
+    if topics:
+        data["knowsAbout"] = list(topics)
+    return data
+
+
+# The characters that could end a script element or start markup, escaped as JSON allows
+# (the same set as Django's json_script).
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def jsonld_script_content(data: Any) -> str:
+    """``data`` as JSON that cannot break out of ``<script type="application/ld+json">``:
+    ``<``, ``>`` and ``&`` become ``\\u003C``-style escapes, which JSON parsers read back
+    unchanged. (Django's json_script filter would do the same, but writes its own
+    ``type="application/json"`` element.)"""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
+
+
+def meta_description(name: str, bio: str, *, works: int, institution: str = "", limit: int = 160) -> str:
+    """A one-sentence summary for ``<meta name="description">``, at most ``limit`` characters."""
+    if bio:
+        text = f"{name}: {bio}"
+    else:
+        noun = "work" if works == 1 else "works"
+        text = f"{name}, researcher{f' at {institution}' if institution else ''}: {works} {noun} in BZPEER."
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > 0 else limit - 1].rstrip(" ,;:") + "…"
