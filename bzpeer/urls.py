@@ -6,4 +6,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("moderation/", include("profiles.moderation_urls")),
     path("", include("works.urls")),
+    path("", include("profiles.urls")),
+    path("", include("graph.urls")),
 ]
