@@ -76,13 +76,15 @@ class Work(models.Model):
 
 
 class Authorship(models.Model):
-    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorships")
+    # No single-column indexes on the two keys: the unique (work, position) and the
+    # (researcher, work) indexes serve those lookups, and every extra index slows imports.
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     # Index in the record's author list (0-based), which keeps byline order.
     position = models.SmallIntegerField()
     author_position = models.CharField(max_length=8, blank=True, help_text="first / middle / last")
     # Null when OpenAlex gives no author id (2026 records do that).
     researcher = models.ForeignKey(
-        Researcher, null=True, blank=True, on_delete=models.SET_NULL, related_name="authorships"
+        Researcher, null=True, blank=True, on_delete=models.SET_NULL, related_name="authorships", db_index=False
     )
     raw_author_name = models.TextField(blank=True)
     is_corresponding = models.BooleanField(null=True, blank=True)
@@ -100,7 +102,8 @@ class Authorship(models.Model):
 
 
 class WorkTopic(models.Model):
-    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="work_topics")
+    # The unique (work, topic) index serves lookups by work.
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="work_topics", db_index=False)
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
     score = models.FloatField(null=True, blank=True)
     is_primary = models.BooleanField(default=False)
