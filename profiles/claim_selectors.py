@@ -134,14 +134,16 @@ def orcid_configured() -> bool:
 
 
 def claim_page(user: AbstractBaseUser, researcher: Researcher) -> ClaimPage:
-    """The claim page of ``researcher`` for signed-in ``user`` (about 9 queries)."""
+    """The claim page of ``researcher`` for signed-in ``user``: 6 queries (7 when the ORCID
+    app is not in settings, 8 with a pending claim: its queue position)."""
     mine = list(Claim.objects.filter(user_id=user.pk).select_related("researcher").order_by("-created_at", "-id"))
     here = [c for c in mine if c.researcher_id == researcher.pk]
     current = next((c for c in here if c.is_open or c.state == State.APPROVED), None)
     others = Claim.objects.filter(researcher=researcher).exclude(user_id=user.pk)
     rivals = set(others.filter(state__in=[State.APPROVED, *Claim.OPEN_STATES]).values_list("state", flat=True))
-    proofs = services.proofs_for(user.pk, researcher)
     emails = services.verified_email_domains(user.pk)
+    record_domains = services.institution_domains(researcher.pk)
+    proofs = services.proofs_for(user.pk, researcher, email_domains=emails, record_domains=record_domains)
     recent = sum(1 for c in mine if c.created_at >= _day_ago())
     return ClaimPage(
         researcher=researcher,
@@ -153,7 +155,7 @@ def claim_page(user: AbstractBaseUser, researcher: Researcher) -> ClaimPage:
         orcid_configured=orcid_configured(),
         email_match=proofs.email,
         email_domains=emails,
-        institution_domains=services.institution_domains(researcher.pk),
+        institution_domains=record_domains,
         record_owned=State.APPROVED in rivals,
         record_has_open_claims=bool(rivals - {State.APPROVED}),
         open_elsewhere=next((c for c in mine if c.is_open and c.researcher_id != researcher.pk), None),

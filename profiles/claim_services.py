@@ -98,10 +98,20 @@ class Proofs:
     email: rules.DomainMatch | None
 
 
-def proofs_for(user_id: int, researcher: Researcher) -> Proofs:
+def proofs_for(
+    user_id: int,
+    researcher: Researcher,
+    *,
+    email_domains: list[str] | None = None,
+    record_domains: list[str] | None = None,
+) -> Proofs:
+    """What ``user_id`` proves about ``researcher``; pass the domains if already read."""
     signed_in = orcid_ids(user_id)
     orcid = next((o for o in signed_in if rules.orcid_matches(o, researcher.orcid)), "")
-    email = rules.match_email_domain(verified_email_domains(user_id), institution_domains(researcher.pk))
+    email = rules.match_email_domain(
+        verified_email_domains(user_id) if email_domains is None else email_domains,
+        institution_domains(researcher.pk) if record_domains is None else record_domains,
+    )
     return Proofs(orcid=orcid, signed_in_orcids=signed_in, email=email)
 
 
