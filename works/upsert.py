@@ -454,6 +454,9 @@ def _move_researcher(source_id: int, target_id: int) -> None:
         cursor.execute(
             "UPDATE profiles_researcheralias SET researcher_id = %s WHERE researcher_id = %s", [target_id, source_id]
         )
+        # The source's trust history explained a record that no longer exists; the target's
+        # score is recomputed after the import (its researcher ids include the target).
+        cursor.execute("DELETE FROM graph_trustsnapshot WHERE researcher_id = %s", [source_id])
         cursor.execute("DELETE FROM profiles_researcher WHERE id = %s", [source_id])
 
 
