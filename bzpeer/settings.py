@@ -152,6 +152,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "graph.refresh_coauthor_edges",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every trust score, after the edges (collaboration reads them): New Year moves the
+    # recent-activity window, a new formula version rescores everyone, missed tasks heal.
+    "recompute-trust-nightly": {
+        "task": "graph.recompute_trust_all",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- OpenAlex -------------------------------------------------------------------------------

@@ -1,13 +1,101 @@
-"""Celery tasks of the graph app: thin interfaces over graph.services."""
+"""Celery tasks of the graph app: thin interfaces over graph.services and graph.trust_services."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+from collections.abc import Iterable
 
-from graph import services
+from celery import chain, shared_task
+from django.db import transaction
+
+from graph import services, trust_services
+from graph.models import CoauthorEdge
+from graph.trust_services import RecomputeReport, TrustLockTimeout
+
+logger = logging.getLogger(__name__)
+
+# A per-researcher recompute takes milliseconds, so waiting a few seconds for another one
+# (same researcher) is cheap. A full recompute holds its lock for tens of seconds: rather than
+# keep a worker process waiting that long, the task gives up after this wait and re-queues
+# itself with a growing countdown (5 s, 10 s, 20 s, ... capped at 2 min).
+TRUST_LOCK_WAIT_SECONDS = 10.0
+TRUST_LOCK_RETRIES = 20
 
 
 @shared_task(name="graph.refresh_coauthor_edges")
 def refresh_coauthor_edges(researcher_ids: list[int] | None = None) -> int:
     """Recompute co-author edges for these researchers (everyone when None). Idempotent."""
     return services.coauthor_edges_refresh(researcher_ids=researcher_ids)
+
+
+@shared_task(
+    name="graph.recompute_trust",
+    autoretry_for=(TrustLockTimeout,),
+    max_retries=TRUST_LOCK_RETRIES,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_jitter=False,
+)
+def recompute_trust(researcher_id: int) -> int:
+    """Recompute one researcher's trust and store it if it changed. Idempotent; safe to run
+    twice or concurrently (runs for one researcher are serialised by a database lock; one that
+    waits more than TRUST_LOCK_WAIT_SECONDS re-queues itself).
+
+    When the researcher's verification level changed (a claim approved or revoked, an ORCID iD
+    gained or lost), their co-authors' "claimed co-authors" input may have changed too: their
+    recompute is enqueued. Returns the number of snapshots written (0 or 1)."""
+    report = trust_services.trust_recompute(researcher_ids=[researcher_id], lock_timeout=TRUST_LOCK_WAIT_SECONDS)
+    if any(change.level_changed for change in report.changes):
+        coauthors = coauthor_ids(researcher_id)
+        if coauthors:
+            recompute_trust_many.delay(coauthors)
+    return report.written
+
+
+@shared_task(
+    name="graph.recompute_trust_many",
+    autoretry_for=(TrustLockTimeout,),
+    max_retries=TRUST_LOCK_RETRIES,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_jitter=False,
+)
+def recompute_trust_many(researcher_ids: list[int]) -> int:
+    """Recompute these researchers' trust in one set-based pass (import follow-ups).
+    Idempotent. Returns the number of snapshots written."""
+    report = trust_services.trust_recompute(researcher_ids=researcher_ids, lock_timeout=TRUST_LOCK_WAIT_SECONDS)
+    return report.written
+
+
+@shared_task(name="graph.recompute_trust_all")
+def recompute_trust_all() -> int:
+    """The nightly pass over every researcher (beat): catches whatever no event announced
+    (the recent-activity window moving at New Year, a new formula version, a missed task).
+    Waits for the lock however long it takes. Returns the number of snapshots written."""
+    report = trust_services.trust_recompute(researcher_ids=None)
+    _log(report)
+    return report.written
+
+
+def refresh_edges_then_trust(researcher_ids: Iterable[int]) -> None:
+    """After the current transaction commits, enqueue the follow-ups of an import for these
+    researchers: co-author edges first, then trust, in that order (a chain), since the
+    collaboration input is read from the edges."""
+    ids = sorted(set(researcher_ids))
+    if not ids:
+        return
+    workflow = chain(refresh_coauthor_edges.si(ids), recompute_trust_many.si(ids))
+    transaction.on_commit(workflow.apply_async)
+
+
+def coauthor_ids(researcher_id: int) -> list[int]:
+    """The researchers who share an edge with ``researcher_id``. One query."""
+    a_side = CoauthorEdge.objects.filter(researcher_a_id=researcher_id).values_list("researcher_b_id", flat=True)
+    b_side = CoauthorEdge.objects.filter(researcher_b_id=researcher_id).values_list("researcher_a_id", flat=True)
+    return sorted(set(a_side.union(b_side)))
+
+
+def _log(report: RecomputeReport) -> None:
+    logger.info(
+        "trust recompute: %s researchers, %s new snapshots, %.1f s", report.researchers, report.written, report.seconds
+    )

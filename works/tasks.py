@@ -9,21 +9,25 @@ from celery import shared_task
 
 from graph import services as graph_services
 from graph import tasks as graph_tasks
+from graph import trust_services
 from works import services
 
 logger = logging.getLogger(__name__)
 
 
 def after_import(researcher_ids: Iterable[int], *, inline: bool) -> None:
-    """Refresh what an import changes beyond its own rows: the co-author edges of the
-    researchers it touched. ``inline`` runs it here (commands); otherwise a worker does."""
+    """Refresh what an import changes beyond its own rows, for the researchers it touched
+    (its authors and every author of the works it wrote): their co-author edges, then their
+    trust scores (the collaboration input reads the edges, so edges come first). ``inline``
+    runs both here (commands); otherwise a chain of two tasks does, after commit."""
     ids = sorted(set(researcher_ids))
     if not ids:
         return
     if inline:
         graph_services.coauthor_edges_refresh(researcher_ids=ids)
+        trust_services.trust_recompute(researcher_ids=ids)
     else:
-        graph_tasks.refresh_coauthor_edges.delay_on_commit(ids)
+        graph_tasks.refresh_edges_then_trust(ids)
 
 
 @shared_task(name="works.import_author")

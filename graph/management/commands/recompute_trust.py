@@ -1,0 +1,67 @@
+"""python manage.py recompute_trust [--all | <openalex-id>...]"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from graph.trust_services import RecomputeReport, trust_recompute
+from profiles.display import parse_openalex_id
+from profiles.models import Researcher, ResearcherAlias
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute trust scores (the same code the workers run) and print what changed. "
+        "A new snapshot is stored only where the formula version, the inputs or the score changed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("ids", nargs="*", metavar="openalex-id", help="A5023888391 or its OpenAlex URL")
+        parser.add_argument("--all", action="store_true", help="every researcher (set-based, one pass)")
+        parser.add_argument(
+            "--show", type=int, default=20, help="list at most this many changes (default 20; -v 2 lists all)"
+        )
+
+    def handle(self, *args: Any, ids: list[str], all: bool, show: int, **options: Any) -> None:
+        if all == bool(ids):
+            raise CommandError("give --all or one or more OpenAlex author ids (not both)")
+        researcher_ids = None if all else self._resolve(ids)
+        report = trust_recompute(researcher_ids=researcher_ids)
+        self._print(report, show=None if options.get("verbosity", 1) > 1 else show)
+
+    def _resolve(self, texts: list[str]) -> list[int]:
+        keys = {text: parse_openalex_id(text, "A") for text in texts}
+        bad = [text for text, key in keys.items() if key is None]
+        if bad:
+            raise CommandError(f"not an OpenAlex author id: {', '.join(bad)}")
+        wanted = {key for key in keys.values() if key}
+        found = dict(Researcher.objects.filter(openalex_id__in=wanted).values_list("openalex_id", "pk"))
+        found |= dict(
+            ResearcherAlias.objects.filter(openalex_id__in=wanted - found.keys()).values_list(
+                "openalex_id", "researcher_id"
+            )
+        )
+        missing = sorted(wanted - found.keys())
+        if missing:
+            raise CommandError(f"no researcher with OpenAlex id {', '.join(missing)} (import it first)")
+        return sorted(set(found.values()))
+
+    def _print(self, report: RecomputeReport, *, show: int | None) -> None:
+        rate = report.researchers / report.seconds if report.seconds else 0.0
+        self.stdout.write(
+            f"Recomputed trust (formula {report.formula_version}) for {report.researchers:,} researcher(s) "
+            f"in {report.seconds:.1f} s ({rate:,.0f}/s): {report.written:,} changed, {report.unchanged:,} unchanged."
+        )
+        self.stdout.write(
+            f"  gather {report.gather_seconds:.1f} s, compute {report.compute_seconds:.1f} s, "
+            f"write {report.write_seconds:.1f} s"
+        )
+        listed = report.changes if show is None else report.changes[:show]
+        for change in listed:
+            before = "new" if change.before_score is None else f"{change.before_score:g}"
+            reasons = ", ".join(change.reasons)
+            self.stdout.write(f"  {change.openalex_id}: {before} → {change.after_score:g} ({change.delta}): {reasons}")
+        if len(listed) < len(report.changes):
+            self.stdout.write(f"  ... and {len(report.changes) - len(listed):,} more (-v 2 lists all)")
