@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
 from profiles.models import Follow, Researcher
 
@@ -12,23 +12,23 @@ def follow_set(*, user_id: int, researcher: Researcher, following: bool) -> bool
 
     Idempotent: following twice leaves one Follow row (the unique constraint backs
     ``ON CONFLICT DO NOTHING``, so two concurrent requests cannot both insert), unfollowing
-    someone not followed does nothing. Returns whether anything changed; only a change
-    enqueues ``graph.recompute_trust`` for the researcher (followers are a trust input),
-    after the transaction commits.
+    someone not followed does nothing. One statement, so no transaction of its own.
+    Returns whether anything changed; only a change enqueues ``graph.recompute_trust`` for
+    the researcher (followers are a trust input), once the surrounding transaction commits.
     """
-    with transaction.atomic():
+    table = Follow._meta.db_table
+    with connection.cursor() as cursor:
         if following:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"""INSERT INTO {Follow._meta.db_table} (user_id, researcher_id, created_at)
-                        VALUES (%s, %s, now()) ON CONFLICT (user_id, researcher_id) DO NOTHING""",
-                    [user_id, researcher.pk],
-                )
-                changed = cursor.rowcount == 1
+            cursor.execute(
+                f"""INSERT INTO {table} (user_id, researcher_id, created_at) VALUES (%s, %s, now())
+                    ON CONFLICT (user_id, researcher_id) DO NOTHING""",
+                [user_id, researcher.pk],
+            )
         else:
-            changed = Follow.objects.filter(user_id=user_id, researcher=researcher).delete()[0] > 0
-        if changed:
-            _trust_recompute_enqueue(researcher.pk)
+            cursor.execute(f"DELETE FROM {table} WHERE user_id = %s AND researcher_id = %s", [user_id, researcher.pk])
+        changed = cursor.rowcount == 1
+    if changed:
+        _trust_recompute_enqueue(researcher.pk)
     return changed
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from graph.models import TrustSnapshot
 from graph.services import coauthor_edges_refresh
 from profiles.models import Institution, Researcher, ResearcherAffiliation, ResearcherTopic, Topic
+from profiles.names import search_text
 from works.models import Authorship, Source, Work, WorkTopic
 
 _ids = itertools.count(1)
@@ -23,7 +24,7 @@ def researcher(name: str = "Ada Example", *, openalex_id: str | None = None, **f
     return Researcher.objects.create(
         openalex_id=openalex_id or f"A59{next(_ids):08d}",
         display_name=name,
-        search_name=name.lower(),
+        search_name=search_text(name, fields.get("display_name_alternatives", [])),
         **{**defaults, **fields},
     )
 

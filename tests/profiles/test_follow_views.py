@@ -1,0 +1,138 @@
+"""Follow and unfollow in place: the cast, CSRF, idempotency, the trust recompute it enqueues."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from profiles import services
+from profiles.models import Follow
+from tests.profiles import factories as f
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def follow_url(researcher) -> str:
+    return f"/researchers/{researcher.openalex_id}/follow/"
+
+
+def enqueued_recomputes(callbacks) -> list[tuple[str, tuple]]:
+    """(task name, args) of each ``delay_on_commit`` registered in the transaction."""
+    return [(cb.func.__self__.name, cb.args) for cb in callbacks]
+
+
+def test_anonymous_visitors_are_sent_to_log_in_and_back(client: Client) -> None:
+    lead = f.researcher()
+    response = client.post(follow_url(lead), {"action": "follow"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=%2Fresearchers%2F{lead.openalex_id}%2F"
+    htmx = client.post(follow_url(lead), {"action": "follow"}, **HX)
+    assert htmx.status_code == 200 and htmx["HX-Redirect"] == response["Location"]
+    assert not Follow.objects.exists()
+
+
+def test_anonymous_visitors_see_a_follow_link_to_log_in(client: Client) -> None:
+    lead = f.researcher()
+    html = client.get(f"/researchers/{lead.openalex_id}/").content.decode()
+    assert f'href="/accounts/login/?next=/researchers/{lead.openalex_id}/">Follow researcher</a>' in html
+
+
+def test_a_stranger_follows_in_place_and_the_count_updates_out_of_band(
+    client: Client, stranger, owner, django_capture_on_commit_callbacks, django_assert_num_queries
+) -> None:
+    lead = f.researcher()
+    Follow.objects.create(user=owner, researcher=lead)
+    client.force_login(stranger)
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(5):
+        # session, user, researcher, insert, followers count
+        response = client.post(follow_url(lead), {"action": "follow"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<div id="follow-box"')
+    assert "✓ Following" in html and ">Unfollow</button>" in html and '<span class="follow-count">2</span>' in html
+    assert 'hx-swap-oob="innerHTML:#quick-followers"' in html and "<strong>2</strong> followers" in html
+    assert Follow.objects.filter(user=stranger, researcher=lead).count() == 1
+    assert enqueued_recomputes(callbacks) == [("graph.recompute_trust", (lead.pk,))]
+
+
+def test_following_twice_is_impossible_and_enqueues_nothing_the_second_time(
+    client: Client, stranger, django_capture_on_commit_callbacks
+) -> None:
+    lead = f.researcher()
+    client.force_login(stranger)
+    client.post(follow_url(lead), {"action": "follow"}, **HX)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(follow_url(lead), {"action": "follow"}, **HX)
+    assert response.status_code == 200 and '<span class="follow-count">1</span>' in response.content.decode()
+    assert Follow.objects.filter(researcher=lead).count() == 1
+    assert callbacks == []
+
+
+def test_unfollow_removes_the_follow_and_enqueues_a_recompute(
+    client: Client, stranger, django_capture_on_commit_callbacks
+) -> None:
+    lead = f.researcher()
+    Follow.objects.create(user=stranger, researcher=lead)
+    client.force_login(stranger)
+    with django_capture_on_commit_callbacks() as callbacks:
+        html = client.post(follow_url(lead), {"action": "unfollow"}, **HX).content.decode()
+    assert ">Follow researcher</button>" in html and '<span class="follow-count">0</span>' in html
+    assert "<strong>0</strong> followers" in html
+    assert not Follow.objects.exists()
+    assert enqueued_recomputes(callbacks) == [("graph.recompute_trust", (lead.pk,))]
+    with django_capture_on_commit_callbacks() as again:
+        client.post(follow_url(lead), {"action": "unfollow"}, **HX)
+    assert again == []
+
+
+def test_without_javascript_the_form_posts_and_comes_back_to_the_profile(client: Client, stranger) -> None:
+    lead = f.researcher()
+    client.force_login(stranger)
+    page = client.get(f"/researchers/{lead.openalex_id}/").content.decode()
+    assert f'method="post" action="/researchers/{lead.openalex_id}/follow/"' in page and "csrfmiddlewaretoken" in page
+    response = client.post(follow_url(lead), {"action": "follow"})
+    assert response.status_code == 302 and response["Location"] == f"/researchers/{lead.openalex_id}/"
+    assert Follow.objects.filter(user=stranger, researcher=lead).exists()
+
+
+def test_a_forged_follow_without_csrf_fails_and_changes_nothing(stranger, owner) -> None:
+    lead = f.researcher()
+    Follow.objects.create(user=owner, researcher=lead)
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(stranger)
+    assert forged.post(follow_url(lead), {"action": "follow"}, **HX).status_code == 403
+    forged.force_login(owner)
+    assert forged.post(follow_url(lead), {"action": "unfollow"}).status_code == 403
+    assert list(Follow.objects.values_list("user__username", flat=True)) == ["owner"]
+
+
+def test_a_follow_with_the_csrf_token_of_the_page_works(stranger) -> None:
+    lead = f.researcher()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(stranger)
+    browser.get(f"/researchers/{lead.openalex_id}/")
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(follow_url(lead), {"action": "follow"}, HTTP_X_CSRFTOKEN=token, **HX)
+    assert response.status_code == 200 and Follow.objects.filter(user=stranger).exists()
+
+
+def test_get_and_bad_actions_are_refused(client: Client, stranger) -> None:
+    lead = f.researcher()
+    client.force_login(stranger)
+    assert client.get(follow_url(lead)).status_code == 405
+    assert client.post(follow_url(lead), {"action": "toggle"}).status_code == 400
+    assert client.post("/researchers/A5999999999/follow/", {"action": "follow"}).status_code == 404
+    gone = f.researcher(record_status="deleted")
+    assert client.post(follow_url(gone), {"action": "follow"}).status_code == 404
+    assert not Follow.objects.exists()
+
+
+def test_follow_set_is_idempotent(stranger) -> None:
+    lead = f.researcher()
+    assert services.follow_set(user_id=stranger.pk, researcher=lead, following=True) is True
+    assert services.follow_set(user_id=stranger.pk, researcher=lead, following=True) is False
+    assert services.follow_set(user_id=stranger.pk, researcher=lead, following=False) is True
+    assert services.follow_set(user_id=stranger.pk, researcher=lead, following=False) is False
+    assert not Follow.objects.exists()
