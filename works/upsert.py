@@ -457,6 +457,14 @@ def _move_researcher(source_id: int, target_id: int) -> None:
         # The source's trust history explained a record that no longer exists; the target's
         # score is recomputed after the import (its researcher ids include the target).
         cursor.execute("DELETE FROM graph_trustsnapshot WHERE researcher_id = %s", [source_id])
+        # What stays on the source would block its deletion (deferred foreign keys): follows
+        # the target already had, and the rows the import and the graph rebuild for the target.
+        cursor.execute("DELETE FROM profiles_follow WHERE researcher_id = %s", [source_id])
+        cursor.execute("DELETE FROM profiles_researcheraffiliation WHERE researcher_id = %s", [source_id])
+        cursor.execute("DELETE FROM profiles_researchertopic WHERE researcher_id = %s", [source_id])
+        cursor.execute(
+            "DELETE FROM graph_coauthoredge WHERE researcher_a_id = %s OR researcher_b_id = %s", [source_id, source_id]
+        )
         cursor.execute("DELETE FROM profiles_researcher WHERE id = %s", [source_id])
 
 
