@@ -130,7 +130,7 @@ def trust_recompute(
     started = time.perf_counter()
     ids = None if researcher_ids is None else sorted(set(researcher_ids))
     now = now or timezone.now()
-    report = RecomputeReport(computed_at=now)
+    report = RecomputeReport(computed_at=now, formula_version=trust_formula.VERSION)
     if ids is not None and not ids:
         return report
     try:
