@@ -107,7 +107,8 @@ def _known(before: Inputs, after: Inputs, key: str, noun: str) -> list[str]:
     if new is None:
         return [f"{noun} count no longer known"]
     diff = new - old
-    return [f"{diff:+,} {noun}{'' if abs(diff) == 1 else 's'}"]
+    sign = "+" if diff > 0 else "−"  # a typographic minus, like format_delta
+    return [f"{sign}{abs(diff):,} {noun}{'' if abs(diff) == 1 else 's'}"]
 
 
 def _or_unknown(value: Any) -> str:
