@@ -1,0 +1,39 @@
+"""Topic and institution pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.profiles import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_topic_page_lists_its_researchers_and_works(client: Client, django_assert_num_queries) -> None:
+    topic = f.topic("Deep Topic", field="Computer Science", subfield="AI", domain="Physical Sciences")
+    lead, other = f.researcher("Topic Lead"), f.researcher("Topic Other")
+    f.give_topic(lead, topic, rank=1, works_count=9)
+    f.give_topic(other, topic, rank=1, works_count=2)
+    f.tag(f.work([lead], title="Tagged work"), topic)
+    f.work([lead], title="Untagged work")
+    with django_assert_num_queries(3):
+        response = client.get(f"/topics/{topic.openalex_id}/")
+    html = response.content.decode()
+    assert "<h1>Deep Topic</h1>" in html and "Computer Science" in html
+    assert html.index("Topic Lead") < html.index("Topic Other") and "9 works on this topic" in html
+    assert "Tagged work" in html and "Untagged work" not in html
+    assert client.get("/topics/T1/").status_code == 404
+
+
+def test_an_institution_page_lists_its_researchers_and_their_works(client: Client, django_assert_num_queries) -> None:
+    place = f.institution("Example University", homepage_url="javascript:alert(1)", country_code="GB")
+    lead = f.researcher("Member Person")
+    f.affiliate(lead, place, [2023, 2024], current=True)
+    f.work([lead], title="Member work")
+    with django_assert_num_queries(3):
+        response = client.get(f"/institutions/{place.openalex_id}/")
+    html = response.content.decode()
+    assert "<h1>Example University</h1>" in html and "Member Person" in html and "Member work" in html
+    assert "javascript:" not in html  # only http(s) homepages are linked
+    assert client.get("/institutions/I1/").status_code == 404
