@@ -16,7 +16,24 @@ from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import JSONObject, Substr
 from django.utils import timezone
 
 from profiles import claim_rules as rules
@@ -25,68 +42,78 @@ from profiles.models import Claim, ClaimAuditEvent, ProfileCorrection, Researche
 from works.models import Authorship, HiddenWork, Work
 
 State = Claim.State
+Kind = ProfileCorrection.Kind
 HISTORY_SHORT = 5
 
 
-# --- Public: the identity section and the correction history -----------------------------------
+# --- Public: the profile's identity section and the correction history -------------------------
 
 
-@dataclass
-class IdentitySection:
-    """What the profile's "Identity and collaboration" section shows about claims."""
-
-    owner_claim: Claim | None  # the record's approved claim (state and dates only are public)
-    viewer_claim: Claim | None  # the viewer's latest claim on this record
-    viewer_is_owner: bool
-    history: list[ProfileCorrection]  # newest first, at most HISTORY_SHORT
-    history_more: bool
-    has_open_claims: bool  # someone has a claim waiting on this record
-
-    @property
-    def is_claimed(self) -> bool:
-        return self.owner_claim is not None
+def _day(column: str) -> Func:
+    return Func(F(column), Value("YYYY-MM-DD"), function="to_char", output_field=CharField())
 
 
-def _with_work_title(qs: QuerySet[ProfileCorrection]) -> QuerySet[ProfileCorrection]:
-    return qs.annotate(
-        work_title=Subquery(Work.objects.filter(pk=OuterRef("work_id")).values("title")[:1]),
-        work_openalex_id=Subquery(Work.objects.filter(pk=OuterRef("work_id")).values("openalex_id")[:1]),
-    )
+def correction_fields() -> dict[str, Any]:
+    """A correction as the public history shows it (besides its ``id`` and ``kind``), computed
+    in SQL so the same fields serve a list (``.values``) and a JSON array inside the profile's
+    one query. Never the names themselves: earlier and new preferred names stay out of the
+    public history."""
+    work = Work.objects.filter(pk=OuterRef("work_id"))
+    return {
+        "day": _day("created_at"),
+        "cleared": ExpressionWrapper(Q(new_value=""), output_field=BooleanField()),
+        "opened": ExpressionWrapper(Q(new_value="true"), output_field=BooleanField()),
+        "hide_reason": Case(
+            When(kind=Kind.HIDE_WORK, new_value="not_mine", then=Value("not theirs")),
+            When(kind=Kind.HIDE_WORK, new_value="duplicate", then=Value("a duplicate")),
+            When(kind=Kind.HIDE_WORK, new_value__startswith="other: ", then=Substr("new_value", 8)),
+            default=Value("other"),
+            output_field=CharField(),
+        ),
+        "work_title": Subquery(work.values("title")[:1]),
+        "work_openalex_id": Subquery(work.values("openalex_id")[:1]),
+        "reverted_day": _day("reverted_at"),
+    }
 
 
-def identity_section(researcher: Researcher, user: AbstractBaseUser | AnonymousUser) -> IdentitySection:
-    """2 queries: the record's approved and open claims plus the viewer's claims on it, and
-    the last corrections with their works' titles."""
-    viewer_id = user.pk if user.is_authenticated else None
-    condition = Q(state__in=[State.APPROVED, *Claim.OPEN_STATES])
-    if viewer_id is not None:
-        condition |= Q(user_id=viewer_id)
-    claims = list(
-        Claim.objects.filter(condition, researcher=researcher)
-        .only("id", "user_id", "researcher_id", "state", "method", "decided_at", "created_at", "reason", "is_dispute")
+def page_annotations(user: AbstractBaseUser | AnonymousUser) -> dict[str, Any]:
+    """Claim facts for the profile page, as annotations of PROFILE's one researcher query
+    (profiles.selectors.researchers_for_page), so they cost no query of their own:
+
+    is_claimed, claimed_on (day of the approved claim's decision), claim_method,
+    has_open_claims, recent_corrections (the last HISTORY_SHORT + 1 as dicts of
+    :func:`correction_fields`), and for a signed-in viewer viewer_claim_state (their latest
+    claim on the record, "" if none) and viewer_is_owner.
+    """
+    approved = Claim.objects.filter(researcher=OuterRef("pk"), state=State.APPROVED)
+    recent = (
+        ProfileCorrection.objects.filter(researcher=OuterRef("pk"))
         .order_by("-created_at", "-id")
+        .values(json=JSONObject(id=F("id"), kind=F("kind"), **correction_fields()))[: HISTORY_SHORT + 1]
     )
-    owner = next((c for c in claims if c.state == State.APPROVED), None)
-    mine = next((c for c in claims if c.user_id == viewer_id), None) if viewer_id else None
-    history = list(
-        _with_work_title(ProfileCorrection.objects.filter(researcher=researcher)).order_by("-created_at", "-id")[
-            : HISTORY_SHORT + 1
-        ]
-    )
-    return IdentitySection(
-        owner_claim=owner,
-        viewer_claim=mine,
-        viewer_is_owner=owner is not None and owner.user_id == viewer_id,
-        history=history[:HISTORY_SHORT],
-        history_more=len(history) > HISTORY_SHORT,
-        has_open_claims=any(c.is_open for c in claims),
-    )
+    annotations: dict[str, Any] = {
+        "is_claimed": Exists(approved),
+        "claimed_on": Subquery(approved.values("decided_at")[:1]),
+        "claim_method": Subquery(approved.values("method")[:1]),
+        "has_open_claims": Exists(Claim.objects.filter(researcher=OuterRef("pk"), state__in=Claim.OPEN_STATES)),
+        "recent_corrections": ArraySubquery(recent),
+    }
+    if user.is_authenticated:
+        mine = Claim.objects.filter(researcher=OuterRef("pk"), user_id=user.pk).order_by("-created_at", "-id")
+        annotations["viewer_claim_state"] = Subquery(mine.values("state")[:1])
+        annotations["viewer_is_owner"] = Exists(approved.filter(user_id=user.pk))
+    else:
+        annotations["viewer_claim_state"] = Value("", output_field=CharField())
+        annotations["viewer_is_owner"] = Value(False)
+    return annotations
 
 
-def correction_history(researcher: Researcher) -> list[ProfileCorrection]:
-    """Every correction of the record, newest first. 1 query."""
+def correction_history(researcher: Researcher) -> list[dict[str, Any]]:
+    """Every correction of the record, newest first, as :func:`correction_fields`. 1 query."""
     return list(
-        _with_work_title(ProfileCorrection.objects.filter(researcher=researcher)).order_by("-created_at", "-id")
+        ProfileCorrection.objects.filter(researcher=researcher)
+        .order_by("-created_at", "-id")
+        .values("id", "kind", **correction_fields())
     )
 
 

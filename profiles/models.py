@@ -373,9 +373,3 @@ class ProfileCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.researcher_id} ({self.created_at:%Y-%m-%d})"
-
-    @property
-    def hide_reason_text(self) -> str:
-        """Why a work was hidden, as the public history says it ("not theirs")."""
-        reason, _, note = (self.new_value or self.old_value).partition(": ")
-        return {"not_mine": "not theirs", "duplicate": "a duplicate"}.get(reason, note or "other")

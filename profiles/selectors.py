@@ -17,10 +17,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from graph.models import TrustSnapshot
-from profiles import charts
+from profiles import charts, claim_selectors
 from profiles.display import abstract_lead, meta_description, parse_openalex_id, person_jsonld
 from profiles.models import (
-    Claim,
     Follow,
     Institution,
     Researcher,
@@ -84,7 +83,7 @@ def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Res
         # A constant statement without parameters: nothing from the request reaches it.
         close_collaborators_count=RawSQL(_CLOSE_COUNT_SQL, [], output_field=IntegerField()),  # noqa: S611
         # --- CLAIMS: claim state shown on the profile (extend here; keep it in this query) ---
-        is_claimed=Exists(Claim.objects.filter(researcher=OuterRef("pk"), state=Claim.State.APPROVED)),
+        **claim_selectors.page_annotations(user),
     )
     if user.is_authenticated:
         qs = qs.annotate(is_following=Exists(Follow.objects.filter(researcher=OuterRef("pk"), user_id=user.pk)))

@@ -14,8 +14,5 @@ urlpatterns = [
     path("institutions/<str:openalex_id>/", views.institution_detail, name="institution"),
 ]
 
-# --- CLAIMS: claim, owner edit and change-history pages (profiles/claim_urls.py) ---
-urlpatterns += claim_urls.urlpatterns
-
 # Claims and owner edits (CLAIMS), in the same namespace.
 urlpatterns += claim_urls.urlpatterns

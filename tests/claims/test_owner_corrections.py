@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from profiles import claim_services as services
+from profiles.claim_selectors import correction_history
 from profiles.models import Claim, ClaimAuditEvent, ProfileCorrection, Researcher
 from profiles.selectors import researcher_works
 from tests import openalex_records as oa
@@ -163,7 +164,7 @@ def test_reverting_a_hidden_work_shows_it_again(owned) -> None:
     correction = services.work_hide(
         owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk, reason="other", note="conference abstract"
     )
-    assert correction.hide_reason_text == "conference abstract"
+    assert correction_history(owned.researcher)[0]["hide_reason"] == "conference abstract"
     services.correction_revert(actor=owned.user, correction_id=correction.pk)
     assert not HiddenWork.objects.exists()
     unhide = services.work_hide(
