@@ -60,8 +60,12 @@ class Command(BaseCommand):
         )
         listed = report.changes if show is None else report.changes[:show]
         for change in listed:
-            before = "new" if change.before_score is None else f"{change.before_score:g}"
+            if change.before_score is None:
+                self.stdout.write(f"  {change.openalex_id}: {change.after_score:g} (first score)")
+                continue
             reasons = ", ".join(change.reasons)
-            self.stdout.write(f"  {change.openalex_id}: {before} → {change.after_score:g} ({change.delta}): {reasons}")
+            self.stdout.write(
+                f"  {change.openalex_id}: {change.before_score:g} → {change.after_score:g} ({change.delta}): {reasons}"
+            )
         if len(listed) < len(report.changes):
             self.stdout.write(f"  ... and {len(report.changes) - len(listed):,} more (-v 2 lists all)")
