@@ -1,0 +1,85 @@
+"""graph.tasks for trust, run in-process (the worker test runs them on a real worker): a level
+change reaches the co-authors, inline import follow-ups, the nightly schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.conf import settings
+
+from bzpeer.celery import app
+from graph import tasks
+from graph.models import CoauthorEdge, TrustSnapshot
+from graph.trust_services import trust_recompute
+from profiles.models import Claim, Researcher
+from works.models import Authorship, Work
+from works.tasks import after_import
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks enqueued by the code under test run in this process, not on some worker."""
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+@pytest.fixture
+def pair() -> tuple[Researcher, Researcher]:
+    """Two researchers who share a work; edges and scores computed."""
+    ann = Researcher.objects.create(openalex_id="A5000000801", display_name="Ann", record_status="imported",
+                                    orcid="0000-0002-1825-0097")
+    bob = Researcher.objects.create(openalex_id="A5000000802", display_name="Bob", record_status="imported")
+    work = Work.objects.create(openalex_id="W801", title="Shared", publication_year=2025)
+    Authorship.objects.create(work=work, researcher=ann, position=0)
+    Authorship.objects.create(work=work, researcher=bob, position=1)
+    after_import([ann.pk, bob.pk], inline=True)  # what --followups=now does: edges, then trust
+    return ann, bob
+
+
+def current(researcher: Researcher) -> TrustSnapshot:
+    return TrustSnapshot.objects.get(researcher=researcher, is_current=True)
+
+
+def test_inline_follow_ups_refresh_edges_then_trust(pair: tuple[Researcher, Researcher]) -> None:
+    ann, bob = pair
+    assert CoauthorEdge.objects.filter(researcher_a=ann, researcher_b=bob, shared_works=1).exists()
+    assert current(ann).inputs["distinct_coauthors"] == current(bob).inputs["distinct_coauthors"] == 1
+
+
+def test_a_claim_decision_on_one_record_reaches_its_co_authors(
+    pair: tuple[Researcher, Researcher], owner, eager: None
+) -> None:
+    ann, bob = pair
+    Claim.objects.create(user=owner, researcher=ann, state=Claim.State.APPROVED, method=Claim.Method.EVIDENCE,
+                         decided_at=datetime(2026, 11, 25, tzinfo=UTC))
+
+    assert tasks.recompute_trust(ann.pk) == 1  # what CLAIMS enqueues after a decision
+
+    assert current(ann).level == 3
+    assert current(bob).inputs["claimed_coauthors"] == 1  # recompute_trust_many ran for Bob
+
+
+def test_an_unchanged_level_enqueues_nothing_more(pair: tuple[Researcher, Researcher], eager: None) -> None:
+    ann, bob = pair
+    bob_rows = TrustSnapshot.objects.filter(researcher=bob).count()
+    assert tasks.recompute_trust(ann.pk) == 0
+    assert TrustSnapshot.objects.filter(researcher=bob).count() == bob_rows
+
+
+def test_the_many_and_all_tasks_call_the_same_service(pair: tuple[Researcher, Researcher]) -> None:
+    ann, bob = pair
+    TrustSnapshot.objects.all().delete()
+    assert tasks.recompute_trust_many([ann.pk]) == 1
+    assert tasks.recompute_trust_all() == 1  # Bob; Ann is unchanged
+    assert trust_recompute().written == 0
+
+
+def test_the_nightly_recompute_is_scheduled_after_the_edges() -> None:
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    trust = next(entry for entry in schedule.values() if entry["task"] == "graph.recompute_trust_all")
+    edges = next(entry for entry in schedule.values() if entry["task"] == "graph.refresh_coauthor_edges")
+    assert (trust["schedule"].hour, edges["schedule"].hour) == ({3}, {2})
+    for name in ("graph.recompute_trust", "graph.recompute_trust_many", "graph.recompute_trust_all"):
+        assert name in app.tasks
