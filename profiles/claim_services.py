@@ -24,7 +24,7 @@ Rules (DESIGN §4; pure parts in profiles/claim_rules.py):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
@@ -703,14 +703,10 @@ def _after_commit(claim: Claim, template: str, *, trust: bool, extra_researchers
 
 def _enqueue_trust_after_commit(researcher_ids: Iterable[int]) -> None:
     """Enqueue graph.tasks.recompute_trust for each record once the transaction commits."""
-    from graph import tasks as graph_tasks
+    from graph.tasks import recompute_trust  # graph depends on profiles, not the reverse
 
-    recompute: Callable[..., Any] | None = getattr(graph_tasks, "recompute_trust", None)
-    if recompute is None:  # the trust engine is not installed yet (issue 3)
-        logger.warning("graph.tasks.recompute_trust is missing; trust not recomputed for %s", researcher_ids)
-        return
     for researcher_id in dict.fromkeys(researcher_ids):
-        recompute.delay_on_commit(researcher_id)  # type: ignore[attr-defined]
+        recompute_trust.delay_on_commit(researcher_id)
 
 
 def _notify_after_commit(claim: Claim, template: str) -> None:

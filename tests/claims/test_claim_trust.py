@@ -1,0 +1,135 @@
+"""Trust follows claims: every decision, revocation and correction enqueues the record's trust
+recompute after commit, and the recompute reads the claim (level, claimed co-authors,
+findings) through profiles.claim_facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph import tasks as graph_tasks
+from graph.models import TrustSnapshot
+from graph.trust_services import trust_recompute
+from profiles import claim_facts
+from profiles import claim_services as services
+from profiles.models import Claim
+from tests.claims.conftest import make_record, sign_in_with_orcid, verify
+
+pytestmark = pytest.mark.django_db
+
+EVIDENCE = "https://www.example.edu/people/ada"
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> list[int]:
+    """Researcher ids given to recompute_trust.delay (the broker is not involved)."""
+    calls: list[int] = []
+    monkeypatch.setattr(graph_tasks.recompute_trust, "delay", lambda researcher_id: calls.append(researcher_id))
+    return calls
+
+
+def test_every_decision_revocation_and_correction_enqueues_the_recompute(
+    record, owner, staff, stranger, enqueued, django_capture_on_commit_callbacks
+) -> None:
+    verify(owner)
+    verify(stranger)
+
+    def run(action, *args, **kwargs):
+        enqueued.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            result = action(*args, **kwargs)
+        return result
+
+    claim = run(services.claim_submit, user=owner, researcher_id=record.pk, method="evidence", evidence_url=EVIDENCE)
+    assert enqueued == []  # a pending claim changes no input
+    run(services.claim_decide, moderator=staff, claim_id=claim.pk, decision="needs_evidence", reason="no_evidence")
+    assert enqueued == [record.pk]
+    services.claim_add_evidence(user=owner, claim_id=claim.pk, evidence_url=EVIDENCE)
+    run(services.claim_decide, moderator=staff, claim_id=claim.pk, decision="approve")
+    assert enqueued == [record.pk]
+    work = record.authorships.first().work_id
+    for action, kwargs in [
+        (services.profile_update, {"bio": "Mine."}),
+        (services.work_hide, {"work_id": work, "reason": "not_mine"}),
+        (services.work_unhide, {"work_id": work}),
+    ]:
+        run(action, owner=owner, researcher_id=record.pk, **kwargs)
+        assert enqueued == [record.pk], action
+    correction = record.corrections.order_by("id").first()
+    run(services.correction_revert, actor=staff, correction_id=correction.pk)
+    assert enqueued == [record.pk]
+    # An impersonation finding also moves the trust of the records the claimant owns.
+    other = make_record("A5000000002")
+    dispute = run(
+        services.claim_submit, user=stranger, researcher_id=other.pk, method="evidence", evidence_url=EVIDENCE
+    )
+    run(services.claim_decide, moderator=staff, claim_id=dispute.pk, decision="reject", reason="impersonation")
+    assert enqueued == [other.pk]
+    run(services.claim_revoke, moderator=staff, claim_id=claim.pk, reason="impersonation")
+    assert enqueued == [record.pk]
+    sign_in_with_orcid(owner)
+    mine = run(services.claim_submit, user=owner, researcher_id=record.pk, method="orcid")
+    assert enqueued == [record.pk]
+    run(services.claim_release, user=owner, claim_id=mine.pk)
+    assert enqueued == [record.pk]
+
+
+def test_nothing_is_enqueued_when_the_change_rolls_back(record, owner, enqueued, django_capture_on_commit_callbacks):
+    verify(owner)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ClaimRefused):
+        services.claim_submit(user=owner, researcher_id=record.pk, method="orcid")
+    assert enqueued == []
+
+
+def test_the_recompute_shows_the_claim_in_the_snapshot(
+    record, owner, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    """With the task run inline (as a worker would), an approval lifts the stored level and a
+    revocation drops it back."""
+    from bzpeer.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    trust_recompute(researcher_ids=[record.pk])
+    assert TrustSnapshot.objects.get(researcher=record, is_current=True).level == 2
+    verify(owner)
+    sign_in_with_orcid(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = services.claim_submit(user=owner, researcher_id=record.pk, method="orcid")
+    current = TrustSnapshot.objects.get(researcher=record, is_current=True)
+    assert current.level == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_revoke(moderator=staff, claim_id=claim.pk, reason="other")
+    assert TrustSnapshot.objects.get(researcher=record, is_current=True).level == 2
+
+
+# --- profiles.claim_facts ---------------------------------------------------------------------
+
+
+def test_claim_facts_are_set_based(owner, stranger, staff, django_user_model, django_assert_num_queries) -> None:
+    records = [make_record(f"A50000000{n:02d}") for n in range(1, 5)]
+    a, b, c, d = records
+    verify(owner)
+    sign_in_with_orcid(owner)
+    owners = services.claim_submit(user=owner, researcher_id=a.pk, method="orcid")  # a: approved (L4)
+    verify(stranger)
+    revoked = services.claim_submit(user=stranger, researcher_id=b.pk, method="evidence", evidence_url=EVIDENCE)
+    services.claim_decide(moderator=staff, claim_id=revoked.pk, decision="approve")
+    services.claim_revoke(moderator=staff, claim_id=revoked.pk, reason="other")  # b: revoked
+    third = django_user_model.objects.create_user("third", "third@example.org", "x")
+    verify(third)
+    services.claim_submit(user=third, researcher_id=c.pk, method="evidence", evidence_url=EVIDENCE)  # c: pending
+    # The owner of a is caught trying to take d: the finding counts against a, not d.
+    attempt = Claim.objects.create(user=owner, researcher=d, state="pending")
+    services.claim_decide(moderator=staff, claim_id=attempt.pk, decision="reject", reason="impersonation")
+    ids = [r.pk for r in records]
+    with django_assert_num_queries(3):
+        facts = claim_facts.claim_facts_for(ids)
+        claimed = claim_facts.claimed_researcher_ids(ids)
+        findings = claim_facts.upheld_findings_count(ids)
+    assert set(facts) == {a.pk, b.pk}
+    assert (facts[a.pk].state, facts[a.pk].method, facts[a.pk].orcid) == ("approved", "orcid", owners.orcid)
+    assert facts[b.pk].state == "revoked" and facts[b.pk].decided_at is not None
+    assert claimed == {a.pk} and claim_facts.claimed_researcher_ids(None) == {a.pk}
+    assert findings == {a.pk: 1} and claim_facts.upheld_findings_count(None) == {a.pk: 1}
+    assert claim_facts.claim_facts_for(None).keys() == {a.pk, b.pk}
+    with django_assert_num_queries(0):
+        assert claim_facts.claim_facts_for([]) == {} and claim_facts.claimed_researcher_ids([]) == set()
