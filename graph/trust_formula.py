@@ -7,18 +7,22 @@ snapshot stores both, so every number on the page can be explained and reproduce
 Where each input comes from
 ===========================
 
-These definitions are the contract the rest of the trust engine implements. "The researcher"
-is one ``profiles.Researcher`` row; "their works" are the Work rows linked to it through
+These definitions are the contract the rest of the trust engine implements (in SQL, set-based:
+graph.trust_inputs; README "Trust score inputs" says the same). "The researcher" is one
+``profiles.Researcher`` row; "their works" are the distinct Work rows linked to it through
 ``works.Authorship`` (``Authorship.researcher``), minus the works the record's owner has hidden
-from the profile ("not mine"; DESIGN §4, once claims exist).
+from the profile (``works.HiddenWork``, "not mine"; DESIGN §4).
 
 ``reference_year``
     The calendar year of the computation (in ``settings.TIME_ZONE``). Passed in, never read
     from a clock here, so a stored snapshot reproduces exactly.
 ``level``, ``level_evidence``, ``level_established_on``
-    From :func:`profiles.verification.derive_level` over the Researcher row and its claim:
-    the level 0–4, its evidence clause, and the ISO date (``"2025-10-11"``) it was
-    established, or None.
+    From :func:`profiles.verification.derive_level` over the Researcher row and its claim
+    (``profiles.claim_facts.claim_facts_for``): the level 0–4, its evidence clause, and the
+    ISO date (``"2025-10-11"``) it was established, or None. For L1/L2 that date is when we
+    last read the record: ``Researcher.imported_at`` (the last import that changed the row)
+    for imported and deleted records, ``Researcher.created_at`` (first seen in an imported
+    work) for co-author stubs; for L3/L4 the claim's decision date.
 ``works``
     The number of their works, as defined above: exactly the count the profile's "Published
     work" section shows. Not the OpenAlex record's ``works_count``, because (1) BZPEER
@@ -45,18 +49,22 @@ from the profile ("not mine"; DESIGN §4, once claims exist).
     ``Researcher.h_index``: the record's ``summary_stats.h_index``. None when absent (2022-era
     records have no ``summary_stats``; stubs have no record): unknown, scored 0, said so.
 ``distinct_coauthors``
-    The number of distinct other Researcher rows with an Authorship on at least one of their
-    works. Authorships without a researcher (names only) do not count. This equals the
-    number of ``graph.CoauthorEdge`` rows touching the researcher when the edges are built
-    from the same works.
+    The number of ``graph.CoauthorEdge`` rows touching the researcher: the distinct other
+    Researcher rows that share at least one work with them, as the materialised edges hold
+    them (graph.services, refreshed after every import before trust is recomputed).
+    Authorships without a researcher (names only) do not count, and neither do works with
+    more than ``graph.services.MAX_AUTHORS_FOR_EDGES`` (100) linked authors: a consortium
+    paper with 3,000 names says nothing about whom someone works with. Works hidden by the
+    owner still count here (the edges are shared with the co-author, whose works they remain).
 ``claimed_coauthors``
     Those of the distinct co-authors whose record has an approved claim at computation
-    time. 0 until claims exist.
+    time (``profiles.claim_facts.claimed_researcher_ids``).
 ``followers``
     ``profiles.Follow`` rows for the researcher.
 ``upheld_findings``
-    Moderation findings upheld against the record (impersonation, spam). A finding
-    reversed later stops counting. 0 until moderation findings exist.
+    Moderation findings upheld against the record (impersonation, spam), as
+    ``profiles.claim_facts.upheld_findings_count`` defines them. A finding reversed later
+    stops counting.
 
 Score, rounding and tiers
 =========================
