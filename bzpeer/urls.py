@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from bzpeer.health import healthz
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("moderation/", include("profiles.moderation_urls")),
     path("", include("works.urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 # Longer input is no name anyone has; it would only make the trigram search slow.
@@ -20,7 +22,7 @@ class WorksFilterForm(forms.Form):
     year = forms.IntegerField(min_value=1000, max_value=2999, required=False)
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> dict[str, Any]:
         """``{"type": str, "year": int | None, "page": int}`` from the valid fields."""
         self.is_valid()  # cleaned_data then holds the valid fields only
         data = self.cleaned_data

@@ -3,6 +3,7 @@ topic and institution pages."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
@@ -13,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from bzpeer.http import HtmxRequest, is_htmx_partial
-from profiles import selectors, services
+from profiles import page_cache, selectors, services
 from profiles.display import id_kind, parse_openalex_id, person_jsonld
 from profiles.forms import SearchForm, WorksFilterForm
 from profiles.models import Researcher
@@ -65,8 +66,16 @@ def _resolve(request: HtmxRequest, openalex_id: str, queryset=None) -> Researche
 @require_GET
 @vary_on_headers("HX-Request")
 def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    """The profile; for htmx requests (paging, filtering) only the ``#works-list`` fragment."""
+    """The profile; for htmx requests (paging, filtering) only the ``#works-list`` fragment.
+    Anonymous visitors get the page from the cache while its stamp is unchanged
+    (profiles.page_cache)."""
     partial = is_htmx_partial(request)
+    canonical = parse_openalex_id(openalex_id, "A")
+    cached = None
+    if canonical and not partial and page_cache.applies(request):
+        cached = page_cache.lookup(request, canonical)
+        if cached and cached.html is not None:
+            return page_cache.respond(request, cached.html)
     found = _resolve(request, openalex_id, None if partial else selectors.researchers_for_page(request.user))
     if isinstance(found, HttpResponse):
         return found
@@ -74,25 +83,28 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     if partial:
         works = selectors.works_page(found, **filters)  # type: ignore[arg-type]
         return render(request, "profiles/partials/works_list.html", {"researcher": found, "works": works})
-    canonical_url = request.build_absolute_uri(reverse("profiles:detail", args=[found.openalex_id]))
-    if found.record_status == Researcher.RecordStatus.STUB:
-        return _stub(request, found, filters, canonical_url)
-    page = selectors.profile_page(found, **filters)  # type: ignore[arg-type]
-    context = {
-        "page": page,
-        "researcher": found,
-        "works": page.works,
-        "canonical_url": canonical_url,
-        "jsonld": page.person_jsonld(canonical_url),
-        "can_import": request.user.is_staff,
-    }
-    return render(request, "profiles/researcher_detail.html", context)
+    template, context = _profile(request, found, filters)
+    if cached:
+        return page_cache.render_and_store(request, cached.key, template, context)
+    return render(request, template, context)
 
 
-def _stub(request: HtmxRequest, researcher: Researcher, filters: dict, canonical_url: str) -> HttpResponse:
-    """The lighter page of a co-author known only from other records' authorships."""
+def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Template and context of the full profile, or of the lighter page of a co-author stub
+    (known only from other records' authorships)."""
+    canonical_url = request.build_absolute_uri(reverse("profiles:detail", args=[researcher.openalex_id]))
+    if researcher.record_status != Researcher.RecordStatus.STUB:
+        page = selectors.profile_page(researcher, **filters)
+        return "profiles/researcher_detail.html", {
+            "page": page,
+            "researcher": researcher,
+            "works": page.works,
+            "canonical_url": canonical_url,
+            "jsonld": page.person_jsonld(canonical_url),
+            "can_import": request.user.is_staff,
+        }
     orcid = normalize_orcid(researcher.orcid) if orcid_checksum_is_valid(researcher.orcid) else ""
-    context = {
+    return "profiles/researcher_stub.html", {
         "researcher": researcher,
         "works": selectors.works_page(researcher, **filters),
         "orcid": orcid,
@@ -106,7 +118,6 @@ def _stub(request: HtmxRequest, researcher: Researcher, filters: dict, canonical
         ),
         "can_import": request.user.is_staff,
     }
-    return render(request, "profiles/researcher_stub.html", context)
 
 
 @require_POST

@@ -284,8 +284,9 @@ def test_the_profile_runs_a_fixed_number_of_queries(client: Client, stranger, dj
     f.snapshot(small)
     f.snapshot(big)
     for lead in (small, big):
-        # researcher (+ counts), trust snapshot, affiliations, topics, works facets, works page
-        with django_assert_num_queries(6):
+        # page-cache stamp (a miss), researcher (+ counts), trust snapshot, affiliations, topics,
+        # works facets, works page
+        with django_assert_num_queries(7):
             response = client.get(f"/researchers/{lead.openalex_id}/")
         assert response.status_code == 200
     client.force_login(stranger)
@@ -308,5 +309,5 @@ def test_a_stub_page_runs_a_fixed_number_of_queries(client: Client, django_asser
     co = f.stub("Stub Person")
     for _ in range(30):
         f.work([lead, co])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # page-cache stamp (a miss), researcher, facets, page
         assert client.get(f"/researchers/{co.openalex_id}/").status_code == 200

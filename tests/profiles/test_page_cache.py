@@ -1,0 +1,198 @@
+"""Anonymous profile pages from the cache: a hit costs one query, and every change to what
+the page shows is seen at once (profiles.page_cache)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import transaction
+from django.test import Client, RequestFactory
+
+from graph.models import TrustSnapshot
+from profiles import page_cache
+from profiles.models import Claim, Follow, ProfileCorrection, Researcher
+from tests.profiles import factories as f
+from tests.profiles.test_profile_views import text_of
+from works.models import HiddenWork, Work
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead() -> Researcher:
+    person = f.researcher("Cached Person", generated_bio="Works mainly on Caching.")
+    partner = f.researcher("Partner Person")
+    for year in (2023, 2024):
+        f.work([person, partner], year=year, title=f"Cached work {year}")
+    f.give_topic(person, f.topic("Topic A"), rank=1)
+    f.edges()
+    f.snapshot(person)
+    return person
+
+
+def page(client: Client, researcher: Researcher, query: str = "") -> str:
+    return client.get(f"/researchers/{researcher.openalex_id}/{query}").content.decode()
+
+
+def test_a_second_anonymous_visit_is_one_query_and_the_same_page(
+    client: Client, lead: Researcher, django_assert_num_queries
+) -> None:
+    first = page(client, lead)
+    with django_assert_num_queries(1):
+        response = client.get(f"/researchers/{lead.openalex_id}/")
+    second = response.content.decode()
+    assert response["Vary"].count("HX-Request") == 1
+    assert page_cache.TOKEN_PLACEHOLDER not in first + second
+    token = re.compile(r'hx-headers=\'\{"x-csrftoken": "[^"]+"\}\'')
+    assert token.search(second) and token.sub("", first) == token.sub("", second)
+    assert "csrftoken" in response.cookies  # the hit hands out a token like a render does
+
+
+def test_the_token_in_a_cached_page_works_for_its_visitor(lead: Researcher, stranger) -> None:
+    Client().get(f"/researchers/{lead.openalex_id}/")  # someone else fills the cache
+    visitor = Client(enforce_csrf_checks=True)
+    html = page(visitor, lead)
+    token = re.search(r'"x-csrftoken": "([^"]+)"', html).group(1)
+    visitor.force_login(stranger)
+    response = visitor.post(f"/researchers/{lead.openalex_id}/follow/", {"action": "follow"}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 302 and Follow.objects.filter(user=stranger).exists()
+
+
+CHANGES: dict[str, Callable[[Researcher], str]] = {}
+
+
+def change(name: str):
+    def register(fn: Callable[[Researcher], str]) -> Callable[[Researcher], str]:
+        CHANGES[name] = fn
+        return fn
+
+    return register
+
+
+@change("owner bio")
+def _bio(r: Researcher) -> str:
+    Researcher.objects.filter(pk=r.pk).update(owner_bio="A bio the owner wrote.")
+    return "A bio the owner wrote."
+
+
+@change("follow")
+def _follow(r: Researcher) -> str:
+    from django.contrib.auth import get_user_model
+
+    Follow.objects.create(user=get_user_model().objects.create_user("fan", "fan@example.org"), researcher=r)
+    return "1 follower"
+
+
+@change("trust snapshot")
+def _trust(r: Researcher) -> str:
+    TrustSnapshot.objects.filter(researcher=r).update(is_current=False)
+    f.snapshot(r, score=47.0, tier="established")
+    return "Trust 47 · Established"
+
+
+@change("new work")
+def _work(r: Researcher) -> str:
+    f.work([r], year=2025, title="A brand new work")
+    return "A brand new work"
+
+
+@change("work title edited")
+def _title(r: Researcher) -> str:
+    Work.objects.filter(title="Cached work 2024").update(title="Renamed work")
+    return "Renamed work"
+
+
+@change("hidden work")
+def _hidden(r: Researcher) -> str:
+    HiddenWork.objects.create(researcher=r, work=Work.objects.get(title="Cached work 2023"), reason="not_mine")
+    return "1 published item(s)"
+
+
+@change("claim approved")
+def _claim(r: Researcher) -> str:
+    from django.contrib.auth import get_user_model
+
+    Claim.objects.create(
+        user=get_user_model().objects.create_user("me", "me@example.org"), researcher=r, state="approved"
+    )
+    return "Claimed"
+
+
+@change("owner correction")
+def _correction(r: Researcher) -> str:
+    # The correction row alone (its history shows on the page) must move the stamp.
+    ProfileCorrection.objects.create(researcher=r, kind="bio", old_value="", new_value="x")
+    return ""
+
+
+@change("affiliation")
+def _affiliation(r: Researcher) -> str:
+    f.affiliate(r, f.institution("Fresh Institute"), [2025], current=True)
+    return "Fresh Institute"
+
+
+@change("topic")
+def _topic(r: Researcher) -> str:
+    f.give_topic(r, f.topic("Fresh Topic"), rank=2)
+    return "Fresh Topic"
+
+
+@change("co-author edges")
+def _edges(r: Researcher) -> str:
+    partner = Researcher.objects.get(display_name="Partner Person")
+    f.work([r, partner, f.researcher("Third Person")], year=2025)
+    f.work([r, Researcher.objects.get(display_name="Third Person")], year=2025)
+    f.edges()
+    return "2 close collaborators"
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_every_change_to_what_the_page_shows_is_seen_at_once(client: Client, lead: Researcher, name: str) -> None:
+    before = page(client, lead)
+    key = page_cache.lookup(RequestFactory().get(f"/researchers/{lead.openalex_id}/"), lead.openalex_id).key
+    with transaction.atomic():  # its own (sub)transaction, as every real change has
+        expected = CHANGES[name](lead)
+    after_key = page_cache.lookup(RequestFactory().get(f"/researchers/{lead.openalex_id}/"), lead.openalex_id).key
+    assert after_key != key, f"{name} does not move the page stamp"
+    after = page(client, lead)
+    if expected:
+        assert expected not in text_of(before) and expected in text_of(after)
+
+
+def test_signed_in_visitors_always_get_a_fresh_render(
+    client: Client, lead: Researcher, stranger, django_assert_num_queries
+) -> None:
+    page(client, lead)  # anonymous: cached
+    client.force_login(stranger)
+    for _ in range(2):
+        with django_assert_num_queries(8):
+            html = page(client, lead)
+        assert ">Follow researcher</button>" in html
+
+
+def test_each_url_is_its_own_page(client: Client, lead: Researcher) -> None:
+    assert "Showing 1–1 of 1 matching" in page(client, lead, "?year=2023")
+    assert "Showing 1–2 of 2" in page(client, lead)
+
+
+def test_pending_messages_are_shown_not_cached(client: Client, lead: Researcher) -> None:
+    page(client, lead)
+    request = RequestFactory().get("/")
+    storage = CookieStorage(request)
+    storage.add(constants.INFO, "You have been logged out.")
+    response = client.get("/")
+    storage.update(response)
+    client.cookies["messages"] = response.cookies["messages"].value
+    html = page(client, lead)
+    assert "You have been logged out." in html
+
+
+def test_the_cache_can_be_turned_off(client: Client, lead: Researcher, settings, django_assert_num_queries) -> None:
+    settings.PROFILE_PAGE_CACHE_SECONDS = 0
+    page(client, lead)
+    with django_assert_num_queries(6):
+        page(client, lead)
