@@ -159,7 +159,7 @@ class TestHistory:
     def test_a_hidden_work_stops_counting(self) -> None:
         priem = Researcher.objects.get(openalex_id=PRIEM)
         works_before = current(PRIEM).inputs["works"]
-        work = Work.objects.filter(authorships__researcher=priem).order_by("pk").first()
+        work = Work.objects.filter(authorships__researcher=priem).order_by("pk")[0]
         HiddenWork.objects.create(researcher=priem, work=work, reason=HiddenWork.Reason.NOT_MINE)
         report = trust_recompute(researcher_ids=[priem.pk])
         assert report.changes[0].reasons[0] == "1 work removed"

@@ -15,7 +15,7 @@ from works.models import Authorship, Work
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 NASTY = '<script>alert("x")</script> & Co'
 
 
@@ -46,7 +46,7 @@ def test_the_fragment_explains_the_score_to_anonymous_visitors(
     trust_recompute(researcher_ids=[ada.pk], now=datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
 
     with django_assert_num_queries(2):  # the researcher, the newest snapshots
-        response = client.get(url(ada), **HTMX)
+        response = client.get(url(ada), headers=HTMX)
 
     assert response.status_code == 200 and "HX-Request" in response["Vary"]
     html = response.content.decode()
@@ -84,7 +84,7 @@ def test_names_are_escaped(client: Client, ada: Researcher) -> None:
 
 
 def test_no_score_yet_says_it_is_being_computed(client: Client, ada: Researcher) -> None:
-    html = client.get(url(ada), **HTMX).content.decode()
+    html = client.get(url(ada), headers=HTMX).content.decode()
     assert "Trust score not computed yet" in html
     assert "being computed by a background worker" in html
     assert "&lt;script&gt;" in html  # the name, escaped
@@ -95,7 +95,7 @@ def test_recent_changes_say_what_moved_the_score(client: Client, ada: Researcher
     Follow.objects.create(user=stranger, researcher=ada)
     Follow.objects.create(user=owner, researcher=ada)
     trust_recompute(researcher_ids=[ada.pk], now=datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
-    html = client.get(url(ada), **HTMX).content.decode()
+    html = client.get(url(ada), headers=HTMX).content.decode()
     assert "+2.39 on 2026-11-21: 2 new followers" in html  # 10 × log10(3) / 2
     assert html.index("2026-11-21: 2 new followers") < html.index("First score on 2026-11-20")
 
@@ -112,19 +112,19 @@ def test_signed_in_visitors_stay_within_the_query_budget(
 def test_ids_take_the_profile_forms(client: Client, ada: Researcher) -> None:
     trust_recompute(researcher_ids=[ada.pk])
     for form in ("a5000000601", "https://openalex.org/A5000000601"):
-        response = client.get(f"/researchers/{form}/trust/", **HTMX)
+        response = client.get(f"/researchers/{form}/trust/", headers=HTMX)
         assert response.status_code == 200 and "Trust 31" in response.content.decode(), form
 
 
 def test_legacy_and_merged_ids_redirect(client: Client, ada: Researcher) -> None:
     ResearcherAlias.objects.create(openalex_id="A2000000601", researcher=ada, reason=ResearcherAlias.Reason.LEGACY)
-    response = client.get("/researchers/A2000000601/trust/", **HTMX)
+    response = client.get("/researchers/A2000000601/trust/", headers=HTMX)
     assert response.status_code == 301 and response["Location"] == "/researchers/A5000000601/trust/"
 
 
 @pytest.mark.parametrize("key", ["A5999999999", "W2741809807", "nonsense"])
 def test_unknown_ids_are_404(client: Client, key: str) -> None:
-    assert client.get(f"/researchers/{key}/trust/", **HTMX).status_code == 404
+    assert client.get(f"/researchers/{key}/trust/", headers=HTMX).status_code == 404
 
 
 def test_only_get_is_allowed(client: Client, ada: Researcher) -> None:
