@@ -283,6 +283,15 @@ class Claim(models.Model):
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 
+    @property
+    def method_phrase(self) -> str:
+        """How the claim was made, after "Filed …" ("with evidence for a moderator")."""
+        if self.method == self.Method.ORCID:
+            return "by signing in with ORCID"
+        if self.method == self.Method.EMAIL_DOMAIN:
+            return "with a verified institutional email address"
+        return "with evidence for a moderator"
+
 
 class ClaimAuditEvent(models.Model):
     """Append-only log of every claim decision, revocation, dispute, withdrawal and owner

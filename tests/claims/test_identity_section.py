@@ -77,9 +77,13 @@ def test_the_short_history_shows_the_owners_changes_escaped(client: Client, owne
     assert "The owner opened the record to collaboration" in section
 
 
-def test_the_section_adds_no_query_to_the_profile(client: Client, owned, stranger, django_assert_num_queries) -> None:
+def test_the_section_adds_no_query_to_the_profile(
+    client: Client, owned, stranger, settings, django_assert_num_queries
+) -> None:
     """The claim facts ride on the page's researcher query: the same count for an unclaimed
-    record seen anonymously and a claimed one with history seen by its owner."""
+    record seen anonymously and a claimed one with history seen by its owner (rendered, not
+    served from PROFILE's anonymous page cache)."""
+    settings.PROFILE_PAGE_CACHE_SECONDS = 0
     services.profile_update(owner=owned.user, researcher_id=owned.researcher_id, bio="Mine.")
     url = f"/researchers/{owned.researcher.openalex_id}/"
     client.get(url)  # warm caches (site, content types)
