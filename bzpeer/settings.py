@@ -204,6 +204,12 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.example.org>")
+# Links in emails sent outside a request (claim decisions) start with this.
+SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# --- Claims (profiles/claim_rules.py) -----------------------------------------------------------
+
+CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", "3")
 
 # --- Static files ---------------------------------------------------------------------------
 

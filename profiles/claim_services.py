@@ -735,5 +735,5 @@ def _notify_after_commit(claim: Claim, template: str) -> None:
 
 
 def _absolute(path: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    base = str(getattr(settings, "SITE_URL", "")).rstrip("/")
     return f"{base}{path}" if base else path

@@ -59,6 +59,7 @@ def test_orcid_sign_in_with_the_records_id_is_approved_at_once_as_l4(
     assert [m.subject for m in mailoutbox] == [f"Your claim on Ada Example ({record.openalex_id}) is approved"]
     assert "you signed in with ORCID iD 0000-0002-1825-0097" in mailoutbox[0].body
     assert mailoutbox[0].to == [owner.email]
+    assert f"http://localhost:8000/researchers/{record.openalex_id}/claim/" in mailoutbox[0].body  # SITE_URL
 
 
 def test_orcid_sign_in_with_another_id_is_refused(record, owner) -> None:
