@@ -60,7 +60,7 @@ class ClaimForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if (
             data.get("method") == Claim.Method.EVIDENCE
             and not data.get("evidence_url")
@@ -89,7 +89,7 @@ class DecisionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if rules.reason_required(data.get("decision", "")) and not data.get("reason"):
             self.add_error("reason", "Choose a reason: the claimant is told why.")
         return data

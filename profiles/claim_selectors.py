@@ -110,11 +110,12 @@ def page_annotations(user: AbstractBaseUser | AnonymousUser) -> dict[str, Any]:
 
 def correction_history(researcher: Researcher) -> list[dict[str, Any]]:
     """Every correction of the record, newest first, as :func:`correction_fields`. 1 query."""
-    return list(
+    rows: Any = (
         ProfileCorrection.objects.filter(researcher=researcher)
         .order_by("-created_at", "-id")
         .values("id", "kind", **correction_fields())
     )
+    return list(rows)
 
 
 # --- The claimant ------------------------------------------------------------------------------
@@ -367,6 +368,8 @@ def audit_log(*, limit: int = 200, researcher_id: int | None = None) -> list[Cla
     researchers = {e.researcher_id for e in events if e.researcher_id}
     ids = dict(Researcher.objects.filter(pk__in=researchers).values_list("pk", "openalex_id")) if researchers else {}
     for event in events:
-        event.actor_label = names.get(event.actor_id, "system" if not event.actor_id else f"account {event.actor_id}")  # type: ignore[attr-defined]
-        event.researcher_label = ids.get(event.researcher_id, "")  # type: ignore[attr-defined]
+        actor = event.actor_id
+        label = names.get(actor, f"account {actor}") if actor else "system"
+        event.actor_label = label  # type: ignore[attr-defined]
+        event.researcher_label = ids.get(event.researcher_id, "") if event.researcher_id else ""  # type: ignore[attr-defined]
     return events

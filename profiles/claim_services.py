@@ -520,7 +520,11 @@ def _revert(correction: ProfileCorrection, actor: AbstractUser, *, strict: bool)
     """Restore the value before ``correction`` if the record still shows its result; False
     (nothing changed) otherwise. Caller holds the transaction."""
     researcher = Researcher.objects.select_for_update().get(pk=correction.researcher_id)
-    column = {Kind.BIO: "owner_bio", Kind.PREFERRED_NAME: "preferred_name", Kind.COLLABORATE: "open_to_collaborate"}
+    column: dict[str, str] = {
+        Kind.BIO: "owner_bio",
+        Kind.PREFERRED_NAME: "preferred_name",
+        Kind.COLLABORATE: "open_to_collaborate",
+    }
     kind = correction.kind
     if kind in column:
         current = getattr(researcher, column[kind])
@@ -531,7 +535,8 @@ def _revert(correction: ProfileCorrection, actor: AbstractUser, *, strict: bool)
         setattr(researcher, column[kind], restored)
         researcher.save(update_fields=[column[kind]])
     else:
-        hidden = HiddenWork.objects.filter(researcher_id=researcher.pk, work_id=correction.work_id)
+        work_id = int(correction.work_id or 0)  # hide/unhide corrections always name a work
+        hidden = HiddenWork.objects.filter(researcher_id=researcher.pk, work_id=work_id)
         if kind == Kind.HIDE_WORK:
             if not hidden.exists():
                 return False
@@ -542,7 +547,7 @@ def _revert(correction: ProfileCorrection, actor: AbstractUser, *, strict: bool)
             reason, _, note = correction.old_value.partition(": ")
             HiddenWork.objects.create(
                 researcher_id=researcher.pk,
-                work_id=correction.work_id,
+                work_id=work_id,
                 reason=reason or "other",
                 note=note,
                 hidden_by_id=actor.pk,

@@ -121,7 +121,7 @@ def claim_evidence(request: HtmxRequest, researcher_id: str, claim_id: int) -> H
     form = EvidenceForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.ClaimRefused(" ".join(e for errors in form.errors.values() for e in errors))
+            raise services.ClaimRefused(" ".join(str(e) for errors in form.errors.values() for e in errors))
         claim = services.claim_add_evidence(
             user=_user(request),
             claim_id=claim_id,
@@ -245,8 +245,7 @@ def correction_history(request: HtmxRequest, researcher_id: str) -> HttpResponse
     researcher = _researcher(researcher_id, "profiles:correction_history")
     if isinstance(researcher, HttpResponse):
         return researcher
-    can_revert = request.user.is_authenticated and (
-        request.user.is_staff or services.owner_claim(_user(request), researcher.pk) is not None
-    )
+    user = _user(request)
+    can_revert = user.is_authenticated and (user.is_staff or services.owner_claim(user, researcher.pk) is not None)
     context = {"researcher": researcher, "history": selectors.correction_history(researcher), "can_revert": can_revert}
     return render(request, "claims/history.html", context)

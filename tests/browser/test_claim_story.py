@@ -61,7 +61,7 @@ def test_sign_up_claim_approve_edit_and_reimport(
 
     # The verification link, from the test outbox.
     assert [m.to for m in mail.outbox] == [[EMAIL]]
-    link = re.search(r"https?://\S+(/accounts/confirm-email/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"https?://\S+(/accounts/confirm-email/\S+/)", str(mail.outbox[0].body)).group(1)
     page.goto(demo_site.url + link)
     page.get_by_role("button", name="Yes, confirm it").click()
     if page.get_by_role("button", name="Log out").count() == 0:  # not signed in by the confirmation

@@ -26,7 +26,7 @@ def _edit(record) -> str:
 
 
 def _first_work(record) -> Work:
-    return Work.objects.filter(authorships__researcher=record).order_by("openalex_id").first()
+    return Work.objects.filter(authorships__researcher=record).order_by("openalex_id")[0]
 
 
 # --- Who may edit ------------------------------------------------------------------------------
