@@ -251,3 +251,15 @@ def test_the_current_marker_is_unique_per_researcher(samples: Path) -> None:
     snap.pk = None
     with pytest.raises(IntegrityError, match="trust_one_current"), transaction.atomic():
         snap.save()
+
+
+def test_pages_read_the_current_snapshot_in_one_query(samples: Path, django_assert_num_queries) -> None:
+    import_samples(samples)
+    priem = Researcher.objects.get(openalex_id=PRIEM)
+    with django_assert_num_queries(1):
+        snap = selectors.trust_current(priem.pk)
+    assert snap == current(PRIEM)
+    with django_assert_num_queries(1):
+        history = selectors.trust_history(priem.pk, limit=3)
+    assert [h.summary for h in history] == [f"First score on {snap.computed_at.date().isoformat()}"]
+    assert selectors.trust_current(987654321) is None
