@@ -32,13 +32,14 @@ the page to follow).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -61,7 +62,7 @@ def _rows(table: str, alias: str, where: str, xmin_of: str | None = None) -> str
 STAMP_SQL = f"""
 SELECT r.id, concat_ws('|',
     r.xmin::text,
-    (SELECT t.id FROM graph_trustsnapshot t WHERE t.researcher_id = r.id AND t.is_current),
+    coalesce((SELECT t.id FROM graph_trustsnapshot t WHERE t.researcher_id = r.id AND t.is_current), 0),
     {_rows("profiles_follow", "f", "f.researcher_id = r.id")},
     {_rows("graph_coauthoredge", "e", "e.researcher_a_id = r.id OR e.researcher_b_id = r.id")},
     {_rows("works_authorship a JOIN works_work", "w ON w.id = a.work_id", "a.researcher_id = r.id", "w")},
@@ -93,22 +94,52 @@ def applies(request: HttpRequest) -> bool:
     return cache_seconds() > 0 and not request.user.is_authenticated and len(get_messages(request)) == 0
 
 
+_PREPARED_FLAG = "_bzpeer_profile_stamp_prepared"
+_PREPARE_SQL = "PREPARE profile_page_stamp(text) AS " + STAMP_SQL.replace("%s", "$1")
+
+
+def _stamp(openalex_id: str) -> tuple[int, str] | None:
+    """The stamp row, through a statement prepared once per database connection: planning
+    its subqueries costs more than running them. (Django leaves psycopg's own statement
+    preparing off, for connection poolers in transaction mode; BZPEER talks to PostgreSQL
+    directly. Put such a pooler in front and this must go.)"""
+    with connection.cursor() as cursor:
+        raw = connection.connection
+        if not getattr(raw, _PREPARED_FLAG, False):
+            # Connection set-up, like Django's own: straight to psycopg, outside the query log.
+            raw.execute(_PREPARE_SQL)
+            setattr(raw, _PREPARED_FLAG, True)
+        cursor.execute("EXECUTE profile_page_stamp(%s)", [openalex_id])
+        return cursor.fetchone()
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    """One client per process: Django's RedisCache builds a client object for every call,
+    which costs more than the GET itself on this path. Values are the page's UTF-8 bytes."""
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+
+
+def _key(openalex_id: str, digest: str) -> str:
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{prefix}:profile-page:{KEY_VERSION}:{openalex_id}:{digest}"
+
+
 def lookup(request: HttpRequest, openalex_id: str) -> Lookup | None:
     """The cache key of the anonymous page of ``openalex_id`` for this URL, and the cached
-    page under it. 1 query and 1 cache GET. None when the id names no current record (the
+    page under it. 1 query and 1 Redis GET. None when the id names no current record (the
     view then answers as usual: alias redirect, 404 or 410)."""
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL, [openalex_id])
-        row = cursor.fetchone()
+    row = _stamp(openalex_id)
     if row is None:
         return None
     # The full path: the query string selects the works page and filter, and the header's
-    # "Log in" link carries it back.
+    # "Log in" link carries it back. The database name keeps test and demo databases apart.
     digest = hashlib.blake2b(
         f"{connection.settings_dict['NAME']}\n{row[1]}\n{request.get_full_path()}".encode(), digest_size=16
     ).hexdigest()
-    key = f"profile-page:{KEY_VERSION}:{openalex_id}:{digest}"
-    return Lookup(key, cache.get(key))
+    key = _key(openalex_id, digest)
+    html = _redis().get(key)
+    return Lookup(key, html.decode() if html is not None else None)
 
 
 def respond(request: HttpRequest, html: str) -> HttpResponse:
@@ -120,5 +151,5 @@ def render_and_store(request: HttpRequest, key: str, template: str, context: dic
     """Render the anonymous page with a placeholder for the CSRF token, keep it under
     ``key``, and answer with the visitor's token in place."""
     html = render_to_string(template, {**context, "csrf_token": TOKEN_PLACEHOLDER}, request)
-    cache.set(key, html, cache_seconds())
+    _redis().set(key, html.encode(), ex=cache_seconds())
     return respond(request, html)

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from profiles import display
+from profiles import charts, display
 
 register = template.Library()
 
@@ -37,3 +37,9 @@ def http_url(value: str) -> str:
     carry a ``javascript:`` or other scheme."""
     value = (value or "").strip()
     return value if value.lower().startswith(("https://", "http://")) else ""
+
+
+@register.filter
+def bar_chart_svg(chart: charts.BarChart) -> SafeString:
+    """The chart's inline SVG (profiles.charts.svg builds it from numbers and fixed text)."""
+    return mark_safe(charts.svg(chart))  # noqa: S308  (numbers and escaped text only)

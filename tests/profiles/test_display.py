@@ -107,3 +107,13 @@ def test_bar_chart_geometry() -> None:
 @pytest.mark.parametrize(("value", "nice"), [(0, 1), (1, 1), (3, 5), (17, 20), (100, 100), (101, 200), (4321, 5000)])
 def test_nice_ceiling(value: int, nice: int) -> None:
     assert charts.nice_ceiling(value) == nice
+
+
+def test_the_chart_svg_is_accessible_and_holds_one_bar_per_year() -> None:
+    chart = charts.bar_chart([(2020, 5), (2021, 1), (2022, 17)])
+    assert chart is not None
+    markup = charts.svg(chart)
+    assert markup.startswith('<svg class="bar-chart"') and markup.endswith("</svg>")
+    assert 'role="img" aria-labelledby="citations-chart-title citations-chart-desc"' in markup
+    assert markup.count("<rect ") == 3 and "<title>2021: 1 citation</title>" in markup
+    assert '<desc id="citations-chart-desc">23 citations from 2020 to 2022; the most in 2022 (17).</desc>' in markup
