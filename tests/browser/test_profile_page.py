@@ -52,13 +52,13 @@ def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
     expect(page.locator("#graph-slice tbody tr")).to_have_count(4)
     expect(page.locator("#graph-slice")).to_contain_text("shared works,")
 
+    # The Quick read score opens TRUST's explanation in place.
     trust = page.locator("a.chip.trust")
-    if trust.count():  # TRUST's explanation fragment, once its URL exists
-        expect(trust).to_have_text(re.compile(r"Trust \d+ · \w+"))
-        trust.click()
-        expect(page.locator("#trust-explanation")).not_to_be_empty()
-    else:
-        expect(page.locator(".chip.trust, .chip.pending").first).to_be_visible()
+    expect(trust).to_have_text(re.compile(r"^Trust \d+ · (Emerging|Established|Trusted|Exemplary)$"))
+    expect(page.locator(".quick-read")).to_contain_text("Verification L1")
+    trust.click()
+    expect(page.locator("#trust-explanation")).not_to_be_empty()
+    assert page.url.endswith(f"/researchers/{SEED}/")
 
     # An abstract opens in place.
     first_abstract = page.locator("details.abstract").first
