@@ -139,7 +139,7 @@ def lookup(request: HttpRequest, openalex_id: str) -> Lookup | None:
     ).hexdigest()
     key = _key(openalex_id, digest)
     html = _redis().get(key)
-    return Lookup(key, html.decode() if html is not None else None)
+    return Lookup(key, html.decode() if isinstance(html, bytes) else html)
 
 
 def respond(request: HttpRequest, html: str) -> HttpResponse:

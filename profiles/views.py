@@ -20,6 +20,11 @@ from profiles.forms import SearchForm, WorksFilterForm
 from profiles.models import Researcher
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 
+
+def _is_staff(request: HtmxRequest) -> bool:
+    return bool(getattr(request.user, "is_staff", False))
+
+
 ENTITY_PAGES = {"W": "works:detail", "T": "profiles:topic", "I": "profiles:institution"}
 
 
@@ -51,7 +56,7 @@ def _resolve(request: HtmxRequest, openalex_id: str, queryset=None) -> Researche
             "other_page": reverse(ENTITY_PAGES[kind], args=[parse_openalex_id(openalex_id, kind)])
             if kind in ENTITY_PAGES
             else "",
-            "can_import": request.user.is_staff and missing.openalex_id is not None,
+            "can_import": _is_staff(request) and missing.openalex_id is not None,
         }
         return render(request, "profiles/researcher_not_found.html", context, status=404)
     if isinstance(found, selectors.AliasRedirect):
@@ -101,7 +106,7 @@ def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, An
             "works": page.works,
             "canonical_url": canonical_url,
             "jsonld": page.person_jsonld(canonical_url),
-            "can_import": request.user.is_staff,
+            "can_import": _is_staff(request),
         }
     orcid = normalize_orcid(researcher.orcid) if orcid_checksum_is_valid(researcher.orcid) else ""
     return "profiles/researcher_stub.html", {
@@ -116,7 +121,7 @@ def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, An
             openalex_id=researcher.openalex_id,
             orcid_url=orcid_url(orcid) if orcid else "",
         ),
-        "can_import": request.user.is_staff,
+        "can_import": _is_staff(request),
     }
 
 

@@ -6,13 +6,13 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
 
 SEED = "A5990000001"  # Jan Leike, the seed page
 PROLIFIC = "A5990000014"  # 65 works: the works list pages
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def open_profile(page: Page, site, openalex_id: str = SEED) -> None:

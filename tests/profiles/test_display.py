@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -81,7 +82,7 @@ def test_meta_description_is_bounded() -> None:
 
 
 def test_yearly_values_fill_gaps_and_keep_the_last_years() -> None:
-    counts = [
+    counts: list[dict[str, Any]] = [
         {"year": 2016, "cited_by_count": 4},
         {"year": 2019, "cited_by_count": 7},
         {"year": "x", "cited_by_count": 1},
