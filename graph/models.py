@@ -11,10 +11,20 @@ from profiles.verification import LEVEL_NAMES
 
 class CoauthorEdge(models.Model):
     """Two researchers who share works. Stored once per pair with ``researcher_a_id <
-    researcher_b_id``; refreshed from authorships by graph.services after imports."""
+    researcher_b_id``; refreshed from authorships by graph.services after imports.
 
-    researcher_a = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="+")
-    researcher_b = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="+")
+    Derived data, rebuilt from authorships at any time, so the keys carry no database
+    constraint: checking tens of millions of foreign keys at every full refresh cost more
+    than the refresh itself. Deleting a researcher through the ORM still cascades here, and
+    the one raw deletion (an OpenAlex merge, works/upsert.py) deletes the edges first; the
+    unique (a, b) index and the (b, shared) index serve every lookup."""
+
+    researcher_a = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    researcher_b = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     shared_works = models.IntegerField()
     first_year = models.SmallIntegerField(null=True, blank=True)
     last_year = models.SmallIntegerField(null=True, blank=True)
