@@ -1,5 +1,5 @@
 """Pure helpers that turn profile data into what a page shows: OpenAlex ids read from a URL,
-year ranges, abstract leads, the schema.org Person JSON-LD and its safe embedding.
+year ranges, long abstracts, the schema.org Person JSON-LD and its safe embedding.
 
 No ORM, no network: views and selectors pass plain values in.
 """
@@ -17,7 +17,7 @@ OPENALEX_URL = "https://openalex.org/"
 # encoded "https%3A%2F%2F" once decoded, so one slash is accepted too.
 _ID_RE = re.compile(r"^(?:https?:/{1,2}(?:www\.)?openalex\.org/)?([AWITSC])(\d{1,15})$", re.IGNORECASE)
 
-# An abstract longer than this is shown as a lead with "more" (about three lines of text).
+# An abstract longer than this is clamped to three lines with "more" (about three lines of text).
 ABSTRACT_LEAD_CHARS = 320
 
 
@@ -70,14 +70,10 @@ def shared_works_phrase(shared_works: int, first_year: int | None, last_year: in
     return text
 
 
-def abstract_lead(text: str, limit: int = ABSTRACT_LEAD_CHARS) -> str:
-    """The first ~``limit`` characters of ``text`` cut at a word boundary, or "" when the
-    whole text is short enough to show as is (callers then show it in full)."""
-    text = text.strip()
-    if len(text) <= limit + 40:  # not worth a "more" for a few words
-        return ""
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:.-")
+def abstract_is_long(text: str, limit: int = ABSTRACT_LEAD_CHARS) -> bool:
+    """Whether an abstract runs past about three lines, so the list shows it clamped with a
+    "more" button (a few words over the limit are not worth one)."""
+    return len(text.strip()) > limit + 40
 
 
 def person_jsonld(

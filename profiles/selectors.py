@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from graph.models import TrustSnapshot
 from profiles import charts, claim_selectors
-from profiles.display import abstract_lead, meta_description, parse_openalex_id, person_jsonld
+from profiles.display import abstract_is_long, meta_description, parse_openalex_id, person_jsonld
 from profiles.models import (
     Follow,
     Institution,
@@ -198,8 +198,7 @@ def works_page(researcher: Researcher, *, type: str = "", year: int | None = Non
         else []
     )
     for work in works:
-        # The abstract's first lines, when it is long enough to collapse ("" = show it all).
-        work.abstract_lead = abstract_lead(work.abstract)  # type: ignore[attr-defined]
+        work.abstract_is_long = abstract_is_long(work.abstract)  # type: ignore[attr-defined]
     return WorksPage(
         works=works,
         total=total,

@@ -50,9 +50,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture
 def demo_site(live_server, transactional_db, monkeypatch) -> Any:
     """The live server, its database holding the demo dataset."""
+    from django.db import connections
+
     from bzpeer.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
+    # The live server answers each request on a thread of its own: with persistent
+    # connections those threads would leave sessions open on the test database after the run.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     call_command("import_openalex", str(DEMO), "--followups=now", stdout=open(os.devnull, "w"))  # noqa: SIM115
     if "recompute_trust" in get_commands():
         call_command("recompute_trust", "--all", stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -60,10 +60,16 @@ def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
     expect(page.locator("#trust-explanation")).not_to_be_empty()
     assert page.url.endswith(f"/researchers/{SEED}/")
 
-    # An abstract opens in place.
-    first_abstract = page.locator("details.abstract").first
-    first_abstract.locator("summary").click()
-    expect(first_abstract).to_have_attribute("open", "")
+    # A long abstract shows three lines; "more" opens it in place, "less" closes it.
+    abstract = page.locator("p.abstract[data-clamp]").first
+    expect(abstract).to_have_class(re.compile("clamped"))
+    clamped_height = abstract.bounding_box()["height"]
+    toggle = page.locator(f"button[aria-controls='{abstract.get_attribute('id')}']")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(abstract).not_to_have_class(re.compile("clamped"))
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    assert abstract.bounding_box()["height"] > clamped_height
 
     assert axe_violations(page) == []
     assert console_errors == []
@@ -110,6 +116,8 @@ def test_paging_and_filtering_swap_the_list_and_keep_a_bookmarkable_url(page: Pa
     expect(works).to_contain_text("Showing 21–40 of 65")
     expect(page).to_have_url(re.compile(r"\?page=2$"))
     assert works.locator(".work-title").first.inner_text() != first_title
+    # Long abstracts in the swapped-in list are clamped too.
+    expect(works.locator("p.abstract[data-clamp]").first).to_have_class(re.compile("clamped"))
     assert page.locator("h1").count() == 1  # swapped in place, not a new page
 
     bookmarked = page.url

@@ -40,11 +40,10 @@ def test_shared_works_phrase() -> None:
     assert display.shared_works_phrase(2, None, None) == "2 shared works"
 
 
-def test_abstract_lead_cuts_long_text_at_a_word() -> None:
-    assert display.abstract_lead("short text") == ""
-    text = "lorem ipsum " * 100
-    lead = display.abstract_lead(text)
-    assert 0 < len(lead) <= display.ABSTRACT_LEAD_CHARS and text.startswith(lead) and not lead.endswith(" ")
+def test_only_abstracts_past_about_three_lines_are_long() -> None:
+    assert not display.abstract_is_long("short text")
+    assert not display.abstract_is_long("x" * (display.ABSTRACT_LEAD_CHARS + 30))  # a few words over
+    assert display.abstract_is_long("lorem ipsum " * 100)
 
 
 def test_jsonld_cannot_close_its_script_element() -> None:
