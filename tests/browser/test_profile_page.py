@@ -6,7 +6,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +18,12 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 def open_profile(page: Page, site, openalex_id: str = SEED) -> None:
     page.goto(f"{site.url}/researchers/{openalex_id}/")
     expect(page.locator("h1")).to_be_visible()
+
+
+def height_of(locator: Locator) -> float:
+    box = locator.bounding_box()
+    assert box is not None, "not rendered"
+    return box["height"]
 
 
 def load_slice(page: Page) -> None:
@@ -60,16 +66,16 @@ def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
     expect(page.locator("#trust-explanation")).not_to_be_empty()
     assert page.url.endswith(f"/researchers/{SEED}/")
 
-    # A long abstract shows three lines; "more" opens it in place, "less" closes it.
+    # A long abstract shows three lines; "more" opens it in place.
     abstract = page.locator("p.abstract[data-clamp]").first
     expect(abstract).to_have_class(re.compile("clamped"))
-    clamped_height = abstract.bounding_box()["height"]
+    clamped_height = height_of(abstract)
     toggle = page.locator(f"button[aria-controls='{abstract.get_attribute('id')}']")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     toggle.click()
     expect(abstract).not_to_have_class(re.compile("clamped"))
     expect(toggle).to_have_attribute("aria-expanded", "true")
-    assert abstract.bounding_box()["height"] > clamped_height
+    assert height_of(abstract) > clamped_height
 
     assert axe_violations(page) == []
     assert console_errors == []
