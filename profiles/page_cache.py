@@ -28,6 +28,9 @@ work on a work already listed) is bounded by :data:`CACHE_SECONDS` (setting
 fresh render: their page shows their own follow and claim state. Pages with pending
 messages are neither cached nor served from cache.
 
+Keys also carry a digest of the templates and of this app's code, so a release that changes
+the page never serves what the previous one rendered.
+
 The stored HTML is rendered with a placeholder for the CSRF token (it sits on ``<body
 hx-headers>``), which every answer replaces with the visitor's own token, or with nothing
 for a visitor who has none yet (see :func:`respond`).
@@ -42,6 +45,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -124,6 +128,19 @@ def _stamp(openalex_id: str) -> tuple[int, str] | None:
 
 
 @functools.cache
+def _code_version() -> str:
+    """A digest of the templates and of the profiles app's code, read once per process: a
+    deploy that changes how the page looks (or which static files it links) does not serve
+    pages rendered by the previous release."""
+    digest = hashlib.blake2b(digest_size=8)
+    roots = [Path(settings.BASE_DIR) / "templates", Path(__file__).parent]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".html", ".py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
 def _redis() -> redis.Redis:
     """One client per process: Django's RedisCache builds a client object for every call,
     which costs more than the GET itself on this path. Values are the page's UTF-8 bytes."""
@@ -145,7 +162,8 @@ def lookup(request: HttpRequest, openalex_id: str) -> Lookup | None:
     # The full path: the query string selects the works page and filter, and the header's
     # "Log in" link carries it back. The database name keeps test and demo databases apart.
     digest = hashlib.blake2b(
-        f"{connection.settings_dict['NAME']}\n{row[1]}\n{request.get_full_path()}".encode(), digest_size=16
+        f"{connection.settings_dict['NAME']}\n{_code_version()}\n{row[1]}\n{request.get_full_path()}".encode(),
+        digest_size=16,
     ).hexdigest()
     key = _key(openalex_id, digest)
     html = _redis().get(key)
