@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -250,6 +250,18 @@ def short_id(value: Any, *, entity: str = "?") -> str:
     return prefix + match.group(2)
 
 
+def short_ids(values: Any, name: str, entity: str) -> list[str]:
+    """A list of ids (``referenced_works``...): checked as a whole when every one has the
+    canonical ``https://openalex.org/`` form, one by one otherwise."""
+    values = _list(values, name, entity)
+    if values and all(type(v) is str and v.startswith(_URL_PREFIX) for v in values):
+        tails = [v[21:] for v in values]
+        digits = "".join(t[1:] for t in tails)
+        if digits.isdigit() and digits.isascii() and all(len(t) > 1 and t[0] in _FAST_PREFIXES for t in tails):
+            return tails
+    return [short_id(v, entity=entity) for v in values]
+
+
 def optional_short_id(value: Any, *, entity: str) -> str | None:
     return None if value in (None, "") else short_id(value, entity=entity)
 
@@ -452,19 +464,49 @@ def parse_dehydrated_institution(data: Any, entity: str) -> InstitutionRecord | 
 
 def parse_institution(data: Mapping[str, Any]) -> InstitutionRecord:
     openalex_id = short_id(data.get("id"), entity="institution")
-    record = parse_dehydrated_institution(data, openalex_id)
-    assert record is not None  # the id was read above
+    dehydrated = parse_dehydrated_institution(data, openalex_id)
+    assert dehydrated is not None  # the id was read above
     homepage = _str(data.get("homepage_url"))
-    record.is_full_record = True
-    record.homepage_url = homepage
-    record.email_domains = email_domains_from_homepage(homepage)
-    record.updated = parse_datetime(data.get("updated_date"), entity=openalex_id)
-    return record
+    # A new record: the dehydrated one may be shared through the cache.
+    return replace(
+        dehydrated,
+        lineage=list(dehydrated.lineage),
+        is_full_record=True,
+        homepage_url=homepage,
+        email_domains=email_domains_from_homepage(homepage),
+        updated=parse_datetime(data.get("updated_date"), entity=openalex_id),
+    )
+
+
+_TOPIC_CACHE: dict[tuple[Any, ...], TopicRecord] = {}
 
 
 def _topic_from(data: Any, entity: str) -> TopicRecord:
+    """A dehydrated topic or concept. Like institutions, each distinct one is parsed once."""
     data = _dict(data, "topic", entity)
     raw_id = data.get("id")
+    key = (
+        raw_id,
+        data.get("display_name"),
+        _hashable(data.get("subfield")),
+        _hashable(data.get("field")),
+        _hashable(data.get("domain")),
+        data.get("level"),
+    )
+    cached = _TOPIC_CACHE.get(key)
+    if cached is not None:
+        return cached
+    if len(_TOPIC_CACHE) >= _DEHYDRATED_CACHE_SIZE:
+        _TOPIC_CACHE.clear()
+    _TOPIC_CACHE[key] = record = _parse_topic_from(data, raw_id, entity)
+    return record
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(sorted(value.items())) if type(value) is dict else value
+
+
+def _parse_topic_from(data: dict[str, Any], raw_id: Any, entity: str) -> TopicRecord:
     # A 2026 fixture gave x_concepts ids as bare numbers.
     if isinstance(raw_id, int | str) and str(raw_id).isdigit():
         raw_id = f"C{raw_id}"
@@ -482,10 +524,8 @@ def _topic_from(data: Any, entity: str) -> TopicRecord:
 
 
 def parse_topic(data: Mapping[str, Any]) -> TopicRecord:
-    record = _topic_from(data, "topic")
-    record.description = _str(data.get("description"))
-    record.is_full_record = True
-    return record
+    # A new record: the dehydrated one may be shared through the cache.
+    return replace(_topic_from(data, "topic"), description=_str(data.get("description")), is_full_record=True)
 
 
 def parse_source(data: Mapping[str, Any], entity: str = "source") -> SourceRecord:
@@ -755,9 +795,9 @@ def parse_work(data: Mapping[str, Any]) -> WorkRecord:
         oa_status=_str(open_access.get("oa_status"))[:16],
         oa_url=_str(open_access.get("oa_url")),
         is_retracted=bool(data.get("is_retracted")),
-        referenced_works=[short_id(w, entity=e) for w in _list(data.get("referenced_works"), "referenced_works", e)],
+        referenced_works=short_ids(data.get("referenced_works"), "referenced_works", e),
         referenced_works_count=_int(data.get("referenced_works_count"), "referenced_works_count", e, default=None),
-        related_works=[short_id(w, entity=e) for w in _list(data.get("related_works"), "related_works", e)],
+        related_works=short_ids(data.get("related_works"), "related_works", e),
         is_authors_truncated=bool(data.get("is_authors_truncated")),
         updated=parse_datetime(data.get("updated_date"), entity=e),
         authorships=authorships,

@@ -380,3 +380,24 @@ def test_batch_keeps_the_newer_record_and_full_institutions() -> None:
     batch.add(parse_entity(copy.deepcopy(dehydrated_in_work)))
     assert batch.institutions["I1"].display_name == "Full Name"
     assert batch.institutions["I1"].email_domains == ["full.example.org"]
+
+
+def test_full_records_never_alter_the_shared_dehydrated_ones() -> None:
+    """Dehydrated institutions and topics are parsed once and shared; a full record of the
+    same entity must be a record of its own."""
+    work = oa.work(
+        "W5",
+        "T",
+        [oa.authorship("A5000000005", "A", institutions=[oa.institution("I5", "Inst")])],
+        topics=[oa.topic("T5", "Topic")],
+    )
+    first = parse_entity(copy.deepcopy(work))
+    full_institution = parse_entity(oa.institution("I5", "Inst", homepage="https://inst.example.org/", full=True))
+    full_topic = parse_entity({**oa.topic("T5", "Topic"), "description": "About it."})
+    again = parse_entity(copy.deepcopy(work))
+    assert isinstance(first, WorkRecord) and isinstance(again, WorkRecord)
+    assert isinstance(full_institution, InstitutionRecord) and full_institution.is_full_record
+    assert isinstance(full_topic, TopicRecord) and full_topic.is_full_record
+    for parsed in (first, again):
+        assert not parsed.institutions[0].is_full_record and parsed.institutions[0].homepage_url == ""
+        assert not parsed.topic_records[0].is_full_record and parsed.topic_records[0].description == ""
