@@ -114,6 +114,9 @@ DATABASES = {
     # slower on /db/-style pages, measured in research/stack-notes.md).
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True),
 }
+# Page queries are short; PostgreSQL's JIT pays off only for long analytic queries and, with
+# stale estimates, compiled profile queries for about a second each (seen in bench-web).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------------------------

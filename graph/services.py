@@ -85,4 +85,10 @@ def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> in
         )
         changed += cursor.rowcount
         cursor.execute("DROP TABLE IF EXISTS edge_scope, edge_works, edge_authors, edge_pairs")
+    if ids is None and changed:
+        # After rewriting much of the table the planner's row estimates are stale until
+        # autovacuum runs, and it plans profile queries for far more edges per researcher
+        # than there are (seen: JIT-compiled page queries of a second each).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE graph_coauthoredge")
     return changed
