@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,15 +13,7 @@ from graph.models import CoauthorEdge, TrustSnapshot
 from graph.tasks import recompute_trust
 from profiles.models import Follow, Researcher
 from tests import openalex_records as oa
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the worker")
+from tests.waiting import wait_for
 
 
 @pytest.mark.worker

@@ -9,19 +9,11 @@ import pytest
 from graph.models import CoauthorEdge
 from profiles.models import Researcher
 from tests import openalex_records as oa
+from tests.waiting import wait_for
 from works import services
 from works.models import ImportJob
 from works.openalex_server import OpenAlexTestServer
 from works.tasks import import_author
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the worker")
 
 
 @pytest.mark.worker
