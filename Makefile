@@ -70,8 +70,7 @@ status:
 stop:
 	@$(SERVICES) stop
 
-test: venv chromium axe services
-	$(VENV)/bin/ruff check .
+test: venv chromium axe services lint
 	@$(WITH_SERVICES) echo "pytest with DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL"; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
