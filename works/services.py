@@ -253,7 +253,9 @@ def _files_import(
                 report.errors.append(f"{item.location}: {item.error}")
                 continue
             try:
-                records = parse_merged_ids(item.data) if item.kind == "merged_ids" else [parse_entity(item.data)]
+                records: list[Record | MergedId] = (
+                    list(parse_merged_ids(item.data)) if item.kind == "merged_ids" else [parse_entity(item.data)]
+                )
             except MalformedRecord as exc:
                 report.errors.append(f"{item.location}: {exc.entity}: {exc.reason}")
                 continue
