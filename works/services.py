@@ -9,24 +9,26 @@ with the researcher ids the result names.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
-import queue
-import threading
+import multiprocessing
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from profiles.models import Researcher
 from works import openalex_client
 from works.models import ImportJob
-from works.openalex_files import expand_paths, read_file
+from works.openalex_files import FileItem, expand_paths, read_file
 from works.openalex_parser import (
     AuthorRecord,
     ErrorBody,
@@ -227,52 +229,19 @@ def _files_import(
     if not files and not missing:
         report.errors.append("no OpenAlex files found (expected .json, .jsonl, .json.gz, .jsonl.gz or .csv)")
 
-    batch = ImportBatch()
-    pending: list[tuple[str, Record | MergedId]] = []  # (location, record) of the batch, to isolate failures
-
-    def write(prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
-        _write_isolating_failures(prepared, pending, report)
+    # Reading, parsing and preparing (Python) overlap writing (PostgreSQL): a child process
+    # parses while this one writes. Inside a caller's transaction (tests, atomic requests)
+    # or inside a daemonic worker process (which may not fork), everything happens here.
+    in_child = not connection.in_atomic_block and not multiprocessing.current_process().daemon
+    batches = _parsed_in_child(files, batch_size) if in_child else _parse_batches(files, batch_size)
+    for parsed in batches:
+        report.errors.extend(parsed.errors)
+        report.entities_read += parsed.records_read
+        if parsed.items:
+            _write_isolating_failures(parsed, report)
         _job_update(job, works_written=report.result.works_written, works_fetched=report.entities_read)
         if on_progress:
             on_progress(report)
-
-    # Parsing and preparing (Python) overlap writing (mostly PostgreSQL): batches are written
-    # on a thread with its own connection while the next one is parsed. Inside a caller's
-    # transaction (tests, atomic requests) everything must use the caller's connection.
-    writer = _InlineWriter(write) if connection.in_atomic_block else _ThreadWriter(write)
-
-    def flush() -> None:
-        nonlocal batch, pending
-        if pending:
-            writer.submit(prepare_batch(batch), pending)
-            batch, pending = ImportBatch(), []
-
-    for path in files:
-        for item in read_file(path):
-            if item.error:
-                report.errors.append(f"{item.location}: {item.error}")
-                continue
-            try:
-                records: list[Record | MergedId] = (
-                    list(parse_merged_ids(item.data)) if item.kind == "merged_ids" else [parse_entity(item.data)]
-                )
-            except MalformedRecord as exc:
-                report.errors.append(f"{item.location}: {exc.entity}: {exc.reason}")
-                continue
-            except ErrorBody as exc:
-                report.errors.append(f"{item.location}: {exc} (an error response, not a record)")
-                continue
-            for record in records:
-                report.entities_read += 1
-                if isinstance(record, MergedId):
-                    batch.merged_ids.append(record)
-                else:
-                    batch.add(record)
-                pending.append((item.location, record))
-            if len(pending) >= batch_size:
-                flush()
-    flush()
-    writer.close()
 
     finished = {"finished_at": timezone.now(), "works_written": report.result.works_written}
     summary = (
@@ -292,78 +261,112 @@ def _files_import(
     return report
 
 
-def _write_isolating_failures(
-    prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]], report: FilesReport
-) -> None:
-    """Write the batch in one transaction; if the database refuses it, write its records one
-    by one so that only the records it refuses are lost (and reported)."""
+@dataclass
+class ParsedBatch:
+    """A batch ready to write, and where its records came from: ``items`` are (file, ordinal
+    of the item in that file, location) so a refused batch can be retried item by item."""
+
+    prepared: PreparedBatch
+    items: list[tuple[Path, int, str]]
+    errors: list[str]
+    records_read: int
+
+
+def _parse_item(item: FileItem) -> list[Record | MergedId]:
+    """The records of one file item; raises MalformedRecord or ErrorBody."""
+    if item.kind == "merged_ids":
+        return list(parse_merged_ids(item.data))
+    return [parse_entity(item.data)]
+
+
+def _parse_batches(files: list[Path], batch_size: int) -> Iterator[ParsedBatch]:
+    """Read, parse and prepare ``files`` in batches of about ``batch_size`` records. Pure
+    (files in, prepared batches out): it may run in a child process."""
+    batch = ImportBatch()
+    items: list[tuple[Path, int, str]] = []
+    errors: list[str] = []
+    read = 0
+    for path in files:
+        for ordinal, item in enumerate(read_file(path)):
+            if item.error:
+                errors.append(f"{item.location}: {item.error}")
+                continue
+            try:
+                records = _parse_item(item)
+            except MalformedRecord as exc:
+                errors.append(f"{item.location}: {exc.entity}: {exc.reason}")
+                continue
+            except ErrorBody as exc:
+                errors.append(f"{item.location}: {exc} (an error response, not a record)")
+                continue
+            for record in records:
+                if isinstance(record, MergedId):
+                    batch.merged_ids.append(record)
+                else:
+                    batch.add(record)
+            read += len(records)
+            items.append((path, ordinal, item.location))
+            if read >= batch_size:
+                yield ParsedBatch(prepare_batch(batch), items, errors, read)
+                batch, items, errors, read = ImportBatch(), [], [], 0
+    if items or errors:
+        yield ParsedBatch(prepare_batch(batch), items, errors, read)
+
+
+def _child_main(files: list[Path], batch_size: int, channel: Any) -> None:
+    try:
+        for parsed in _parse_batches(files, batch_size):
+            channel.put(parsed)
+        channel.put(None)
+    except BaseException:
+        channel.put(traceback.format_exc())
+
+
+def _parsed_in_child(files: list[Path], batch_size: int) -> Iterator[ParsedBatch]:
+    """``_parse_batches`` run in a child process (fork), at most two batches ahead."""
+    context = multiprocessing.get_context("fork")
+    channel = context.Queue(maxsize=2)
+    # The child must not share this process's database connections.
+    connections.close_all()
+    child = context.Process(target=_child_main, args=(files, batch_size, channel), daemon=True)
+    child.start()
+    try:
+        while True:
+            message = channel.get()
+            if message is None:
+                return
+            if isinstance(message, str):
+                raise RuntimeError(f"parsing the files failed:\n{message}")
+            yield message
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _write_isolating_failures(parsed: ParsedBatch, report: FilesReport) -> None:
+    """Write the batch in one transaction; if the database refuses it, write its items one
+    by one (read again from their files) so that only what it refuses is lost (and reported)."""
     try:
         with transaction.atomic():
-            report.result.merge(write_prepared(prepared))
+            report.result.merge(write_prepared(parsed.prepared))
         return
     except DatabaseError as exc:
-        logger.warning("batch of %d records failed (%s); retrying one by one", len(pending), exc)
-    for location, record in pending:
+        logger.warning("batch of %d items failed (%s); retrying one by one", len(parsed.items), exc)
+    for path, ordinal, location in parsed.items:
+        item = next(itertools.islice(read_file(path), ordinal, None))
         single = ImportBatch()
-        if isinstance(record, MergedId):
-            single.merged_ids.append(record)
-        else:
-            single.add(record)
+        for record in _parse_item(item):
+            if isinstance(record, MergedId):
+                single.merged_ids.append(record)
+            else:
+                single.add(record)
         try:
             with transaction.atomic():
                 report.result.merge(write_batch(single))
         except DatabaseError as exc:
-            entity = record.old_id if isinstance(record, MergedId) else record.openalex_id
+            entity = next(
+                iter(single.works or single.authors or single.institutions or single.topics or single.sources),
+                "merged ids",
+            )
             report.errors.append(f"{location}: {entity}: the database refused it: {str(exc).splitlines()[0]}")
-
-
-WriteFunction = Callable[[PreparedBatch, list[tuple[str, "Record | MergedId"]]], None]
-
-
-class _InlineWriter:
-    def __init__(self, write: WriteFunction) -> None:
-        self.write = write
-
-    def submit(self, prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
-        self.write(prepared, pending)
-
-    def close(self) -> None:
-        pass
-
-
-class _ThreadWriter:
-    """Runs ``write`` for each submitted batch, in order, on one background thread. At most
-    one batch waits, so memory stays bounded; an error stops the import and is re-raised by
-    the next submit() or by close()."""
-
-    def __init__(self, write: WriteFunction) -> None:
-        self.write = write
-        self.queue: queue.Queue[tuple[PreparedBatch, list[tuple[str, Record | MergedId]]] | None] = queue.Queue(1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            while (item := self.queue.get()) is not None:
-                if self.error is None:
-                    self.write(*item)
-        except BaseException as exc:  # handed to the submitting thread
-            self.error = exc
-            while self.queue.get() is not None:  # drain so the producer never blocks
-                pass
-        finally:
-            connection.close()  # this thread's own connection
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def submit(self, prepared: PreparedBatch, pending: list[tuple[str, Record | MergedId]]) -> None:
-        self._raise()
-        self.queue.put((prepared, pending))
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        self._raise()

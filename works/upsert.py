@@ -411,6 +411,13 @@ WHERE (t.display_name, t.type, t.issn_l, t.host_organization_name) IS DISTINCT F
 """
 
 
+# The three upserts above in one statement (data-modifying CTEs all run), one round trip.
+_ENTITIES_SQL = (
+    f"WITH upsert_institutions AS ({_INSTITUTION_SQL}), upsert_topics AS ({_TOPIC_SQL}), "
+    f"upsert_sources AS ({_SOURCE_SQL}) SELECT 1"
+)
+
+
 # --- Author identity: aliases, legacy ids, merges --------------------------------------------
 
 
@@ -666,11 +673,15 @@ _STAGING = {
 }
 
 
+# One round trip: a batch's statements are few and large, and every round trip of the writer
+# thread also waits for the parsing thread to hand over the GIL.
+_STAGING_SQL = "".join(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns}); " for table, columns in _STAGING.items())
+_STAGING_SQL += f"TRUNCATE {', '.join(_STAGING)}"
+
+
 def _staging_ready() -> None:
     with connection.cursor() as cursor:
-        for table, columns in _STAGING.items():
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
-        cursor.execute(f"TRUNCATE {', '.join(_STAGING)}")
+        cursor.execute(_STAGING_SQL)
 
 
 def _copy(table: str, lines: Iterable[str]) -> None:
@@ -696,9 +707,7 @@ def write_prepared(prepared: PreparedBatch) -> WriteResult:
     result = WriteResult()
     _staging_ready()
     with connection.cursor() as cursor:
-        cursor.execute(_INSTITUTION_SQL, [prepared.institutions])
-        cursor.execute(_TOPIC_SQL, [prepared.topics])
-        cursor.execute(_SOURCE_SQL, [prepared.sources])
+        cursor.execute(_ENTITIES_SQL, [prepared.institutions, prepared.topics, prepared.sources])
     if prepared.merged_ids:
         result.aliases_written += _apply_merged_ids(prepared.merged_ids, result)
     remap = _resolve_author_ids(prepared.incoming_authors, result)

@@ -286,8 +286,8 @@ def test_nul_characters_are_dropped_not_fatal(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_batches_written_on_the_background_writer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Outside a transaction, batches are written on a thread while the next is parsed."""
+def test_batches_parsed_in_a_child_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Outside a transaction, a child process parses while this one writes."""
     works = [
         oa.work(f"W3{n:02d}", f"Paper {n}", [oa.authorship(f"A50000003{n % 7:02d}", f"P{n % 7}")]) for n in range(25)
     ]
@@ -301,3 +301,18 @@ def test_batches_written_on_the_background_writer(tmp_path: Path, capsys: pytest
     job = ImportJob.objects.get()
     assert (job.status, job.works_written, job.works_fetched) == ("failed", 24, 24)
     assert CoauthorEdge.objects.count() == 0  # one author per work: no pairs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_the_database_refuses_is_isolated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A value the parser accepts but the database cannot store fails its batch; the batch is
+    retried item by item, so only that record is lost, and it is named."""
+    works = [oa.work(f"W4{n:02d}", f"Paper {n}", [oa.authorship("A5000000400", "Ida")]) for n in range(10)]
+    works[5]["publication_year"] = 40000  # beyond a smallint
+    lines = tmp_path / "works.jsonl"
+    lines.write_text("\n".join(json.dumps(w) for w in works), encoding="utf-8")
+    with pytest.raises(CommandError, match="1 record"):
+        call_command("import_openalex", str(lines), "--batch-size=4", "--followups=skip")
+    err = capsys.readouterr().err
+    assert f"{lines}:6: W405: the database refused it: value \"40000\" is out of range for type smallint" in err
+    assert sorted(Work.objects.values_list("openalex_id", flat=True)) == [f"W4{n:02d}" for n in range(10) if n != 5]
