@@ -69,7 +69,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                    "is_oa", "oa_status", "oa_url", "is_retracted", "referenced_works",
                    "referenced_works_count", "related_works", "is_authors_truncated",
                    "openalex_updated", "imported_at"),
-    "works_authorship": ("id", "work_id", "position", "author_position", "researcher_id",
+    "works_authorship": ("work_id", "position", "author_position", "researcher_id",
                          "raw_author_name", "is_corresponding", "raw_affiliation_strings",
                          "countries", "institution_openalex_ids"),
     "works_worktopic": ("id", "work_id", "topic_id", "score", "is_primary"),
@@ -207,7 +207,7 @@ class _Collector:
         for a in w.authorships:
             researcher_pk = self._stub(a.author_id, a.author_name, a.author_orcid)
             self._write("works_authorship", [
-                self.counts["works_authorship"] + 1, work_pk, a.position, a.author_position,
+                work_pk, a.position, a.author_position,
                 researcher_pk, a.raw_author_name or a.author_name, a.is_corresponding,
                 a.raw_affiliation_strings, a.countries,
                 list(a.institution_ids)])
@@ -317,8 +317,9 @@ def copy_rows(conn: psycopg.Connection, prepared: PreparedRows) -> BaselineResul
                     while chunk := source.read(1 << 20):
                         copy.write(chunk)
                 # Later inserts (an import after the baseline) must not collide with copied ids.
-                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}")
+                if TABLES[table][0] == "id":
+                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}")
                 table_seconds[table] = time.perf_counter() - table_started
             copied = time.perf_counter()
         finished = time.perf_counter()
