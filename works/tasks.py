@@ -44,6 +44,6 @@ def import_author(job_id: int) -> None:
         logger.info("import job %s failed: %s", job_id, exc)
         return
     except Exception as exc:
-        services.import_job_fail(job, f"Unexpected error ({type(exc).__name__}); the team has been notified.")
+        services.import_job_fail(job, f"Unexpected error ({type(exc).__name__}); the worker log has the details.")
         raise
     after_import(result.researcher_ids, inline=False)
