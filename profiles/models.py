@@ -20,7 +20,7 @@ from profiles import claim_rules
 
 
 class Institution(models.Model):
-    openalex_id = models.CharField(max_length=16, unique=True)
+    openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
     display_name = models.TextField()
     ror = models.CharField(max_length=32, blank=True, help_text="ROR id without the URL prefix")
     country_code = models.CharField(max_length=2, blank=True)
@@ -45,7 +45,7 @@ class Topic(models.Model):
         TOPIC = "topic", "Topic"
         CONCEPT = "concept", "Legacy concept"
 
-    openalex_id = models.CharField(max_length=16, unique=True)
+    openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TOPIC)
     display_name = models.TextField()
     description = models.TextField(blank=True)
@@ -66,8 +66,10 @@ class Researcher(models.Model):
         # OpenAlex replaced the record with a tombstone ("Deleted Author").
         DELETED = "deleted", "Deleted in OpenAlex"
 
-    openalex_id = models.CharField(max_length=16, unique=True)
-    orcid = models.CharField(max_length=19, blank=True, db_index=True, help_text="0000-0000-0000-000X")
+    openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
+    orcid = models.CharField(
+        max_length=19, blank=True, db_index=True, db_collation="C", help_text="0000-0000-0000-000X"
+    )
     display_name = models.TextField()
     display_name_alternatives = ArrayField(models.TextField(), default=list, blank=True)
     # Case- and accent-folded names for search (profiles.names.fold).
@@ -124,7 +126,7 @@ class ResearcherAlias(models.Model):
         LEGACY = "legacy", "Legacy author id, resolved through ORCID"
         MERGED = "merged", "Merged by OpenAlex"
 
-    openalex_id = models.CharField(max_length=16, unique=True)
+    openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
     researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="aliases")
     reason = models.CharField(max_length=8, choices=Reason.choices)
     merged_on = models.DateField(null=True, blank=True)

@@ -176,10 +176,7 @@ def derive_level(
                 "work, and its check digit is valid; the full author record is not imported yet"
             )
         else:
-            clauses.append(
-                f"the OpenAlex record carries ORCID iD {record_orcid}, "
-                "and its check digit is valid"
-            )
+            clauses.append(f"the OpenAlex record carries ORCID iD {record_orcid}, and its check digit is valid")
     else:
         level = Level.SOURCE_MATCHED
         if is_stub:
@@ -229,18 +226,15 @@ def _claimed(claim: ClaimFacts, record_orcid: str) -> Verification:
         if record_orcid and signed_in == record_orcid:
             return _verification(
                 Level.PROVEN,
-                f"the claimant signed in with ORCID iD {signed_in}, "
-                "the same iD the OpenAlex record carries",
+                f"the claimant signed in with ORCID iD {signed_in}, the same iD the OpenAlex record carries",
                 claim.decided_at,
             )
         record_has = (
-            f"the record now carries {record_orcid}" if record_orcid
+            f"the record now carries {record_orcid}"
+            if record_orcid
             else "the record no longer carries a valid ORCID iD"
         )
-        evidence = (
-            f"claim approved through ORCID sign-in as {signed_in or 'an unrecorded iD'}, "
-            f"but {record_has}"
-        )
+        evidence = f"claim approved through ORCID sign-in as {signed_in or 'an unrecorded iD'}, but {record_has}"
     elif method is ClaimMethod.EMAIL_DOMAIN:
         at = f" at {claim.email_domain}" if claim.email_domain else ""
         evidence = (
@@ -272,6 +266,4 @@ def _as_date(moment: date | datetime | None) -> date | None:
 
 
 def _verification(level: Level, evidence: str, moment: date | datetime | None) -> Verification:
-    return Verification(
-        level=int(level), name=level.label, evidence=evidence, established_at=_as_date(moment)
-    )
+    return Verification(level=int(level), name=level.label, evidence=evidence, established_at=_as_date(moment))

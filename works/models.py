@@ -15,7 +15,7 @@ from profiles.models import Researcher, Topic
 class Source(models.Model):
     """A venue: journal, repository, conference, ... (OpenAlex S…; legacy V… ids map to S…)."""
 
-    openalex_id = models.CharField(max_length=16, unique=True)
+    openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
     display_name = models.TextField()
     type = models.CharField(max_length=32, blank=True)
     issn_l = models.CharField(max_length=9, blank=True)
@@ -26,8 +26,10 @@ class Source(models.Model):
 
 
 class Work(models.Model):
-    openalex_id = models.CharField(max_length=16, unique=True)
-    doi = models.CharField(max_length=255, blank=True, help_text="Lower-case, without https://doi.org/")
+    openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
+    doi = models.CharField(
+        max_length=255, blank=True, db_collation="C", help_text="Lower-case, without https://doi.org/"
+    )
     title = models.TextField(null=True, blank=True)
     type = models.CharField(max_length=32, blank=True)
     type_crossref = models.CharField(max_length=32, blank=True)

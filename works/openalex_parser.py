@@ -367,15 +367,12 @@ def rebuild_abstract(index: Any, entity: str = "?") -> str:
         index = index["InvertedIndex"] or {}
         if not isinstance(index, dict):
             raise MalformedRecord(entity, "abstract_inverted_index.InvertedIndex must be an object")
-    total = 0
-    for word, positions in index.items():
-        if type(positions) is not list:
-            raise MalformedRecord(entity, f"abstract_inverted_index positions of {word!r} are not a list")
-        total += len(positions)
-    # Positions are normally 0..n-1 without gaps: fill slots directly, else sort.
-    slots: list[str | None] = [None] * total
-    in_order = True
+    # Positions are normally 0..n-1 without gaps: fill slots directly, else sort. Malformed
+    # positions fail on the way (TypeError) and are diagnosed only then.
     try:
+        total = sum(map(len, index.values()))
+        slots: list[str | None] = [None] * total
+        in_order = True
         for word, positions in index.items():
             for position in positions:
                 if 0 <= position < total and slots[position] is None:
@@ -383,6 +380,9 @@ def rebuild_abstract(index: Any, entity: str = "?") -> str:
                 else:
                     in_order = False
     except TypeError:
+        word = next((w for w, positions in index.items() if type(positions) is not list), None)
+        if word is not None:
+            raise MalformedRecord(entity, f"abstract_inverted_index positions of {word!r} are not a list") from None
         raise MalformedRecord(entity, "abstract_inverted_index positions are not integers") from None
     if in_order:
         return _str(" ".join(slots))  # type: ignore[arg-type]

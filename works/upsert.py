@@ -27,19 +27,23 @@ OpenAlex merged are followed; both leave a ResearcherAlias so old URLs keep work
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import orjson
-from django.db import connection
+import psycopg
+from django.db import connection, transaction
 
 from profiles.bio import generate_bio
 from profiles.names import fold, search_text
 from works.openalex_parser import (
     AuthorRecord,
+    AuthorshipRecord,
     ImportBatch,
     MergedId,
     is_legacy_author_id,
@@ -76,12 +80,23 @@ def _json(rows: Sequence[dict[str, Any]]) -> str:
     return orjson.dumps(rows).decode()
 
 
+@contextmanager
+def _bound_cursor() -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor that sends parameters apart from the SQL text (server-side binding), for the
+    statements that carry a batch: Django's cursors interpolate parameters into the text, so
+    megabytes of JSON would be escaped here and then lexed by the server, character by
+    character. Same connection, same transaction, errors wrapped as Django's."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
 def _id_map(table: str, openalex_ids: Iterable[str]) -> dict[str, int]:
     ids = sorted(set(openalex_ids))
     if not ids:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT openalex_id, id FROM {table} WHERE openalex_id = ANY(%s)", [ids])
+        cursor.execute(f"SELECT openalex_id, id FROM {table} WHERE openalex_id = ANY(%s::text[])", [_id_array(ids)])
         return dict(cursor.fetchall())
 
 
@@ -119,6 +134,20 @@ def _text_array(values: Sequence[str]) -> str:
     return _text("{" + quoted + "}")
 
 
+def _id_array(values: Iterable[str]) -> str:
+    """A text[] literal of OpenAlex ids or ORCIDs, sorted, for a query parameter (cast it:
+    ``%s::text[]``). psycopg checks every element of a list parameter for characters to
+    quote; at the ten thousand ids of a batch that cost more than the query itself."""
+    ids = sorted(set(values))
+    joined = ",".join(ids)
+    # Unquoted elements are safe when each is a non-empty run of letters, digits and hyphens
+    # other than the word NULL ("" sorts first).
+    plain = joined.replace("-", "").replace(",", "")
+    if ids and ids[0] and plain.isalnum() and plain.isascii() and "NULL" not in joined.upper():
+        return "{" + joined + "}"
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in ids) + "}"
+
+
 def _int_array(values: Sequence[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
@@ -144,26 +173,43 @@ class PreparedBatch:
     """A batch as the database will receive it. Child rows are COPY text lines keyed by the
     parent's OpenAlex id, so only the rows of parents that changed need to be sent."""
 
-    institutions: str = "[]"
-    topics: str = "[]"
-    sources: str = "[]"
+    # Entity and stub rows as (OpenAlex id, JSON object): one by one, so that an import run
+    # can leave out the rows an earlier batch of it already wrote (see WrittenRows).
+    institutions: list[tuple[str, str]] = field(default_factory=list)
+    topics: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[tuple[str, str]] = field(default_factory=list)
     merged_ids: list[MergedId] = field(default_factory=list)
     aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
     incoming_authors: dict[str, str] = field(default_factory=dict)  # author id -> ORCID
     full_author_ids: list[str] = field(default_factory=list)
     deleted_author_ids: list[str] = field(default_factory=list)
     authors: str = "[]"
-    stubs: str = "[]"
+    stubs: list[tuple[str, str]] = field(default_factory=list)
     works: str = "[]"
     truncated_works: set[str] = field(default_factory=set)
     author_children: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # affiliations, topics
-    work_children: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # authorships, topics
+    work_children: dict[str, WorkChildren] = field(default_factory=dict)
+
+
+# The child rows of one work as COPY text lines, each led by the OpenAlex id it points to
+# in place of the key the database assigns: "<author id or empty>\t<authorship columns from
+# position on>" and "<topic id>\t<score>\t<is_primary>". One string per work (lines joined
+# by newlines): a batch crosses from the parsing process to the writer in few pieces.
+WorkChildren = tuple[str, str]
+
+
+def _rows(records: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(r["openalex_id"], orjson.dumps(r).decode()) for r in records]
+
+
+def _json_array(rows: Iterable[tuple[str, str]]) -> str:
+    return "[" + ",".join(row for _, row in rows) + "]"
 
 
 def prepare_batch(batch: ImportBatch) -> PreparedBatch:
     """Everything ``write_prepared`` needs, computed without the database."""
     prepared = PreparedBatch(merged_ids=list(batch.merged_ids), aliases=dict(batch.aliases))
-    prepared.institutions = _json(
+    prepared.institutions = _rows(
         [
             {
                 "openalex_id": i.openalex_id,
@@ -180,7 +226,7 @@ def prepare_batch(batch: ImportBatch) -> PreparedBatch:
             for _, i in sorted(batch.institutions.items())
         ]
     )
-    prepared.topics = _json(
+    prepared.topics = _rows(
         [
             {
                 "openalex_id": t.openalex_id,
@@ -195,7 +241,7 @@ def prepare_batch(batch: ImportBatch) -> PreparedBatch:
             for _, t in sorted(batch.topics.items())
         ]
     )
-    prepared.sources = _json(
+    prepared.sources = _rows(
         [
             {
                 "openalex_id": s.openalex_id,
@@ -227,14 +273,39 @@ def _bio(author: AuthorRecord, work_years: list[int], institutions: dict[str, st
     )
 
 
+# Stub names repeat across the batches of a run; folding (Unicode decomposition) is the
+# dearest step of preparing a stub.
+_fold = functools.lru_cache(maxsize=100_000)(fold)
+
+
 def _prepare_authors(batch: ImportBatch, prepared: PreparedBatch) -> None:
     incoming = prepared.incoming_authors
     for author in batch.authors.values():
         incoming[author.openalex_id] = author.orcid
+    # Co-authors known only from works become stub researchers (until imported): the first
+    # authorship naming them, or the first with an ORCID.
+    stubs: dict[str, AuthorshipRecord] = {}
     for work in batch.works.values():
         for authorship in work.authorships:
-            if authorship.author_id and not incoming.get(authorship.author_id):
-                incoming[authorship.author_id] = authorship.author_orcid
+            author_id = authorship.author_id
+            if not author_id:
+                continue
+            if author_id in batch.authors:
+                if not incoming[author_id] and authorship.author_orcid:
+                    incoming[author_id] = authorship.author_orcid
+                continue
+            if author_id not in stubs or (authorship.author_orcid and not stubs[author_id].author_orcid):
+                stubs[author_id] = authorship
+                incoming[author_id] = authorship.author_orcid
+    prepared.stubs = _rows(
+        {
+            "openalex_id": key,
+            "display_name": (name := stubs[key].author_name or key),
+            "search_name": _fold(name),
+            "orcid": stubs[key].author_orcid,
+        }
+        for key in sorted(stubs)
+    )
 
     authors = sorted((a for a in batch.authors.values() if not a.is_deleted), key=lambda a: a.openalex_id)
     prepared.deleted_author_ids = sorted(a.openalex_id for a in batch.authors.values() if a.is_deleted)
@@ -285,24 +356,6 @@ def _prepare_authors(batch: ImportBatch, prepared: PreparedBatch) -> None:
                 ],
             )
 
-    # Co-authors known only from works become stub researchers (until imported).
-    stubs: dict[str, dict[str, str]] = {}
-    for work in batch.works.values():
-        for authorship in work.authorships:
-            author_id = authorship.author_id
-            if not author_id or author_id in batch.authors:
-                continue
-            stub = stubs.get(author_id)
-            if stub is None or (not stub["orcid"] and authorship.author_orcid):
-                name = authorship.author_name or author_id
-                stubs[author_id] = {
-                    "openalex_id": author_id,
-                    "display_name": name,
-                    "search_name": fold(name),
-                    "orcid": authorship.author_orcid,
-                }
-    prepared.stubs = _json([stubs[key] for key in sorted(stubs)])
-
 
 def _prepare_works(batch: ImportBatch, prepared: PreparedBatch) -> None:
     works = [batch.works[key] for key in sorted(batch.works)]
@@ -338,16 +391,15 @@ def _prepare_works(batch: ImportBatch, prepared: PreparedBatch) -> None:
     )
     prepared.truncated_works = {w.openalex_id for w in works if w.is_authors_truncated}
     for w in works:
-        key = w.openalex_id
-        prepared.work_children[key] = (
-            [
-                f"{key}\t{a.position}\t{_text(a.author_position)}\t{a.author_id or NULL}\t"
+        prepared.work_children[w.openalex_id] = (
+            "\n".join(
+                f"{a.author_id or ''}\t{a.position}\t{_text(a.author_position)}\t"
                 f"{_text(a.raw_author_name or a.author_name)}\t{_bool(a.is_corresponding)}\t"
                 f"{_text_array(a.raw_affiliation_strings)}\t{_text_array(a.countries)}\t"
                 f"{_key_array(a.institution_ids)}"
                 for a in w.authorships
-            ],
-            [f"{key}\t{t.topic_id}\t{_number(t.score)}\t{_bool(t.is_primary)}" for t in w.topics],
+            ),
+            "\n".join(f"{t.topic_id}\t{_number(t.score)}\t{_bool(t.is_primary)}" for t in w.topics),
         )
 
 
@@ -521,11 +573,11 @@ def _resolve_author_ids(incoming: dict[str, str], result: WriteResult) -> dict[s
         return {}
 
     remap: dict[str, str] = {}
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(
             """SELECT a.openalex_id, r.openalex_id FROM profiles_researcheralias a
-               JOIN profiles_researcher r ON r.id = a.researcher_id WHERE a.openalex_id = ANY(%s)""",
-            [sorted(incoming)],
+               JOIN profiles_researcher r ON r.id = a.researcher_id WHERE a.openalex_id = ANY(%s::text[])""",
+            [_id_array(incoming)],
         )
         remap.update(cursor.fetchall())
 
@@ -534,10 +586,10 @@ def _resolve_author_ids(incoming: dict[str, str], result: WriteResult) -> dict[s
     current_by_orcid: dict[str, str] = {}
     legacy_rows_by_orcid: dict[str, list[str]] = {}
     if orcids:
-        with connection.cursor() as cursor:
+        with _bound_cursor() as cursor:
             cursor.execute(
-                "SELECT orcid, openalex_id FROM profiles_researcher WHERE orcid = ANY(%s) ORDER BY openalex_id",
-                [sorted(orcids)],
+                "SELECT orcid, openalex_id FROM profiles_researcher WHERE orcid = ANY(%s::text[]) ORDER BY openalex_id",
+                [_id_array(orcids)],
             )
             for orcid, openalex_id in cursor.fetchall():
                 if is_legacy_author_id(openalex_id):
@@ -660,21 +712,14 @@ RETURNING id, openalex_id, (xmax = 0) AS inserted
 
 # --- Write ------------------------------------------------------------------------------------
 
-# Staging tables live for the connection; they are emptied at the start of every write.
+# Staging tables (for an author's affiliations and topics) live for the connection; they are
+# emptied at the start of every write, in the same round trip that creates them.
 _STAGING = {
     "stg_written_author": "id bigint PRIMARY KEY, openalex_id text NOT NULL",
-    "stg_written_work": "id bigint PRIMARY KEY, openalex_id text NOT NULL, replaced boolean, truncated boolean",
     "stg_affiliation": "author text, institution text, years smallint[], is_last_known boolean, source text",
     "stg_researcher_topic": "author text, topic text, rank smallint, works_count integer, share double precision, "
     "score double precision",
-    "stg_authorship": "work text, position smallint, author_position text, author text, raw_author_name text, "
-    "is_corresponding boolean, raw_affiliation_strings text[], countries text[], institution_openalex_ids text[]",
-    "stg_work_topic": "work text, topic text, score double precision, is_primary boolean",
 }
-
-
-# One round trip: a batch's statements are few and large, and every round trip of the writer
-# thread also waits for the parsing thread to hand over the GIL.
 _STAGING_SQL = "".join(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns}); " for table, columns in _STAGING.items())
 _STAGING_SQL += f"TRUNCATE {', '.join(_STAGING)}"
 
@@ -702,21 +747,56 @@ def write_batch(batch: ImportBatch) -> WriteResult:
     return write_prepared(prepare_batch(batch))
 
 
-def write_prepared(prepared: PreparedBatch) -> WriteResult:
-    """Write a prepared batch. Call inside ``transaction.atomic()``."""
+class WrittenRows:
+    """The entity and co-author stub rows that earlier batches of one import run committed,
+    by OpenAlex id. Sending such a row again with the same values changes nothing (the
+    upserts write only differences), so a run sends each distinct row once: a co-author
+    on a thousand works is upserted once, not a thousand times. Rows are remembered only
+    once their transaction has committed; a different value is always sent."""
+
+    LIMIT = 2_000_000  # rows; beyond it the memory starts afresh (a snapshot import)
+
+    def __init__(self) -> None:
+        self.rows: dict[str, str] = {}
+
+    def unsent(self, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        known = self.rows
+        return [(key, row) for key, row in rows if known.get(key) != row]
+
+    def remember_on_commit(self, rows: list[tuple[str, str]]) -> None:
+        transaction.on_commit(lambda: self._remember(rows))
+
+    def _remember(self, rows: list[tuple[str, str]]) -> None:
+        if len(self.rows) + len(rows) > self.LIMIT:
+            self.rows.clear()
+        self.rows.update(rows)
+
+
+def write_prepared(prepared: PreparedBatch, written_rows: WrittenRows | None = None) -> WriteResult:
+    """Write a prepared batch. Call inside ``transaction.atomic()``. ``written_rows`` (one
+    per import run) leaves out entity and stub rows the run has already written."""
     result = WriteResult()
+    entities = [prepared.institutions, prepared.topics, prepared.sources, prepared.stubs]
+    if written_rows is not None:
+        entities = [written_rows.unsent(rows) for rows in entities]
+    institutions, topics, sources, stubs = entities
     _staging_ready()
-    with connection.cursor() as cursor:
-        cursor.execute(_ENTITIES_SQL, [prepared.institutions, prepared.topics, prepared.sources])
+    if institutions or topics or sources:
+        with _bound_cursor() as cursor:
+            cursor.execute(_ENTITIES_SQL, [_json_array(institutions), _json_array(topics), _json_array(sources)])
     if prepared.merged_ids:
         result.aliases_written += _apply_merged_ids(prepared.merged_ids, result)
     remap = _resolve_author_ids(prepared.incoming_authors, result)
     _write_authors(prepared, remap, result)
-    with connection.cursor() as cursor:
-        cursor.execute(_STUB_SQL, [prepared.stubs, sorted(remap)])
-        result.stubs_written += max(cursor.rowcount, 0)
+    if stubs:
+        with _bound_cursor() as cursor:
+            cursor.execute(_STUB_SQL, [_json_array(stubs), _id_array(remap)])
+            result.stubs_written += max(cursor.rowcount, 0)
     _write_new_aliases(prepared, remap, result)
-    _write_works(prepared, result)
+    remap.update((old, new) for old, (new, _) in prepared.aliases.items())
+    _write_works(prepared, remap, result)
+    if written_rows is not None:
+        written_rows.remember_on_commit([row for rows in entities for row in rows])
     return result
 
 
@@ -751,8 +831,8 @@ def _write_authors(prepared: PreparedBatch, remap: dict[str, str], result: Write
         result.skipped.extend(f"{d}: deleted in OpenAlex; not imported" for d in deleted)
     if not prepared.full_author_ids:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(_AUTHOR_SQL, [prepared.authors, sorted(remap)])
+    with _bound_cursor() as cursor:
+        cursor.execute(_AUTHOR_SQL, [prepared.authors, _id_array(remap)])
         written = cursor.fetchall()
         if not written:
             return
@@ -785,56 +865,103 @@ def _write_authors(prepared: PreparedBatch, remap: dict[str, str], result: Write
         )
 
 
-def _write_works(prepared: PreparedBatch, result: WriteResult) -> None:
+# Every row a work's authorships and topics point to, locked as a foreign-key check would
+# lock it (FOR KEY SHARE: it cannot be deleted or re-keyed until this transaction ends).
+_REFERENCED_SQL = """
+WITH r AS (SELECT openalex_id, id FROM profiles_researcher WHERE openalex_id = ANY(%s::text[])
+           ORDER BY openalex_id FOR KEY SHARE),
+     t AS (SELECT openalex_id, id FROM profiles_topic WHERE openalex_id = ANY(%s::text[])
+           ORDER BY openalex_id FOR KEY SHARE)
+SELECT 'r', openalex_id, id FROM r UNION ALL SELECT 't', openalex_id, id FROM t
+"""
+
+
+def _write_works(prepared: PreparedBatch, remap: dict[str, str], result: WriteResult) -> None:
     if not prepared.work_children:
         return
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(_WORK_SQL, [prepared.works])
         written = cursor.fetchall()
         if not written:
             return
         result.works_written += len(written)
-        cursor.execute(
-            "INSERT INTO stg_written_work SELECT * FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[])",
-            [
-                [pk for pk, _, _ in written],
-                [key for _, key, _ in written],
-                [not inserted for _, _, inserted in written],
-                [key in prepared.truncated_works for _, key, _ in written],
-            ],
-        )
         # Children of works that existed are replaced as a whole -- except that a record whose
         # author list OpenAlex truncated at 100 replaces only those first positions. Researchers
         # losing an authorship need their derived data refreshed too.
-        if any(not inserted for _, _, inserted in written):
+        replaced = [(pk, key in prepared.truncated_works) for pk, key, inserted in written if not inserted]
+        if replaced:
             cursor.execute(
-                """DELETE FROM works_authorship a USING stg_written_work w
-                   WHERE a.work_id = w.id AND w.replaced AND (NOT w.truncated OR a.position < 100)
-                   RETURNING a.researcher_id"""
+                """DELETE FROM works_authorship a USING unnest(%s::bigint[], %s::boolean[]) AS w(id, truncated)
+                   WHERE a.work_id = w.id AND (NOT w.truncated OR a.position < 100)
+                   RETURNING a.researcher_id""",
+                [[pk for pk, _ in replaced], [truncated for _, truncated in replaced]],
             )
             result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
-            cursor.execute(
-                "DELETE FROM works_worktopic t USING stg_written_work w WHERE t.work_id = w.id AND w.replaced"
-            )
-    children = [prepared.work_children[key] for _, key, _ in written]
-    _copy("stg_authorship", (line for authorships, _ in children for line in authorships))
-    _copy("stg_work_topic", (line for _, topics in children for line in topics))
+            cursor.execute("DELETE FROM works_worktopic WHERE work_id = ANY(%s)", [[pk for pk, _ in replaced]])
+        # Authors are found by their id or through an alias (legacy ids, merges): ``remap``.
+        authors_wanted = _id_array(remap.get(a, a) for a in prepared.incoming_authors)
+        cursor.execute(_REFERENCED_SQL, [authors_wanted, _id_array(key for key, _ in prepared.topics)])
+        researchers: dict[str, str] = {}
+        topics: dict[str, str] = {}
+        for kind, openalex_id, pk in cursor.fetchall():
+            (researchers if kind == "r" else topics)[openalex_id] = str(pk)
+    for old, new in remap.items():
+        if new in researchers:
+            researchers[old] = researchers[new]
+
+    authorships: list[str] = []
+    work_topics: list[str] = []
+    authors: set[str] = set()  # researchers of the written works
+    for pk, key, _ in written:
+        authorship_lines, topic_lines = prepared.work_children[key]
+        if authorship_lines:
+            for line in authorship_lines.split("\n"):
+                author, _, columns = line.partition("\t")
+                researcher = researchers.get(author)
+                if researcher:
+                    authors.add(researcher)
+                authorships.append(f"{pk}\t{researcher or NULL}\t{columns}")
+        if topic_lines:
+            for line in topic_lines.split("\n"):
+                topic_id, _, columns = line.partition("\t")
+                topic = topics.get(topic_id)
+                if topic:  # every topic of the batch was upserted above
+                    work_topics.append(f"{pk}\t{topic}\t{columns}")
+    result.researcher_ids.update(map(int, authors))
+    with _foreign_key_triggers_skipped():
+        _copy(
+            "works_authorship (work_id, researcher_id, position, author_position, raw_author_name, "
+            "is_corresponding, raw_affiliation_strings, countries, institution_openalex_ids)",
+            authorships,
+        )
+        _copy("works_worktopic (work_id, topic_id, score, is_primary)", work_topics)
+
+
+@contextmanager
+def _foreign_key_triggers_skipped() -> Iterator[None]:
+    """Skip the per-row foreign-key triggers for the child rows written inside, where this
+    database role may (superuser, or ``GRANT SET ON PARAMETER session_replication_role``).
+
+    Why it is safe: every row those child rows point to was written or locked FOR KEY SHARE
+    earlier in the same transaction (the works by their upsert, researchers and topics by
+    ``_REFERENCED_SQL``), which is what each trigger would check and lock, one row at a time;
+    at half a million authorships the triggers cost as much as the rows themselves. The
+    constraints stay declared, so every other write is checked as before, and a referenced
+    row can still not be deleted while rows point to it. Where the role may not, the
+    triggers run as usual.
+    """
     with connection.cursor() as cursor:
-        # Authors are found by their id or through an alias (legacy ids, merges).
-        cursor.execute(
-            """INSERT INTO works_authorship (work_id, position, author_position, researcher_id, raw_author_name,
-                   is_corresponding, raw_affiliation_strings, countries, institution_openalex_ids)
-               SELECT w.id, s.position, s.author_position, COALESCE(al.researcher_id, r.id), s.raw_author_name,
-                   s.is_corresponding, s.raw_affiliation_strings, s.countries, s.institution_openalex_ids
-               FROM stg_authorship s JOIN stg_written_work w ON w.openalex_id = s.work
-               LEFT JOIN profiles_researcheralias al ON al.openalex_id = s.author
-               LEFT JOIN profiles_researcher r ON r.openalex_id = s.author
-               RETURNING researcher_id"""
-        )
-        result.researcher_ids.update(pk for (pk,) in cursor.fetchall() if pk)
-        cursor.execute(
-            """INSERT INTO works_worktopic (work_id, topic_id, score, is_primary)
-               SELECT w.id, t.id, s.score, s.is_primary
-               FROM stg_work_topic s JOIN stg_written_work w ON w.openalex_id = s.work
-               JOIN profiles_topic t ON t.openalex_id = s.topic"""
-        )
+        if connection.pg_version >= 150000:
+            cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        else:
+            cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        row = cursor.fetchone()
+        skip = bool(row and row[0])
+        if skip:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    yield
+    # Not in a ``finally``: after an error the transaction (or savepoint) is rolled back, and
+    # the setting with it.
+    if skip:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = origin")
