@@ -423,8 +423,9 @@ def _ror(value: Any) -> str:
 
 
 # Dehydrated institutions repeat across thousands of authorships of an import: parse each
-# distinct one once (the key holds every field the record reads, so a change is re-parsed).
-_DEHYDRATED_CACHE: dict[tuple[Any, ...], InstitutionRecord] = {}
+# distinct one once. The cache is keyed by id and holds the raw object it was parsed from;
+# a hit must equal it entirely (one comparison in C), so a changed copy is parsed again.
+_DEHYDRATED_CACHE: dict[str, tuple[dict[str, Any], InstitutionRecord]] = {}
 _DEHYDRATED_CACHE_SIZE = 50_000
 
 
@@ -435,18 +436,9 @@ def parse_dehydrated_institution(data: Any, entity: str) -> InstitutionRecord | 
     raw_id = data.get("id")
     if raw_id is None:
         return None
-    lineage = data.get("lineage")
-    key = (
-        raw_id,
-        data.get("display_name"),
-        data.get("ror"),
-        data.get("country_code"),
-        data.get("type"),
-        tuple(lineage) if type(lineage) is list else lineage,
-    )
-    cached = _DEHYDRATED_CACHE.get(key)
-    if cached is not None:
-        return cached
+    cached = _DEHYDRATED_CACHE.get(raw_id) if type(raw_id) is str else None
+    if cached is not None and cached[0] == data:
+        return cached[1]
     openalex_id = short_id(raw_id, entity=entity)
     record = InstitutionRecord(
         openalex_id=openalex_id,
@@ -454,11 +446,11 @@ def parse_dehydrated_institution(data: Any, entity: str) -> InstitutionRecord | 
         ror=_ror(data.get("ror")),
         country_code=_str(data.get("country_code")).upper()[:2],
         type=_str(data.get("type")),
-        lineage=[short_id(i, entity=entity) for i in _list(lineage, "lineage", entity)],
+        lineage=[short_id(i, entity=entity) for i in _list(data.get("lineage"), "lineage", entity)],
     )
     if len(_DEHYDRATED_CACHE) >= _DEHYDRATED_CACHE_SIZE:
         _DEHYDRATED_CACHE.clear()
-    _DEHYDRATED_CACHE[key] = record
+    _DEHYDRATED_CACHE[raw_id] = (data, record)
     return record
 
 

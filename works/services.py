@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import os
 import queue
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -361,7 +360,7 @@ def _child_main(files: list[Path], batch_size: int, part: int, parts: int, chann
 
 # Parsing costs the Python side more than writing: with two processes parsing, the writer
 # (this process and PostgreSQL) is the one that sets the pace.
-PARSING_PROCESSES = int(os.environ.get("BZ_PARSERS", "2"))
+PARSING_PROCESSES = 2
 
 
 def _receive(channel: Any, child: Any) -> Any:
