@@ -417,7 +417,7 @@ def _write_isolating_failures(parsed: ParsedBatch, report: FilesReport, written_
     except DatabaseError as exc:
         logger.warning("batch of %d items failed (%s); retrying one by one", len(parsed.items), exc)
     for path, ordinal, location in parsed.items:
-        item = next(item for _, item in read_items(path, keep=lambda o, wanted=ordinal: o == wanted))
+        item = next(item for _, item in read_items(path, keep=ordinal.__eq__))
         single = ImportBatch()
         for record in _parse_item(item):
             if isinstance(record, MergedId):

@@ -951,7 +951,7 @@ def _foreign_key_triggers_skipped() -> Iterator[None]:
     triggers run as usual.
     """
     with connection.cursor() as cursor:
-        if connection.pg_version >= 150000:
+        if connection.pg_version >= 150000:  # type: ignore[attr-defined]
             cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
         else:
             cursor.execute("SELECT current_setting('is_superuser') = 'on'")
