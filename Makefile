@@ -12,6 +12,9 @@ PY := $(VENV)/bin/python
 # The venv is (re)installed only when a requirements file changes.
 VENV_STAMP := $(VENV)/.requirements.stamp
 AXE := node_modules/axe-core/axe.min.js
+# The OpenAlex parser compiled with mypyc (scripts/compile_parser.py); rebuilt when its source
+# changes, and used only for exactly the source it was built from (works/__init__.py).
+COMPILED_STAMP := .build/compiled/stamp
 CHROMIUM ?= /usr/bin/chromium
 SERVICES := python3 scripts/localservices.py
 PYTEST_ARGS ?=
@@ -21,7 +24,7 @@ PYTEST_ARGS ?=
 WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$urls"; \
 	export DEBUG="$${DEBUG:-1}";
 
-.PHONY: help venv chromium axe services test demo lint bench-import bench-trust bench-web \
+.PHONY: help venv compiled chromium axe services test demo lint bench-import bench-trust bench-web \
 	stop status clean distclean
 
 help:
@@ -38,6 +41,12 @@ $(VENV_STAMP): requirements.txt requirements-test.txt
 	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check \
 		-r requirements.txt -r requirements-test.txt
+	@touch $@
+
+compiled: $(COMPILED_STAMP)
+
+$(COMPILED_STAMP): works/openalex_parser.py profiles/orcid.py scripts/compile_parser.py $(VENV_STAMP)
+	@$(PY) scripts/compile_parser.py
 	@touch $@
 
 # Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
@@ -70,30 +79,30 @@ status:
 stop:
 	@$(SERVICES) stop
 
-test: venv chromium axe services lint
+test: venv compiled chromium axe services lint
 	@$(WITH_SERVICES) echo "pytest with DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL"; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # scripts/demo.py starts (and on Ctrl-C stops) the services itself.
-demo: venv
+demo: venv compiled
 	$(PY) scripts/demo.py
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	DEBUG="$${DEBUG:-1}" $(VENV)/bin/mypy .
 
-bench-import: venv services
+bench-import: venv compiled services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_import.py
 
-bench-trust: venv services
+bench-trust: venv compiled services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_trust.py
 
-bench-web: venv services
+bench-web: venv compiled services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_web.py
 
 clean:
 	$(SERVICES) clean
-	rm -rf staticfiles .pytest_cache .ruff_cache .mypy_cache
+	rm -rf staticfiles .pytest_cache .ruff_cache .mypy_cache .build
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 		-name __pycache__ -type d -prune -exec rm -rf {} +
 
