@@ -1,31 +1,50 @@
 """Works and the OpenAlex import.
 
-The OpenAlex parser may run compiled (scripts/compile_parser.py, run by `make test` and
-`make demo`): the build in .build/compiled/works/ is put first on this package's path only
-when it was made from exactly the parser source here, so an edit always takes effect.
+The import's pure modules (the OpenAlex parser, the batch preparation) may run compiled
+(scripts/compile_parser.py, run by `make test` and `make demo`). Each build in
+.build/compiled/works/ is loaded only when it was made from exactly the source here, so an
+edit always takes effect.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import sys
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 
 
-def compiled_parser_folder(source: Path, build: Path) -> Path | None:
-    """``build`` if it holds a compiled parser made from ``source`` as it is now, else None."""
-    digest = build / "openalex_parser.sha256"
+def compiled_module(source: Path, build: Path) -> Path | None:
+    """The extension in ``build`` compiled from ``source`` as it is now, else None."""
+    name = source.stem
     try:
-        wanted = digest.read_text().strip()
+        wanted = (build / f"{name}.sha256").read_text().strip()
         current = hashlib.sha256(source.read_bytes()).hexdigest()
     except OSError:
         return None
-    if wanted != current or not any(build.glob("openalex_parser*.so")):
+    extension = next(build.glob(f"{name}.*.so"), None)
+    if wanted != current or extension is None or not any(build.glob(f"{name}__mypyc.*.so")):
         return None
-    return build
+    return extension
 
 
-_compiled = compiled_parser_folder(_HERE / "openalex_parser.py", _HERE.parent / ".build" / "compiled" / "works")
-if _compiled is not None:
-    __path__.insert(0, str(_compiled))
+def _load_compiled(names: tuple[str, ...]) -> None:
+    """Import the up-to-date compiled modules under their usual names, before anything else
+    imports the Python ones."""
+    build = _HERE.parent / ".build" / "compiled" / "works"
+    for name in names:
+        extension = compiled_module(_HERE / f"{name}.py", build)
+        if extension is None:
+            continue
+        helper = next(build.glob(f"{name}__mypyc.*.so"))
+        for module, path in ((f"{__name__}.{name}__mypyc", helper), (f"{__name__}.{name}", extension)):
+            spec = importlib.util.spec_from_file_location(module, path)
+            assert spec is not None and spec.loader is not None
+            loaded = importlib.util.module_from_spec(spec)
+            sys.modules[module] = loaded
+            spec.loader.exec_module(loaded)
+
+
+_load_compiled(("openalex_parser", "import_rows"))

@@ -1,11 +1,12 @@
-"""The compiled OpenAlex parser is used only for exactly the source it was built from."""
+"""A compiled import module (parser, batch preparation) is used only for exactly the source
+it was built from."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from works import compiled_parser_folder
+from works import compiled_module
 
 
 def build_for(folder: Path, source: bytes) -> tuple[Path, Path]:
@@ -14,30 +15,31 @@ def build_for(folder: Path, source: bytes) -> tuple[Path, Path]:
     build = folder / "build"
     build.mkdir()
     (build / "openalex_parser.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    (build / "openalex_parser__mypyc.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
     (build / "openalex_parser.sha256").write_text(hashlib.sha256(source).hexdigest() + "\n")
     return parser, build
 
 
 def test_a_build_of_this_very_source_is_used(tmp_path: Path) -> None:
     parser, build = build_for(tmp_path, b"def parse(): ...\n")
-    assert compiled_parser_folder(parser, build) == build
+    assert compiled_module(parser, build) == build / "openalex_parser.cpython-311-x86_64-linux-gnu.so"
 
 
 def test_an_edited_parser_runs_as_python_until_compiled_again(tmp_path: Path) -> None:
     parser, build = build_for(tmp_path, b"def parse(): ...\n")
     parser.write_bytes(b"def parse(): return 1\n")
-    assert compiled_parser_folder(parser, build) is None
+    assert compiled_module(parser, build) is None
 
 
 def test_a_build_without_its_digest_is_not_used(tmp_path: Path) -> None:
     parser, build = build_for(tmp_path, b"x = 1\n")
     (build / "openalex_parser.sha256").unlink()
-    assert compiled_parser_folder(parser, build) is None
+    assert compiled_module(parser, build) is None
 
 
 def test_a_digest_without_the_extension_is_not_used(tmp_path: Path) -> None:
     parser, build = build_for(tmp_path, b"x = 1\n")
     for extension in build.glob("*.so"):
         extension.unlink()
-    assert compiled_parser_folder(parser, build) is None
-    assert compiled_parser_folder(tmp_path / "missing.py", build) is None
+    assert compiled_module(parser, build) is None
+    assert compiled_module(tmp_path / "missing.py", build) is None

@@ -314,5 +314,5 @@ def test_a_record_the_database_refuses_is_isolated(tmp_path: Path, capsys: pytes
     with pytest.raises(CommandError, match="1 record"):
         call_command("import_openalex", str(lines), "--batch-size=4", "--followups=skip")
     err = capsys.readouterr().err
-    assert f"{lines}:6: W405: the database refused it: value \"40000\" is out of range for type smallint" in err
+    assert f'{lines}:6: W405: the database refused it: value "40000" is out of range for type smallint' in err
     assert sorted(Work.objects.values_list("openalex_id", flat=True)) == [f"W4{n:02d}" for n in range(10) if n != 5]
