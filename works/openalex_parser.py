@@ -8,6 +8,7 @@ entity, so the caller can report it and write nothing of that entity.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -682,6 +683,10 @@ def _texts(value: Any, name: str, e: str) -> list[str]:
     return texts
 
 
+# An author's ORCID repeats on every authorship of theirs.
+_authorship_orcid = functools.lru_cache(maxsize=100_000)(normalize_orcid)
+
+
 def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord, list[InstitutionRecord]]:
     # The hottest function of an import (about ten per work): plain type checks, no helpers
     # on the common path.
@@ -718,7 +723,7 @@ def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord
         author_position[:8] if type(author_position) is str else "",
         author_id,
         _str(author.get("display_name")) or raw_author_name,
-        normalize_orcid(orcid) if orcid else "",
+        _authorship_orcid(orcid) if type(orcid) is str else "",
         raw_author_name,
         corresponding if type(corresponding) is bool else None,
         strings,

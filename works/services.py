@@ -281,12 +281,13 @@ def _parse_item(item: FileItem) -> list[Record | MergedId]:
 
 
 class _Share:
-    """The items of a run one parsing process takes: blocks of ``size`` consecutive items,
-    counted across the files in order, dealt round-robin to ``parts`` processes. A block
-    is a batch, so the writer takes the batches from the processes in turn, in file order."""
+    """The items of a run one parsing process (``part``) takes: blocks of ``size``
+    consecutive items, counted across the files in order; block b belongs to process
+    ``owners[b % len(owners)]``. A block is a batch, so the writer takes the batches from
+    the processes in that order, which is file order."""
 
-    def __init__(self, size: int, part: int = 0, parts: int = 1) -> None:
-        self.size, self.part, self.parts = size, part, parts
+    def __init__(self, size: int, part: int = 0, owners: tuple[int, ...] = (0,)) -> None:
+        self.size, self.part, self.owners = size, part, owners
         self.before = 0  # items in the files already read
         self.seen = 0  # items seen so far in the current file
 
@@ -299,14 +300,16 @@ class _Share:
 
     def keep(self, ordinal: int) -> bool:
         self.seen = max(self.seen, ordinal + 1)
-        return self.block(ordinal) % self.parts == self.part
+        return self.owners[self.block(ordinal) % len(self.owners)] == self.part
 
 
-def _parse_batches(files: list[Path], batch_size: int, part: int = 0, parts: int = 1) -> Iterator[ParsedBatch]:
+def _parse_batches(
+    files: list[Path], batch_size: int, part: int = 0, owners: tuple[int, ...] = (0,)
+) -> Iterator[ParsedBatch]:
     """Read, parse and prepare ``files`` in batches of ``batch_size`` items (an entity, or a
     merged_ids file), those of share ``part`` of ``parts`` (see _Share). Pure (files in,
     prepared batches out): it may run in a child process."""
-    share = _Share(batch_size, part, parts)
+    share = _Share(batch_size, part, owners)
     batch = ImportBatch()
     items: list[tuple[Path, int, str]] = []
     errors: list[str] = []
@@ -342,14 +345,14 @@ def _parse_batches(files: list[Path], batch_size: int, part: int = 0, parts: int
         yield ParsedBatch(prepare_batch(batch), items, errors, read)
 
 
-def _child_main(files: list[Path], batch_size: int, part: int, parts: int, channel: Any) -> None:
+def _child_main(files: list[Path], batch_size: int, part: int, owners: tuple[int, ...], channel: Any) -> None:
     # This process only parses, and parsing builds no reference cycles: the cyclic
     # collector's passes over millions of young objects are pure cost here (measured on
     # 50,000 works: 32.7 s -> 27.0 s of CPU). A full collection every 100 batches bounds
     # what a cycle could hold all the same.
     gc.disable()
     try:
-        for number, parsed in enumerate(_parse_batches(files, batch_size, part, parts), start=1):
+        for number, parsed in enumerate(_parse_batches(files, batch_size, part, owners), start=1):
             channel.put(parsed)
             if number % 100 == 0:
                 gc.collect()
@@ -360,7 +363,12 @@ def _child_main(files: list[Path], batch_size: int, part: int, parts: int, chann
 
 # Parsing costs the Python side more than writing: with two processes parsing, the writer
 # (this process and PostgreSQL) is the one that sets the pace.
-PARSING_PROCESSES = 2
+# Which parsing process takes each block of items, in turn: two processes, the first taking
+# two blocks in three. On this 2-core machine parsing costs more than writing (this process
+# and PostgreSQL together), and each parsing process decompresses the whole file, so a
+# second one helps only a little: 50,000 works took 26.6 s with (0, 0, 1), 28.0 s with
+# (0, 1) and 28.3 s with one process (means of 2-4 runs; runs vary by 10%).
+BLOCK_OWNERS = (0, 0, 1)
 
 
 def _receive(channel: Any, child: Any) -> Any:
@@ -373,33 +381,38 @@ def _receive(channel: Any, child: Any) -> Any:
                 raise RuntimeError(f"a parsing process ended unexpectedly (exit code {child.exitcode})") from None
 
 
-def _parsed_in_children(files: list[Path], batch_size: int, parts: int = PARSING_PROCESSES) -> Iterator[ParsedBatch]:
-    """``_parse_batches`` run in ``parts`` child processes (fork), each at most two batches
-    ahead; their batches are yielded in file order."""
+def _parsed_in_children(
+    files: list[Path], batch_size: int, owners: tuple[int, ...] = BLOCK_OWNERS
+) -> Iterator[ParsedBatch]:
+    """``_parse_batches`` run in child processes (fork), each at most two batches ahead;
+    block b is parsed by child ``owners[b % len(owners)]``. Batches are yielded in file order."""
     context = multiprocessing.get_context("fork")
+    parts = max(owners) + 1
     channels = [context.Queue(maxsize=2) for _ in range(parts)]
     # The children must not share this process's database connections.
     connections.close_all()
     children = [
-        context.Process(target=_child_main, args=(files, batch_size, part, parts, channels[part]), daemon=True)
+        context.Process(target=_child_main, args=(files, batch_size, part, owners, channels[part]), daemon=True)
         for part in range(parts)
     ]
     for child in children:
         child.start()
     try:
-        # Block b comes from child b % parts; once a child is out of blocks, so is every
-        # child after it in the turn, so each remaining one has only its end to say.
         turn = 0
-        finished = 0
-        while finished < parts:
-            message = _receive(channels[turn % parts], children[turn % parts])
-            turn += 1
+        while True:
+            owner = owners[turn % len(owners)]
+            message = _receive(channels[owner], children[owner])
             if message is None:
-                finished += 1
-                continue
+                # Block ``turn`` does not exist, so no later one does: every other child
+                # has only its end to say.
+                for other in range(parts):
+                    if other != owner and _receive(channels[other], children[other]) is not None:
+                        raise RuntimeError("a parsing process had a batch after the last one")
+                return
             if isinstance(message, str):
                 raise RuntimeError(f"parsing the files failed:\n{message}")
             yield message
+            turn += 1
     finally:
         for child in children:
             if child.is_alive():

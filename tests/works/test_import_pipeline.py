@@ -57,17 +57,21 @@ def test_lines_outside_the_share_are_counted_not_decoded(tmp_path: Path) -> None
     assert [ordinal for ordinal, item in read_items(path) if item.error] == [1, 3]
 
 
-def test_two_parsing_processes_take_turns_and_together_read_everything_once(tmp_path: Path) -> None:
+def test_parsing_processes_take_their_blocks_in_turn_and_together_read_everything_once(tmp_path: Path) -> None:
     files = [
         works_file(tmp_path / "a.jsonl", range(100, 107), broken_at=4),  # items 0-6
         works_file(tmp_path / "b.jsonl", range(200, 205)),  # items 7-11
     ]
     alone = list(services._parse_batches(files, batch_size=3))
-    shares = [list(services._parse_batches(files, batch_size=3, part=part, parts=2)) for part in (0, 1)]
+    owners = (0, 0, 1)
+    shares = [list(services._parse_batches(files, batch_size=3, part=part, owners=owners)) for part in (0, 1)]
 
-    # Blocks of three items, dealt in turn: items 0-2 and 6-8 to the first, 3-5 and 9-11 to the second.
-    assert [len(shares[0]), len(shares[1])] == [2, 2]
-    in_turn = [batch for pair in zip(shares[0], shares[1], strict=True) for batch in pair]
+    # Blocks of three items counted across both files (a: 0-6, b: 7-11); the first process
+    # takes two blocks in three: items 0-2, 3-5 and 9-11 (b's 2-4), the second 6-8.
+    starts = [[(path.name, ordinal) for path, ordinal, _ in (b.items[0] for b in share)] for share in shares]
+    assert starts == [[("a.jsonl", 0), ("a.jsonl", 3), ("b.jsonl", 2)], [("a.jsonl", 6)]]
+    first, second = iter(shares[0]), iter(shares[1])
+    in_turn = [next(first), next(first), next(second), next(first)]
     assert [b.items for b in in_turn] == [b.items for b in alone]
     assert [b.errors for b in in_turn] == [b.errors for b in alone]
     errors = [error for b in in_turn for error in b.errors]
