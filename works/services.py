@@ -207,8 +207,19 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.unfreeze()
 
 
+# Records per transaction of a file import. Per batch, each co-author and each institution,
+# topic and source is prepared, sent and locked once: bigger batches repeat that less. On
+# 50,000 works, 2,000 took 23.7 s against 27.9 s for 1,000 (means of three runs); 3,000 and
+# 5,000 were no faster.
+FILES_BATCH_SIZE = 2000
+
+
 def files_import(
-    *, job: ImportJob, paths: Iterable[str | Path], batch_size: int = 1000, on_progress: ProgressCallback | None = None
+    *,
+    job: ImportJob,
+    paths: Iterable[str | Path],
+    batch_size: int = FILES_BATCH_SIZE,
+    on_progress: ProgressCallback | None = None,
 ) -> FilesReport:
     """Import OpenAlex files (single entities, list responses, JSON Lines, .gz, merged_ids
     CSVs; folders are walked). Entities are written in batches of ``batch_size``, each in its

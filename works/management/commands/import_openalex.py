@@ -22,7 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+")
-        parser.add_argument("--batch-size", type=int, default=1000, help="records per transaction (default 1000)")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=services.FILES_BATCH_SIZE,
+            help=f"records per transaction (default {services.FILES_BATCH_SIZE})",
+        )
         parser.add_argument(
             "--followups",
             choices=["queue", "now", "skip"],
