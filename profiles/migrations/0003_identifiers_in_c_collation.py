@@ -1,29 +1,8 @@
 # OpenAlex ids and ORCIDs are compared byte for byte (C collation): every import looks
-# them up by the thousand, and the locale's rules buy nothing for identifiers.
+# them up by the thousand, and the locale's rules buy nothing for identifiers. Their
+# pattern-ops index copies go in works 0006, with those of the works tables.
 
 from django.db import migrations, models
-
-
-# (model, column) whose pattern-ops ("_like") index Django made for LIKE queries outside
-# the C locale. Under the C collation the unique index serves LIKE 'A5%' as well, so the
-# copy only costs every insert.
-LIKE_INDEXED = [('institution', 'openalex_id'), ('researcher', 'openalex_id'), ('researcher', 'orcid'), ('researcheralias', 'openalex_id'), ('topic', 'openalex_id')]
-
-
-def _like_index_names(apps, schema_editor):
-    for model_name, column in LIKE_INDEXED:
-        table = apps.get_model("profiles", model_name)._meta.db_table
-        yield table, column, schema_editor._create_index_name(table, [column], suffix="_like")
-
-
-def drop_like_indexes(apps, schema_editor):
-    for _, _, name in _like_index_names(apps, schema_editor):
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-
-def restore_like_indexes(apps, schema_editor):
-    for table, column, name in _like_index_names(apps, schema_editor):
-        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}" varchar_pattern_ops)')
 
 
 class Migration(migrations.Migration):
@@ -59,5 +38,4 @@ class Migration(migrations.Migration):
             name="openalex_id",
             field=models.CharField(db_collation="C", max_length=16, unique=True),
         ),
-        migrations.RunPython(drop_like_indexes, restore_like_indexes),
     ]

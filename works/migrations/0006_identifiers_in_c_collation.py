@@ -4,15 +4,23 @@
 from django.db import migrations, models
 
 
-# (model, column) whose pattern-ops ("_like") index Django made for LIKE queries outside
+# (app, model, column) whose pattern-ops ("_like") index Django made for LIKE queries outside
 # the C locale. Under the C collation the unique index serves LIKE 'A5%' as well, so the
 # copy only costs every insert.
-LIKE_INDEXED = [('source', 'openalex_id'), ('work', 'openalex_id')]
+LIKE_INDEXED = [
+    ("profiles", "institution", "openalex_id"),
+    ("profiles", "researcher", "openalex_id"),
+    ("profiles", "researcher", "orcid"),
+    ("profiles", "researcheralias", "openalex_id"),
+    ("profiles", "topic", "openalex_id"),
+    ("works", "source", "openalex_id"),
+    ("works", "work", "openalex_id"),
+]
 
 
 def _like_index_names(apps, schema_editor):
-    for model_name, column in LIKE_INDEXED:
-        table = apps.get_model("works", model_name)._meta.db_table
+    for app_label, model_name, column in LIKE_INDEXED:
+        table = apps.get_model(app_label, model_name)._meta.db_table
         yield table, column, schema_editor._create_index_name(table, [column], suffix="_like")
 
 
@@ -29,6 +37,7 @@ def restore_like_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("works", "0005_authorship_keyed_by_work_and_position"),
+        ("profiles", "0003_identifiers_in_c_collation"),
     ]
 
     operations = [
