@@ -1,10 +1,10 @@
 """The one write path of every import: an ImportBatch of parsed records -> the database.
 
 Two steps, so that the Python work can overlap the database's:
-- ``prepare_batch`` (pure, no database): turns the records into JSON documents and COPY text
-  keyed by OpenAlex ids, bios included;
-- ``write_prepared`` (database): upserts the entities, resolves OpenAlex ids to our keys in
-  SQL through staging tables, and rewrites the children of what changed.
+- ``prepare_batch`` (works/import_rows.py, pure, no database): turns the records into JSON
+  documents and COPY text keyed by OpenAlex ids, bios included;
+- ``write_prepared`` (database): upserts the entities, looks up and locks the rows the
+  children point to, and rewrites the children of what changed with our keys put in.
 ``write_batch`` does both.
 
 Contract:
@@ -18,7 +18,8 @@ Contract:
 - Atomic per call: the caller wraps the write in one transaction (one author with all their
   works, or one batch of file records), so a failure leaves nothing half-written.
 - Set-based: one statement per table per batch (entities as one JSON document expanded with
-  ``jsonb_to_recordset``; child rows COPYed into temporary staging tables), rows sorted by
+  ``jsonb_to_recordset``; a work's authorships and topics COPYed into their tables, an
+  author's affiliations and topics through temporary staging tables), rows sorted by
   OpenAlex id so concurrent imports lock in the same order.
 
 Legacy (pre-2023) author ids are resolved to the current record through ORCID, and ids that
