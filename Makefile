@@ -24,7 +24,7 @@ PYTEST_ARGS ?=
 WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$urls"; \
 	export DEBUG="$${DEBUG:-1}";
 
-.PHONY: help venv compiled chromium axe services test demo lint bench-import bench-trust bench-web \
+.PHONY: help venv compiled debian-tools axe services test demo lint bench-import bench-trust bench-web \
 	stop status clean distclean
 
 help:
@@ -50,18 +50,24 @@ $(COMPILED_STAMP): works/openalex_parser.py works/import_rows.py profiles/orcid.
 	@$(PY) scripts/compile_parser.py
 	@touch $@
 
-# Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
-chromium:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
+# Debian packages the tests need: Chromium for the Playwright browser tests (Playwright cannot
+# download its own here) and docker-compose, which checks docker-compose.yml.
+DEBIAN_TOOLS := $(CHROMIUM):chromium /usr/bin/docker-compose:docker-compose
+
+debian-tools:
+	@missing=""; for tool in $(DEBIAN_TOOLS); do \
+	  [ -x "$${tool%%:*}" ] || missing="$$missing $${tool##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	  elif command -v sudo >/dev/null; then sudo="sudo"; \
-	  else echo "Chromium is missing at $(CHROMIUM) and installing it needs root or sudo:" \
-	    "apt-get install -y --no-install-recommends chromium" >&2; exit 1; fi; \
-	  echo "installing Debian's chromium package"; \
+	  else echo "missing:$$missing; installing needs root or sudo:" \
+	    "apt-get install -y --no-install-recommends$$missing" >&2; exit 1; fi; \
+	  echo "installing Debian packages:$$missing"; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    $$sudo apt-get install -y -qq --no-install-recommends chromium \
-	  || { echo "could not install chromium with apt-get (see above)" >&2; exit 1; }; \
-	  test -x "$(CHROMIUM)" || { echo "apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 1; }; \
+	    $$sudo apt-get install -y -qq --no-install-recommends $$missing \
+	  || { echo "could not install$$missing with apt-get (see above)" >&2; exit 1; }; \
+	  for tool in $(DEBIAN_TOOLS); do [ -x "$${tool%%:*}" ] || \
+	    { echo "apt-get ran but $${tool%%:*} is missing" >&2; exit 1; }; done; \
 	fi
 
 axe: $(AXE)
@@ -80,7 +86,7 @@ status:
 stop:
 	@$(SERVICES) stop
 
-test: venv compiled chromium axe services lint
+test: venv compiled debian-tools axe services lint
 	@$(WITH_SERVICES) echo "pytest with DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL"; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
