@@ -318,8 +318,8 @@ def _parse_batches(
     files: list[Path], batch_size: int, part: int = 0, owners: tuple[int, ...] = (0,)
 ) -> Iterator[ParsedBatch]:
     """Read, parse and prepare ``files`` in batches of ``batch_size`` items (an entity, or a
-    merged_ids file), those of share ``part`` of ``parts`` (see _Share). Pure (files in,
-    prepared batches out): it may run in a child process."""
+    merged_ids file): the blocks that ``owners`` gives to process ``part`` (see _Share), all
+    of them by default. Pure (files in, prepared batches out): it may run in a child process."""
     share = _Share(batch_size, part, owners)
     batch = ImportBatch()
     items: list[tuple[Path, int, str]] = []
@@ -372,8 +372,6 @@ def _child_main(files: list[Path], batch_size: int, part: int, owners: tuple[int
         channel.put(traceback.format_exc())
 
 
-# Parsing costs the Python side more than writing: with two processes parsing, the writer
-# (this process and PostgreSQL) is the one that sets the pace.
 # Which parsing process takes each block of items, in turn: two processes, the first taking
 # two blocks in three. On this 2-core machine parsing costs more than writing (this process
 # and PostgreSQL together), and each parsing process decompresses the whole file, so a
