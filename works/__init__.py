@@ -30,21 +30,27 @@ def compiled_module(source: Path, build: Path) -> Path | None:
     return extension
 
 
-def _load_compiled(names: tuple[str, ...]) -> None:
+def load_compiled(names: tuple[str, ...], sources: Path, build: Path) -> None:
     """Import the up-to-date compiled modules under their usual names, before anything else
-    imports the Python ones."""
-    build = _HERE.parent / ".build" / "compiled" / "works"
+    imports the Python ones; a build that does not load leaves the Python in place."""
     for name in names:
-        extension = compiled_module(_HERE / f"{name}.py", build)
+        extension = compiled_module(sources / f"{name}.py", build)
         if extension is None:
             continue
         helper = next(build.glob(f"{name}__mypyc.*.so"))
-        for module, path in ((f"{__name__}.{name}__mypyc", helper), (f"{__name__}.{name}", extension)):
-            spec = importlib.util.spec_from_file_location(module, path)
-            assert spec is not None and spec.loader is not None
-            loaded = importlib.util.module_from_spec(spec)
-            sys.modules[module] = loaded
-            spec.loader.exec_module(loaded)
+        loaded_names = []
+        try:
+            for module, path in ((f"{__name__}.{name}__mypyc", helper), (f"{__name__}.{name}", extension)):
+                spec = importlib.util.spec_from_file_location(module, path)
+                assert spec is not None and spec.loader is not None
+                loaded = importlib.util.module_from_spec(spec)
+                sys.modules[module] = loaded
+                loaded_names.append(module)
+                spec.loader.exec_module(loaded)
+        except (ImportError, OSError):
+            # Built for another interpreter or system (a copied folder): run the Python.
+            for module in loaded_names:
+                sys.modules.pop(module, None)
 
 
-_load_compiled(("openalex_parser", "import_rows"))
+load_compiled(("openalex_parser", "import_rows"), _HERE, _HERE.parent / ".build" / "compiled" / "works")
