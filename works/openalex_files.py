@@ -73,19 +73,21 @@ def read_file(path: Path) -> Iterator[FileItem]:
 
 def read_items(path: Path, keep: Callable[[int], bool] | None = None) -> Iterator[tuple[int, FileItem]]:
     """(ordinal, item) for the items of one file (its entities in order; an error counts as
-    an item) whose ordinal ``keep`` accepts, all by default. ``keep`` is asked about every
-    ordinal in order; a line of a JSON Lines file it refuses is counted, not decoded, so
-    several processes can share a file. Never raises for bad content: errors become items."""
+    an item) whose ordinal ``keep`` accepts, all by default. ``keep`` is asked once about
+    every ordinal, in order; a line of a JSON Lines file it refuses is counted, not decoded,
+    so several processes can share a file. Never raises for bad content: errors become items."""
     ordinal = 0
+    ask = keep  # who still has to be asked: the JSON Lines reader asks itself
     try:
         if path.name.removesuffix(".gz").endswith(".csv"):
             items: Iterator[FileItem | None] = _read_merged_ids(path)
         elif _is_jsonl(path):
             items = _read_jsonl(path, keep)
+            ask = None  # None stands for a line it refused
         else:
             items = _read_json(path)
         for item in items:
-            if item is not None and (keep is None or keep(ordinal)):
+            if item is not None and (ask is None or ask(ordinal)):
                 yield ordinal, item
             ordinal += 1
     except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
@@ -94,8 +96,7 @@ def read_items(path: Path, keep: Callable[[int], bool] | None = None) -> Iterato
 
 
 def _read_jsonl(path: Path, keep: Callable[[int], bool] | None) -> Iterator[FileItem | None]:
-    """An item per non-blank line; None (not decoded) for a line ``keep`` refuses (it is asked
-    here, for the same ordinal ``read_items`` then asks it about again)."""
+    """An item per non-blank line; None (not decoded) for a line ``keep`` refuses."""
     ordinal = 0
     # Lines stay bytes: orjson decodes UTF-8 itself, faster than a text wrapper would.
     with _open_binary(path) as handle:

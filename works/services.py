@@ -310,7 +310,7 @@ class _Share:
         return (self.before + ordinal) // self.size
 
     def keep(self, ordinal: int) -> bool:
-        self.seen = max(self.seen, ordinal + 1)
+        self.seen = ordinal + 1  # asked about every ordinal of a file, in order
         return self.owners[self.block(ordinal) % len(self.owners)] == self.part
 
 

@@ -422,7 +422,7 @@ RETURNING id, openalex_id, (xmax = 0) AS inserted
 # --- Write ------------------------------------------------------------------------------------
 
 # Staging tables (for an author's affiliations and topics) live for the connection; they are
-# emptied at the start of every write, in the same round trip that creates them.
+# emptied before each use, in the same round trip that creates them.
 _STAGING = {
     "stg_written_author": "id bigint PRIMARY KEY, openalex_id text NOT NULL",
     "stg_affiliation": "author text, institution text, years smallint[], is_last_known boolean, source text",
@@ -489,7 +489,6 @@ def write_prepared(prepared: PreparedBatch, written_rows: WrittenRows | None = N
     if written_rows is not None:
         entities = [written_rows.unsent(rows) for rows in entities]
     institutions, topics, sources, stubs = entities
-    _staging_ready()
     if institutions or topics or sources:
         with _bound_cursor() as cursor:
             cursor.execute(_ENTITIES_SQL, [_json_array(institutions), _json_array(topics), _json_array(sources)])
@@ -547,6 +546,8 @@ def _write_authors(prepared: PreparedBatch, remap: dict[str, str], result: Write
             return
         result.authors_written += len(written)
         result.researcher_ids.update(pk for pk, _ in written)
+    _staging_ready()  # only batches that write authors need the staging tables
+    with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO stg_written_author SELECT * FROM unnest(%s::bigint[], %s::text[])",
             [[pk for pk, _ in written], [key for _, key in written]],
@@ -634,7 +635,7 @@ def _write_works(prepared: PreparedBatch, remap: dict[str, str], result: WriteRe
             for line in topic_lines.split("\n"):
                 topic_id, _, columns = line.partition("\t")
                 topic = topics.get(topic_id)
-                if topic:  # every topic of the batch was upserted above
+                if topic:  # as an upsert's join would: a topic the database lacks is left out
                     work_topics.append(f"{pk}\t{topic}\t{columns}")
     result.researcher_ids.update(map(int, authors))
     with _foreign_key_triggers_skipped():

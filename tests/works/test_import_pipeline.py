@@ -4,6 +4,7 @@ statement locks what they point to instead). Real PostgreSQL throughout."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import uuid
@@ -82,7 +83,7 @@ def test_parsing_processes_take_their_blocks_in_turn_and_together_read_everythin
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_through_parsing_processes_writes_what_one_process_would(tmp_path: Path) -> None:
+def test_an_import_through_parsing_processes_writes_every_authorship_in_place(tmp_path: Path) -> None:
     files = [works_file(tmp_path / "a.jsonl", range(300, 311)), works_file(tmp_path / "b.jsonl", range(400, 405))]
     call_command("import_openalex", *map(str, files), "--batch-size=2", "--followups=skip")
 
@@ -226,3 +227,16 @@ def test_a_researcher_an_import_points_to_cannot_be_deleted_under_it() -> None:
     thread.join(20)
     assert outcome == {"while open": "waited for the import", "after commit": "refused"}
     assert Researcher.objects.get(pk=researcher.pk).authorships.count() == 1
+
+
+def test_a_file_that_breaks_off_is_reported_by_one_parsing_process_only(tmp_path: Path) -> None:
+    whole = gzip.compress(works_file(tmp_path / "w.jsonl", range(900, 907)).read_bytes())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    errors = [
+        error
+        for part in (0, 1)
+        for batch in services._parse_batches([cut], batch_size=2, part=part, owners=(0, 1))
+        for error in batch.errors
+    ]
+    assert len(errors) == 1 and errors[0].startswith(f"{cut}: cannot read file")
