@@ -1,0 +1,44 @@
+"""scripts/bench/bench_import.py: the timed import writes the file and leaves nothing queued.
+
+Real PostgreSQL (the test database, written by the benchmark's own subprocess) and the real
+Redis broker. Queued follow-ups would carry this database's researcher ids to whichever worker
+reads the queue next, such as the demo's, which would run them against its own database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from scripts.bench import bench_import as bi
+from scripts.bench import generate_works as gw
+
+N_WORKS = 60
+N_AUTHORS = 50
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_timed_import_writes_every_work_and_queues_no_followups(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "works.jsonl.gz"
+    gw.generate(str(path), N_WORKS, N_AUTHORS, seed=3, jobs=1)
+    queue = f"test-bench-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("CELERY_TASK_DEFAULT_QUEUE", queue)  # the subprocess's default queue
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        run = bi.time_import(_database_url(), path, "first run")
+        assert run.ok, run.note
+        assert run.counts["works"] == N_WORKS and run.counts["researchers"] == N_AUTHORS
+        assert run.note.startswith(f"{N_WORKS} records read; {N_WORKS} works")
+        assert broker.llen(queue) == 0
+    finally:
+        broker.delete(queue)
