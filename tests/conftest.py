@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.database import database_url
 from works.openalex_server import OpenAlexTestServer
 
 # Playwright runs an event loop in the test thread; the ORM calls of browser tests are
@@ -74,16 +75,12 @@ def celery_worker_queue(transactional_db, monkeypatch, settings) -> Iterator[str
     import sys
     import uuid
 
-    from django.db import connection
-
     from bzpeer.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    db = connection.settings_dict
-    database_url = f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": database_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "OPENALEX_URL": settings.OPENALEX_URL,
         "OPENALEX_MAX_RETRIES": str(settings.OPENALEX_MAX_RETRIES),

@@ -13,18 +13,13 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from scripts.bench import bench_import as bi
 from scripts.bench import generate_works as gw
+from tests.database import database_url
 
 N_WORKS = 60
 N_AUTHORS = 50
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -35,7 +30,7 @@ def test_the_timed_import_writes_every_work_and_queues_no_followups(tmp_path: Pa
     monkeypatch.setenv("CELERY_TASK_DEFAULT_QUEUE", queue)  # the subprocess's default queue
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     try:
-        run = bi.time_import(_database_url(), path, "first run")
+        run = bi.time_import(database_url(), path, "first run")
         assert run.ok, run.note
         assert run.counts["works"] == N_WORKS and run.counts["researchers"] == N_AUTHORS
         assert run.note.startswith(f"{N_WORKS} records read; {N_WORKS} works")

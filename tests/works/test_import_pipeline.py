@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 
 from profiles.models import Researcher
 from tests import openalex_records as oa
+from tests.database import database_url
 from works import services
 from works.openalex_files import read_items
 from works.openalex_parser import ImportBatch, parse_entity
@@ -189,21 +190,13 @@ def test_a_researcher_an_import_points_to_cannot_be_deleted_under_it() -> None:
     # As in a later batch of a run that already wrote Ann's stub row: only the lock touches it.
     memory = WrittenRows()
     memory._remember(batch.stubs)
-    url = connection.settings_dict
-    dsn = psycopg.conninfo.make_conninfo(
-        host=url["HOST"] or "",
-        port=url["PORT"] or "",
-        user=url["USER"],
-        password=url["PASSWORD"] or "",
-        dbname=url["NAME"],
-    )
     outcome: dict[str, str] = {}
     written = threading.Event()
     release = threading.Event()
 
     def other_session() -> None:
         written.wait(10)
-        with psycopg.connect(dsn, autocommit=True) as other:
+        with psycopg.connect(database_url(), autocommit=True) as other:
             other.execute("SET lock_timeout = '300ms'")
             try:
                 other.execute("DELETE FROM profiles_researcher WHERE id = %s", [researcher.pk])
