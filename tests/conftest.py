@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from bzpeer.celery import app as celery_app
+from tests import redis_scope
 from tests.database import database_url
 from works.openalex_server import OpenAlexTestServer
 
@@ -17,6 +19,20 @@ from works.openalex_server import OpenAlexTestServer
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "openalex-samples"
+
+redis_scope.isolate(settings, celery_app.conf)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keys_of_this_session() -> Iterator[None]:
+    """The cache and the task queues under this session's name (tests/redis_scope.py), and
+    nothing of it left in Redis at the end."""
+    from django.core.cache import cache
+
+    if not cache.make_key("x").startswith(redis_scope.SESSION_TAG):
+        raise RuntimeError("the cache was set up before tests/conftest.py could give it this session's prefix")
+    yield
+    redis_scope.sweep(settings.REDIS_URL)
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +91,7 @@ def celery_worker_queue(transactional_db, monkeypatch, settings) -> Iterator[str
     import sys
     import uuid
 
-    from bzpeer.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    queue = f"{redis_scope.SESSION_TAG}-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -88,7 +102,7 @@ def celery_worker_queue(transactional_db, monkeypatch, settings) -> Iterator[str
         "OPENALEX_PER_PAGE": str(settings.OPENALEX_PER_PAGE),
         "DEBUG": "1",
     }
-    monkeypatch.setitem(app.conf, "task_default_queue", queue)
+    monkeypatch.setitem(celery_app.conf, "task_default_queue", queue)
     worker = subprocess.Popen(
         [
             sys.executable,
