@@ -20,7 +20,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "openalex-samples"
 
-redis_scope.isolate(settings, celery_app.conf)
+redis_scope.isolate(settings, celery_app)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,31 +15,25 @@ import os
 import uuid
 
 import redis
+from celery import Celery
+from django.conf import LazySettings
 
 SESSION_TAG = f"bzpeer-test-{uuid.uuid4().hex[:12]}"
 
 
-def isolate(settings: object, celery_conf: object) -> None:
+def isolate(settings: LazySettings, celery: Celery) -> None:
     """Point the cache prefix and Celery's default queue of this process and of the processes
     it starts at SESSION_TAG."""
     os.environ["CACHE_KEY_PREFIX"] = SESSION_TAG
     os.environ["CELERY_TASK_DEFAULT_QUEUE"] = SESSION_TAG
-    settings.CACHES["default"]["KEY_PREFIX"] = SESSION_TAG  # type: ignore[attr-defined]
-    settings.CELERY_TASK_DEFAULT_QUEUE = SESSION_TAG  # type: ignore[attr-defined]
-    celery_conf.task_default_queue = SESSION_TAG  # type: ignore[attr-defined]
+    settings.CACHES["default"]["KEY_PREFIX"] = SESSION_TAG
+    settings.CELERY_TASK_DEFAULT_QUEUE = SESSION_TAG
+    celery.conf.task_default_queue = SESSION_TAG
 
 
 def sweep(redis_url: str, tag: str = SESSION_TAG) -> int:
     """Delete every key whose name contains ``tag`` (cache entries, queues, Kombu's bindings
     of those queues); the number deleted."""
     client = redis.Redis.from_url(redis_url)
-    deleted = 0
-    batch: list[bytes] = []
-    for key in client.scan_iter(match=f"*{tag}*", count=1000):
-        batch.append(key)
-        if len(batch) == 500:
-            deleted += client.delete(*batch)
-            batch = []
-    if batch:
-        deleted += client.delete(*batch)
-    return deleted
+    keys = list(client.scan_iter(match=f"*{tag}*", count=1000))
+    return client.delete(*keys) if keys else 0
