@@ -16,7 +16,7 @@ from graph.models import TrustSnapshot
 from profiles import page_cache
 from profiles.models import Claim, Follow, ProfileCorrection, Researcher
 from tests.profiles import factories as f
-from tests.profiles.test_profile_views import text_of
+from tests.pages.test_profile_views import text_of
 from works.models import HiddenWork, Work
 
 pytestmark = pytest.mark.django_db
