@@ -68,9 +68,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.orcid",
+    # Our apps, in their dependency order: each imports only those above it (ARCHITECTURE.md).
     "profiles",
     "works",
+    "claims",
     "graph",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -210,7 +213,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.example.o
 # Links in emails sent outside a request (claim decisions) start with this.
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
 
-# --- Claims (profiles/claim_rules.py) -----------------------------------------------------------
+# --- Claims (claims/rules.py) -----------------------------------------------------------
 
 CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", "3")
 

@@ -7,8 +7,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("moderation/", include("profiles.moderation_urls")),
+    path("moderation/", include("claims.moderation_urls")),
     path("", include("works.urls")),
-    path("", include("profiles.urls")),
+    path("", include("claims.urls")),
     path("", include("graph.urls")),
+    path("", include("pages.urls")),
 ]

@@ -11,7 +11,7 @@ from profiles.verification import LEVEL_NAMES
 
 class CoauthorEdge(models.Model):
     """Two researchers who share works. Stored once per pair with ``researcher_a_id <
-    researcher_b_id``; refreshed from authorships by graph.services after imports.
+    researcher_b_id``; refreshed from authorships by graph.edges after imports.
 
     Derived data, rebuilt from authorships at any time, so the keys carry no database
     constraint: checking tens of millions of foreign keys at every full refresh cost more

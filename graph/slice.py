@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, F, Q
+from django.db.models import BooleanField, Count, F, IntegerField, Q
+from django.db.models.expressions import RawSQL
 
+from graph.edges import close_count_sql, close_edges_sql, close_is_fallback_sql
 from graph.models import CoauthorEdge
 from profiles.display import shared_works_phrase
 from profiles.models import Institution, Researcher, ResearcherAffiliation, ResearcherTopic
-from profiles.selectors import CLOSE_FALLBACK, CLOSE_MIN_SHARED, researcher_works
 from works.models import Work
+from works.selectors import researcher_works
 
-# Edges read per researcher: enough for every close collaborator a page lists.
-EDGES_READ = 200
 # Among this many newest works the slice picks the most connected ones.
 RECENT_WORKS_WINDOW = 50
 
@@ -66,12 +66,16 @@ class GraphSlice:
 
 
 def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Collaborator], int, bool]:
-    """DESIGN §6: co-authors with at least 2 shared works, strongest first (then most recent);
-    when fewer than 2 such exist, the top CLOSE_FALLBACK co-authors by shared works.
-    Returns (the first ``limit`` of them, how many there are, whether the fallback applied).
-    1 query."""
+    """The close collaborators of DESIGN §6 (graph.edges defines them), strongest first, then
+    most recent. Returns (the first ``limit`` of them, how many there are, whether the
+    fallback applied). 1 query."""
+    ids = [researcher_id, researcher_id]
     edges = list(
-        CoauthorEdge.objects.filter(Q(researcher_a_id=researcher_id) | Q(researcher_b_id=researcher_id))
+        CoauthorEdge.objects.filter(pk__in=RawSQL(close_edges_sql("%s"), ids))  # noqa: S611 - constant SQL
+        .annotate(
+            close_total=RawSQL(close_count_sql("%s"), ids, output_field=IntegerField()),  # noqa: S611
+            is_fallback=RawSQL(close_is_fallback_sql("%s"), ids, output_field=BooleanField()),  # noqa: S611
+        )
         .select_related("researcher_a", "researcher_b")
         .only(
             "shared_works",
@@ -85,9 +89,7 @@ def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Co
                 for name in ("openalex_id", "display_name", "preferred_name", "record_status")
             ),
         )
-        .order_by("-shared_works", F("last_year").desc(nulls_last=True), "researcher_a_id", "researcher_b_id")[
-            :EDGES_READ
-        ]
+        .order_by("-shared_works", F("last_year").desc(nulls_last=True), "researcher_a_id", "researcher_b_id")[:limit]
     )
     people = [
         Collaborator(
@@ -98,11 +100,10 @@ def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Co
         )
         for e in edges
     ]
-    strong = [c for c in people if c.shared_works >= CLOSE_MIN_SHARED]
-    if len(strong) >= 2:
-        return strong[:limit], len(strong), False
-    fallback = people[:CLOSE_FALLBACK]
-    return fallback[:limit], len(fallback), True
+    if not edges:
+        return [], 0, True
+    first = edges[0]
+    return people, first.close_total, first.is_fallback  # type: ignore[attr-defined]
 
 
 def graph_slice(researcher: Researcher, *, people: int = 12, works: int = 5, topics: int = 6) -> GraphSlice:

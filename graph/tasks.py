@@ -1,4 +1,4 @@
-"""Celery tasks of the graph app: thin interfaces over graph.services and graph.trust_services."""
+"""Celery tasks of the graph app: thin interfaces over graph.edges and graph.trust_services."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from celery import chain, shared_task
 from django.db import transaction
 
-from graph import services, trust_services
-from graph.models import CoauthorEdge
+from graph import edges, trust_services
 from graph.trust_services import RecomputeReport, TrustLockTimeout
 
 logger = logging.getLogger(__name__)
@@ -20,22 +19,22 @@ logger = logging.getLogger(__name__)
 # itself with a growing countdown (5 s, 10 s, 20 s, ... capped at 2 min).
 TRUST_LOCK_WAIT_SECONDS = 10.0
 TRUST_LOCK_RETRIES = 20
+_LOCK_RETRY = {
+    "autoretry_for": (TrustLockTimeout,),
+    "max_retries": TRUST_LOCK_RETRIES,
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "retry_jitter": False,
+}
 
 
 @shared_task(name="graph.refresh_coauthor_edges")
 def refresh_coauthor_edges(researcher_ids: list[int] | None = None) -> int:
     """Recompute co-author edges for these researchers (everyone when None). Idempotent."""
-    return services.coauthor_edges_refresh(researcher_ids=researcher_ids)
+    return edges.coauthor_edges_refresh(researcher_ids=researcher_ids)
 
 
-@shared_task(
-    name="graph.recompute_trust",
-    autoretry_for=(TrustLockTimeout,),
-    max_retries=TRUST_LOCK_RETRIES,
-    retry_backoff=5,
-    retry_backoff_max=120,
-    retry_jitter=False,
-)
+@shared_task(name="graph.recompute_trust", **_LOCK_RETRY)
 def recompute_trust(researcher_id: int) -> int:
     """Recompute one researcher's trust and store it if it changed. Idempotent; safe to run
     twice or concurrently (runs for one researcher are serialised by a database lock; one that
@@ -46,20 +45,13 @@ def recompute_trust(researcher_id: int) -> int:
     recompute is enqueued. Returns the number of snapshots written (0 or 1)."""
     report = trust_services.trust_recompute(researcher_ids=[researcher_id], lock_timeout=TRUST_LOCK_WAIT_SECONDS)
     if any(change.level_changed for change in report.changes):
-        coauthors = coauthor_ids(researcher_id)
+        coauthors = edges.coauthor_ids(researcher_id)
         if coauthors:
             recompute_trust_many.delay(coauthors)
     return report.written
 
 
-@shared_task(
-    name="graph.recompute_trust_many",
-    autoretry_for=(TrustLockTimeout,),
-    max_retries=TRUST_LOCK_RETRIES,
-    retry_backoff=5,
-    retry_backoff_max=120,
-    retry_jitter=False,
-)
+@shared_task(name="graph.recompute_trust_many", **_LOCK_RETRY)
 def recompute_trust_many(researcher_ids: list[int]) -> int:
     """Recompute these researchers' trust in one set-based pass (import follow-ups).
     Idempotent. Returns the number of snapshots written."""
@@ -77,22 +69,21 @@ def recompute_trust_all() -> int:
     return report.written
 
 
-def refresh_edges_then_trust(researcher_ids: Iterable[int]) -> None:
-    """After the current transaction commits, enqueue the follow-ups of an import for these
-    researchers: co-author edges first, then trust, in that order (a chain), since the
-    collaboration input is read from the edges."""
+def refresh_after_import(researcher_ids: Iterable[int], *, inline: bool) -> None:
+    """Refresh what an import changes beyond its own rows, for the researchers it touched
+    (its authors and every author of the works it wrote): their co-author edges, then their
+    trust scores. The one place that knows the order: the collaboration input of trust reads
+    the edges, so edges come first. ``inline`` runs both here (commands); otherwise a chain of
+    two tasks runs them, enqueued once the current transaction commits."""
     ids = sorted(set(researcher_ids))
     if not ids:
         return
+    if inline:
+        edges.coauthor_edges_refresh(researcher_ids=ids)
+        trust_services.trust_recompute(researcher_ids=ids)
+        return
     workflow = chain(refresh_coauthor_edges.si(ids), recompute_trust_many.si(ids))
     transaction.on_commit(workflow.apply_async)
-
-
-def coauthor_ids(researcher_id: int) -> list[int]:
-    """The researchers who share an edge with ``researcher_id``. One query."""
-    a_side = CoauthorEdge.objects.filter(researcher_a_id=researcher_id).values_list("researcher_b_id", flat=True)
-    b_side = CoauthorEdge.objects.filter(researcher_b_id=researcher_id).values_list("researcher_a_id", flat=True)
-    return sorted(set(a_side.union(b_side)))
 
 
 def _log(report: RecomputeReport) -> None:

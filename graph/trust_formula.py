@@ -8,7 +8,7 @@ Where each input comes from
 ===========================
 
 These definitions are the contract the rest of the trust engine implements (in SQL, set-based:
-graph.trust_inputs; README "Trust score inputs" says the same). "The researcher" is one
+graph.trust_inputs; README "Trust score inputs" links here). "The researcher" is one
 ``profiles.Researcher`` row; "their works" are the distinct Work rows linked to it through
 ``works.Authorship`` (``Authorship.researcher``), minus the works the record's owner has hidden
 from the profile (``works.HiddenWork``, "not mine"; DESIGN §4).
@@ -18,7 +18,7 @@ from the profile (``works.HiddenWork``, "not mine"; DESIGN §4).
     from a clock here, so a stored snapshot reproduces exactly.
 ``level``, ``level_evidence``, ``level_established_on``
     From :func:`profiles.verification.derive_level` over the Researcher row and its claim
-    (``profiles.claim_facts.claim_facts_for``): the level 0–4, its evidence clause, and the
+    (``claims.facts.claim_facts_for``): the level 0–4, its evidence clause, and the
     ISO date (``"2025-10-11"``) it was established, or None. For L1/L2 that date is when we
     last read the record: ``Researcher.imported_at`` (the last import that changed the row)
     for imported and deleted records, ``Researcher.created_at`` (first seen in an imported
@@ -51,19 +51,19 @@ from the profile (``works.HiddenWork``, "not mine"; DESIGN §4).
 ``distinct_coauthors``
     The number of ``graph.CoauthorEdge`` rows touching the researcher: the distinct other
     Researcher rows that share at least one work with them, as the materialised edges hold
-    them (graph.services, refreshed after every import before trust is recomputed).
+    them (graph.edges, refreshed after every import before trust is recomputed).
     Authorships without a researcher (names only) do not count, and neither do works with
-    more than ``graph.services.MAX_AUTHORS_FOR_EDGES`` (100) linked authors: a consortium
+    more than ``graph.edges.MAX_AUTHORS_FOR_EDGES`` (100) linked authors: a consortium
     paper with 3,000 names says nothing about whom someone works with. Works hidden by the
     owner still count here (the edges are shared with the co-author, whose works they remain).
 ``claimed_coauthors``
     Those of the distinct co-authors whose record has an approved claim at computation
-    time (``profiles.claim_facts.claimed_researcher_ids``).
+    time (``claims.facts.claimed_researcher_ids``).
 ``followers``
     ``profiles.Follow`` rows for the researcher.
 ``upheld_findings``
     Moderation findings upheld against the record (impersonation, spam), as
-    ``profiles.claim_facts.upheld_findings_count`` defines them. A finding reversed later
+    ``claims.facts.upheld_findings_count`` defines them. A finding reversed later
     stops counting.
 
 Score, rounding and tiers

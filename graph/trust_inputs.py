@@ -3,19 +3,19 @@
 :func:`trust_inputs_gather` implements, in SQL, the input definitions of
 graph.trust_formula's module docstring, for a set of researchers or for everyone, in a fixed
 number of queries whatever the number of researchers (4 here, plus whatever the three
-profiles.claim_facts functions issue):
+claims.facts functions issue):
 
 1. the Researcher rows: identity (OpenAlex id, record status, ORCID, dates), the record's
    ``cited_by_count`` and ``h_index``;
 2. one aggregate over ``works_authorship`` ⋈ ``works_work``, minus ``works_hiddenwork``:
    works, first work year, works in the last three calendar years;
 3. one aggregate over ``graph_coauthoredge`` (both directions): distinct co-authors, and
-   those of them whose record is claimed (``claim_facts.claimed_researcher_ids``);
+   those of them whose record is claimed (``claims.facts.claimed_researcher_ids``);
 4. one aggregate over ``profiles_follow``: followers.
 
 Co-authors are read from the materialised co-author edges, so the edges must be fresh
-before trust is recomputed (works.tasks.after_import refreshes edges first, then trust).
-Consequently "distinct co-authors" follows the edges' rules (graph.services): co-authors on
+before trust is recomputed (graph.tasks.refresh_after_import refreshes edges first, then trust).
+Consequently "distinct co-authors" follows the edges' rules (graph.edges): co-authors on
 works with more than ``MAX_AUTHORS_FOR_EDGES`` linked authors (consortium papers) do not
 count.
 """
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from claims import facts as claim_facts
 from graph.trust_formula import TrustInputs
-from profiles import claim_facts
 from profiles.verification import Verification, derive_level
 
 # Recent activity covers the reference year and the two before it (DESIGN §3: "works in the

@@ -5,10 +5,10 @@ from graph import slice_views, trust_views
 app_name = "graph"
 
 urlpatterns = [
-    # Research graph around a profile (PROFILE): the lazy slice fragment and the explorer page.
+    # Research graph around a profile: the lazy slice fragment and the explorer page.
     path("researchers/<str:openalex_id>/graph-slice/", slice_views.slice_fragment, name="slice"),
     path("researchers/<str:openalex_id>/graph/", slice_views.explorer, name="explorer"),
-    # Trust explanation (TRUST): lazy fragment of the profile, and a page without htmx.
+    # Trust explanation: lazy fragment of the profile, and a page without htmx.
     path("researchers/<str:openalex_id>/trust/", trust_views.trust_explanation, name="trust_explanation"),
     # The full OpenAlex URL as the id, like the profile accepts (decoded before routing).
     re_path(

@@ -1,5 +1,5 @@
-"""Pure helpers that turn profile data into what a page shows: OpenAlex ids read from a URL,
-year ranges, long abstracts, the schema.org Person JSON-LD and its safe embedding.
+"""Pure helpers that turn profile data into what a page shows: year ranges, long abstracts,
+the schema.org Person JSON-LD and its safe embedding.
 
 No ORM, no network: views and selectors pass plain values in.
 """
@@ -7,34 +7,13 @@ No ORM, no network: views and selectors pass plain values in.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-OPENALEX_URL = "https://openalex.org/"
-
-# A short id, optionally behind the canonical URL. A proxy may merge the two slashes of an
-# encoded "https%3A%2F%2F" once decoded, so one slash is accepted too.
-_ID_RE = re.compile(r"^(?:https?:/{1,2}(?:www\.)?openalex\.org/)?([AWITSC])(\d{1,15})$", re.IGNORECASE)
+from profiles.identifiers import OPENALEX_URL
 
 # An abstract longer than this is clamped to three lines with "more" (about three lines of text).
 ABSTRACT_LEAD_CHARS = 320
-
-
-def parse_openalex_id(value: str, kind: str) -> str | None:
-    """``A5023888391``, ``a5023888391`` or ``https://openalex.org/A5023888391`` -> the short
-    id in its canonical upper-case form, when it names an entity of ``kind`` ("A", "W", "I",
-    "T"); None for anything else."""
-    match = _ID_RE.match((value or "").strip())
-    if match is None or match.group(1).upper() != kind:
-        return None
-    return kind + match.group(2)
-
-
-def id_kind(value: str) -> str | None:
-    """The entity letter of an OpenAlex id in any accepted form ("A", "W", ...), else None."""
-    match = _ID_RE.match((value or "").strip())
-    return match.group(1).upper() if match else None
 
 
 def year_ranges(years: Iterable[int]) -> str:

@@ -44,11 +44,11 @@ after "Verification L2: " and, capitalised, on its own (:attr:`Verification.sent
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
 
+from profiles.identifiers import is_author_id, is_current_author_id
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid
 
 
@@ -124,19 +124,6 @@ class Verification:
         return f"Verification L{self.level}: {self.evidence}"
 
 
-# Author ids minted since OpenAlex re-assigned them in July 2023 start at A5000000000; every
-# legacy id (MAG-derived, or OpenAlex-minted before 2023 such as A4347464006) is below that.
-# Comparing the number rather than matching "A5" plus nine digits keeps later series current.
-_AUTHOR_ID_RE = re.compile(r"^A(\d{1,15})$")
-_FIRST_CURRENT_AUTHOR_NUMBER = 5_000_000_000
-
-
-def is_current_author_id(openalex_id: str) -> bool:
-    """True for a current-series OpenAlex author id (short form, e.g. ``A5023888391``)."""
-    match = _AUTHOR_ID_RE.match(openalex_id or "")
-    return match is not None and int(match[1]) >= _FIRST_CURRENT_AUTHOR_NUMBER
-
-
 def derive_level(
     *,
     openalex_id: str,
@@ -208,7 +195,7 @@ def _instability(openalex_id: str, record_status: str) -> str:
         return f"OpenAlex has deleted author record {openalex_id}"
     if not openalex_id:
         return "no OpenAlex author id; this researcher is known only by name"
-    if not _AUTHOR_ID_RE.match(openalex_id):
+    if not is_author_id(openalex_id):
         return f"{openalex_id!r} is not an OpenAlex author id"
     if not is_current_author_id(openalex_id):
         return (

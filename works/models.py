@@ -169,8 +169,9 @@ class HiddenWork(models.Model):
 
     Kept apart from the imported rows (Work, Authorship), which the import rewrites: the
     upsert never reads or writes this table, so a hidden work stays hidden across every
-    re-import. Written only by profiles.claim_services (each hide/unhide is also a
-    ProfileCorrection); unhiding deletes the row.
+    re-import. Written only by claims.corrections (each hide/unhide is also a
+    ProfileCorrection; unhiding deletes the row) and moved by claims.services when OpenAlex
+    merges the record into another.
     """
 
     class Reason(models.TextChoices):

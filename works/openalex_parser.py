@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from profiles.identifiers import is_current_author_id
 from profiles.orcid import normalize_orcid
 
 OPENALEX_ID = re.compile(r"^(?:https?://(?:www\.)?openalex\.org/)?(?:openalex:)?([AWISTCVP])(\d+)$", re.I)
@@ -272,8 +273,9 @@ def entity_kind(openalex_id: str) -> str:
 
 
 def is_legacy_author_id(openalex_id: str) -> bool:
-    """Author ids were replaced in July 2023; the current series is ``A5`` + 9 digits."""
-    return not (openalex_id.startswith("A5") and len(openalex_id) == 11)
+    """Author ids were replaced in July 2023: anything not of the current series
+    (profiles.identifiers.is_current_author_id, the one rule) is a legacy id."""
+    return not is_current_author_id(openalex_id)
 
 
 def _int(value: Any, name: str, entity: str, *, default: int | None = 0) -> int | None:

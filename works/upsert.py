@@ -38,6 +38,8 @@ from typing import Any
 import psycopg
 from django.db import connection, transaction
 
+from profiles.models import Researcher
+from profiles.signals import researcher_merged
 from works.import_rows import NULL, PreparedBatch, prepare_batch
 from works.openalex_parser import (
     ImportBatch,
@@ -205,11 +207,11 @@ def _alias(
 def _move_researcher(source_id: int, target_id: int) -> None:
     """Fold researcher ``source_id`` into ``target_id`` and delete it: its authorships,
     follows and aliases move; derived rows (edges, trust, affiliations) are recomputed or
-    re-imported for the target."""
-    # Claims, owner corrections and hidden works are people's data: they follow the record.
-    from profiles.claim_services import claims_move_researcher
-
-    claims_move_researcher(source_id, target_id)
+    re-imported for the target. Sends ``profiles.signals.researcher_merged`` first, so the
+    apps above move or drop their rows in this transaction."""
+    # Claims, owner corrections and hidden works are people's data: they follow the record
+    # (claims.receivers); the graph drops the source's edges and trust (graph.receivers).
+    researcher_merged.send(sender=Researcher, source_id=source_id, target_id=target_id)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE works_authorship SET researcher_id = %s WHERE researcher_id = %s", [target_id, source_id]
@@ -222,17 +224,11 @@ def _move_researcher(source_id: int, target_id: int) -> None:
         cursor.execute(
             "UPDATE profiles_researcheralias SET researcher_id = %s WHERE researcher_id = %s", [target_id, source_id]
         )
-        # The source's trust history explained a record that no longer exists; the target's
-        # score is recomputed after the import (its researcher ids include the target).
-        cursor.execute("DELETE FROM graph_trustsnapshot WHERE researcher_id = %s", [source_id])
         # What stays on the source would block its deletion (deferred foreign keys): follows
         # the target already had, and the rows the import and the graph rebuild for the target.
         cursor.execute("DELETE FROM profiles_follow WHERE researcher_id = %s", [source_id])
         cursor.execute("DELETE FROM profiles_researcheraffiliation WHERE researcher_id = %s", [source_id])
         cursor.execute("DELETE FROM profiles_researchertopic WHERE researcher_id = %s", [source_id])
-        cursor.execute(
-            "DELETE FROM graph_coauthoredge WHERE researcher_a_id = %s OR researcher_b_id = %s", [source_id, source_id]
-        )
         cursor.execute("DELETE FROM profiles_researcher WHERE id = %s", [source_id])
 
 

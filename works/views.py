@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from bzpeer.http import HtmxRequest, staff_required
-from profiles.display import parse_openalex_id
+from profiles.identifiers import parse_openalex_id
 from works import selectors, services
 from works.forms import AuthorImportForm
 from works.models import ImportJob

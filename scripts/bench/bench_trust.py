@@ -10,7 +10,7 @@ Steps (every figure is wall clock on this machine):
 3. Loads it, unless the database already holds it (``--reload`` forces it): the COPY
    baseline (scripts/bench/copy_baseline.py: the importer's own parser, rows COPYed; much
    faster than ``import_openalex`` and the same rows), ANALYZE, then a full refresh of the
-   co-author edges (graph.services), which the collaboration input reads. Timed, not the
+   co-author edges (graph.edges), which the collaboration input reads. Timed, not the
    benchmark. Every researcher of the synthetic file is a co-author stub (it holds works, not
    author records): L1 or L2, citations unknown.
 4. Times three runs of ``manage.py recompute_trust --all`` as subprocesses (DEBUG off, so
@@ -108,7 +108,7 @@ def ensure_loaded(url: str, path: Path, reload: bool) -> None:
           f"({', '.join(f'{t} {n:,}' for t, n in result.rows.items())})", flush=True)
     started = time.perf_counter()
     refreshed = manage(url, "shell", "-c",
-                       "from graph.services import coauthor_edges_refresh; print(coauthor_edges_refresh())")
+                       "from graph.edges import coauthor_edges_refresh; print(coauthor_edges_refresh())")
     if refreshed.returncode != 0:
         raise SystemExit("co-author edge refresh failed:\n" + refreshed.stderr[-3000:])
     execute(url, "VACUUM ANALYZE graph_coauthoredge")

@@ -11,14 +11,14 @@ Steps (only the wrk runs are measured):
    COPY loader of scripts/bench/copy_baseline.py (the importer's parser, then COPY), turns
    every author into an imported record with what an author import would give it (works and
    citation counts, counts by year, h-index and i10, affiliations with years, top topics, a
-   generated bio), refreshes the co-author edges (graph.services) and, when the command
+   generated bio), refreshes the co-author edges (graph.edges) and, when the command
    exists, computes trust (``manage.py recompute_trust --all``).
 4. Starts gunicorn as in production: DEBUG off, SECRET_KEY set, 2 sync workers, persistent
    database connections (settings: CONN_MAX_AGE 600), static files from collectstatic.
 5. Drives, with wrk at 16 connections (3 s warm-up, then ``--duration`` seconds, default 10),
    ``--rounds`` times (default 3) alternately: ``/healthz``, and the profiles of ``--sample``
    researchers drawn at random (the same ones each run) as anonymous visitors, after one
-   warming pass has filled the page cache (profiles.page_cache). Then once the same profiles
+   warming pass has filled the page cache (pages.page_cache). Then once the same profiles
    as a signed-in visitor, whose page is always rendered (the uncached path, for the record).
 6. Prints requests/s, p50 and p99 of each run, the medians, the ratio of the anonymous
    profile's median to ``/healthz``'s and the verdict against the targets (ratio >= 0.5,
@@ -204,7 +204,7 @@ def load(url: str, path: Path) -> None:
             conn.execute(statement)
             print(f"  {label}: {time.perf_counter() - step:.0f} s", flush=True)
     step = time.perf_counter()
-    edges = manage(url, "shell", "-c", "from graph.services import coauthor_edges_refresh as r; print(r())")
+    edges = manage(url, "shell", "-c", "from graph.edges import coauthor_edges_refresh as r; print(r())")
     print(f"  co-author edges: {edges.strip().splitlines()[-1]} rows ({time.perf_counter() - step:.0f} s)", flush=True)
     commands = manage(url, "help", "--commands")
     if "recompute_trust" in commands.split():

@@ -9,7 +9,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 
-from profiles.models import Claim, Institution, Researcher, ResearcherAffiliation
+from claims.models import Claim
+from profiles.models import Institution, Researcher, ResearcherAffiliation
 from works.models import Authorship, Work
 
 ORCID = "0000-0002-1825-0097"  # the ORCID documentation's example iD (valid check digit)

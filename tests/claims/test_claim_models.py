@@ -8,7 +8,8 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client
 
-from profiles.models import Claim, ClaimAuditEvent, Researcher
+from claims.models import Claim, ClaimAuditEvent
+from profiles.models import Researcher
 from tests.claims.conftest import make_record
 
 pytestmark = pytest.mark.django_db
@@ -84,17 +85,17 @@ def test_django_admin_shows_claims_and_the_log_read_only(client: Client, django_
     event = ClaimAuditEvent.objects.create(kind="submitted", actor=owner, claim=claim, researcher=record, message="m")
     client.force_login(admin)
     for model in ("claim", "claimauditevent", "profilecorrection"):
-        assert client.get(f"/admin/profiles/{model}/").status_code == 200
-        assert client.get(f"/admin/profiles/{model}/add/").status_code == 403
-    assert client.get(f"/admin/profiles/claimauditevent/{event.pk}/change/").status_code == 200
-    assert client.get(f"/admin/profiles/claim/{claim.pk}/change/").status_code == 200
+        assert client.get(f"/admin/claims/{model}/").status_code == 200
+        assert client.get(f"/admin/claims/{model}/add/").status_code == 403
+    assert client.get(f"/admin/claims/claimauditevent/{event.pk}/change/").status_code == 200
+    assert client.get(f"/admin/claims/claim/{claim.pk}/change/").status_code == 200
     # Changing or deleting, even by a superuser, is refused and changes nothing.
-    response = client.post(f"/admin/profiles/claimauditevent/{event.pk}/change/", {"message": "rewritten"})
+    response = client.post(f"/admin/claims/claimauditevent/{event.pk}/change/", {"message": "rewritten"})
     assert response.status_code == 403
-    assert client.post(f"/admin/profiles/claimauditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert client.post(f"/admin/profiles/claim/{claim.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/claims/claimauditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/claims/claim/{claim.pk}/delete/", {"post": "yes"}).status_code == 403
     bulk = client.post(
-        "/admin/profiles/claimauditevent/", {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"}
+        "/admin/claims/claimauditevent/", {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"}
     )
     assert bulk.status_code in (200, 302)
     event.refresh_from_db()

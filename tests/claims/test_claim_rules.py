@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from profiles import claim_rules as rules
-from profiles.models import Claim
+from claims import rules
+from claims.models import Claim
 
 # --- ORCID -------------------------------------------------------------------------------------
 

@@ -12,10 +12,11 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django.utils import timezone
 
-from profiles import claim_facts
-from profiles import claim_rules as rules
-from profiles import claim_services as services
-from profiles.models import Claim, ClaimAuditEvent, ProfileCorrection, Researcher
+from claims import corrections, rules, services
+from claims import facts as claim_facts
+from claims import selectors as claim_selectors
+from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
+from profiles.models import Researcher
 from profiles.verification import derive_level
 from tests.claims.conftest import OTHER_ORCID, make_record, sign_in_with_orcid, verify
 
@@ -157,7 +158,7 @@ def test_claims_are_rate_limited_per_account(record, owner, settings) -> None:
     )
     assert _submit(owner, records[3]).state == "pending"
     settings.CLAIMS_PER_DAY = 10
-    assert services.claims_per_day() == 10
+    assert claim_selectors.claims_per_day() == 10
 
 
 # --- Disputes ----------------------------------------------------------------------------------
@@ -293,9 +294,9 @@ def test_revoking_drops_the_level_and_reverts_the_owners_changes(
     owned, staff, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
     record, owner = owned.researcher, owned.user
-    services.profile_update(owner=owner, researcher_id=record.pk, bio="I am not who I say.", preferred_name="Fake")
+    corrections.profile_update(owner=owner, researcher_id=record.pk, bio="I am not who I say.", preferred_name="Fake")
     work_id = record.authorships.first().work_id
-    services.work_hide(owner=owner, researcher_id=record.pk, work_id=work_id, reason="not_mine")
+    corrections.work_hide(owner=owner, researcher_id=record.pk, work_id=work_id, reason="not_mine")
     assert _level(record) == 4
     with django_capture_on_commit_callbacks(execute=True):
         services.claim_revoke(moderator=staff, claim_id=owned.pk, reason="impersonation")

@@ -1,17 +1,17 @@
 """Trust follows claims: every decision, revocation and correction enqueues the record's trust
 recompute after commit, and the recompute reads the claim (level, claimed co-authors,
-findings) through profiles.claim_facts."""
+findings) through claims.facts."""
 
 from __future__ import annotations
 
 import pytest
 
+from claims import corrections, services
+from claims import facts as claim_facts
+from claims.models import Claim
 from graph import tasks as graph_tasks
 from graph.models import TrustSnapshot
 from graph.trust_services import trust_recompute
-from profiles import claim_facts
-from profiles import claim_services as services
-from profiles.models import Claim
 from tests.claims.conftest import make_record, sign_in_with_orcid, verify
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +48,14 @@ def test_every_decision_revocation_and_correction_enqueues_the_recompute(
     assert enqueued == [record.pk]
     work = record.authorships.first().work_id
     for action, kwargs in [
-        (services.profile_update, {"bio": "Mine."}),
-        (services.work_hide, {"work_id": work, "reason": "not_mine"}),
-        (services.work_unhide, {"work_id": work}),
+        (corrections.profile_update, {"bio": "Mine."}),
+        (corrections.work_hide, {"work_id": work, "reason": "not_mine"}),
+        (corrections.work_unhide, {"work_id": work}),
     ]:
         run(action, owner=owner, researcher_id=record.pk, **kwargs)
         assert enqueued == [record.pk], action
     correction = record.corrections.order_by("id").first()
-    run(services.correction_revert, actor=staff, correction_id=correction.pk)
+    run(corrections.correction_revert, actor=staff, correction_id=correction.pk)
     assert enqueued == [record.pk]
     # An impersonation finding also moves the trust of the records the claimant owns.
     other = make_record("A5000000002")

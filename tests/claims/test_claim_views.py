@@ -6,7 +6,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 
-from profiles.models import Claim, ClaimAuditEvent, ResearcherAlias
+from claims.models import Claim, ClaimAuditEvent
+from profiles.models import ResearcherAlias
 from tests.claims.conftest import sign_in_with_orcid, verify
 
 pytestmark = pytest.mark.django_db
@@ -245,7 +246,7 @@ def test_the_claimant_withdraws(client: Client, record, owner) -> None:
 
 
 def test_the_claimant_answers_a_request_for_evidence(client: Client, record, owner, staff) -> None:
-    from profiles import claim_services
+    from claims import services as claim_services
 
     verify(owner)
     client.force_login(owner)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from profiles import claim_services as services
+from claims import corrections, services
 from tests.claims.conftest import verify
 
 pytestmark = pytest.mark.django_db
@@ -63,15 +63,15 @@ def test_a_record_with_an_open_claim_warns_the_next_claimant(client: Client, rec
 
 def test_the_short_history_shows_the_owners_changes_escaped(client: Client, owned) -> None:
     record = owned.researcher
-    services.profile_update(owner=owned.user, researcher_id=record.pk, bio="<b>Mine</b>", preferred_name="Ada <i>")
+    corrections.profile_update(owner=owned.user, researcher_id=record.pk, bio="<b>Mine</b>", preferred_name="Ada <i>")
     work = record.authorships.select_related("work").first().work
-    services.work_hide(owner=owned.user, researcher_id=record.pk, work_id=work.pk, reason="other", note="<script>x")
+    corrections.work_hide(owner=owned.user, researcher_id=record.pk, work_id=work.pk, reason="other", note="<script>x")
     section = _section(client, record)
     assert "The owner wrote their own bio" in section and "The owner set their preferred name" in section
     assert f'<a href="/works/{work.openalex_id}/">{work.title}</a> (&lt;script&gt;x)' in section
     assert "<script>x" not in section and "Ada <i>" not in section
     for n in range(5):
-        services.profile_update(owner=owned.user, researcher_id=record.pk, open_to_collaborate=n % 2 == 0)
+        corrections.profile_update(owner=owned.user, researcher_id=record.pk, open_to_collaborate=n % 2 == 0)
     section = _section(client, record)
     assert section.count("<li>") == 5 and "Full history" in section
     assert "The owner opened the record to collaboration" in section
@@ -84,7 +84,7 @@ def test_the_section_adds_no_query_to_the_profile(
     record seen anonymously and a claimed one with history seen by its owner (rendered, not
     served from PROFILE's anonymous page cache)."""
     settings.PROFILE_PAGE_CACHE_SECONDS = 0
-    services.profile_update(owner=owned.user, researcher_id=owned.researcher_id, bio="Mine.")
+    corrections.profile_update(owner=owned.user, researcher_id=owned.researcher_id, bio="Mine.")
     url = f"/researchers/{owned.researcher.openalex_id}/"
     client.get(url)  # warm caches (site, content types)
     with django_assert_num_queries(6):

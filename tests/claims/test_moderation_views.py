@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from profiles import claim_services as services
-from profiles.models import Claim, ClaimAuditEvent
+from claims import services
+from claims.models import Claim, ClaimAuditEvent
 from tests.claims.conftest import make_record, verify
 
 pytestmark = pytest.mark.django_db

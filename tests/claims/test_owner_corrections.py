@@ -10,13 +10,14 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from profiles import claim_services as services
-from profiles.claim_selectors import correction_history
-from profiles.models import Claim, ClaimAuditEvent, ProfileCorrection, Researcher
-from profiles.selectors import researcher_works
+from claims import corrections, services
+from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
+from claims.selectors import correction_history
+from profiles.models import Researcher
 from tests import openalex_records as oa
 from tests.claims.conftest import ORCID, sign_in_with_orcid, verify
 from works.models import HiddenWork, Work
+from works.selectors import researcher_works
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_bounds_are_enforced(client: Client, owned) -> None:
     response = client.post(_edit(owned.researcher), {"bio": "x" * 601, "preferred_name": ""})
     assert response.status_code == 400 and "at most 600 characters" in response.content.decode()
     with pytest.raises(services.ClaimRefused):
-        services.profile_update(owner=owned.user, researcher_id=owned.researcher_id, preferred_name="n" * 201)
+        corrections.profile_update(owner=owned.user, researcher_id=owned.researcher_id, preferred_name="n" * 201)
     assert not ProfileCorrection.objects.exists()
 
 
@@ -135,8 +136,8 @@ def test_the_owner_hides_and_shows_a_work(client: Client, owned) -> None:
 
 def test_the_owner_or_a_moderator_reverts_and_nobody_else(client: Client, owned, stranger, staff) -> None:
     record = owned.researcher
-    services.profile_update(owner=owned.user, researcher_id=record.pk, bio="First.")
-    services.profile_update(owner=owned.user, researcher_id=record.pk, bio="Second.")
+    corrections.profile_update(owner=owned.user, researcher_id=record.pk, bio="First.")
+    corrections.profile_update(owner=owned.user, researcher_id=record.pk, bio="Second.")
     first, second = ProfileCorrection.objects.order_by("id")
     url = f"/researchers/{record.openalex_id}/history/{{}}/revert/"
     client.force_login(stranger)
@@ -161,17 +162,17 @@ def test_the_owner_or_a_moderator_reverts_and_nobody_else(client: Client, owned,
 
 def test_reverting_a_hidden_work_shows_it_again(owned) -> None:
     work = _first_work(owned.researcher)
-    correction = services.work_hide(
+    correction = corrections.work_hide(
         owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk, reason="other", note="conference abstract"
     )
     assert correction_history(owned.researcher)[0]["hide_reason"] == "conference abstract"
-    services.correction_revert(actor=owned.user, correction_id=correction.pk)
+    corrections.correction_revert(actor=owned.user, correction_id=correction.pk)
     assert not HiddenWork.objects.exists()
-    unhide = services.work_hide(
+    unhide = corrections.work_hide(
         owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk, reason="duplicate"
     )
-    undo = services.work_unhide(owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk)
-    services.correction_revert(actor=owned.user, correction_id=undo.pk)  # hides it again, same reason
+    undo = corrections.work_unhide(owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk)
+    corrections.correction_revert(actor=owned.user, correction_id=undo.pk)  # hides it again, same reason
     assert HiddenWork.objects.get().reason == "duplicate" and unhide.kind == "hide_work"
 
 
@@ -215,11 +216,11 @@ def test_owner_data_and_hidden_works_survive_every_reimport(tmp_path: Path, owne
     verify(owner, "ada@example.edu")
     claim = services.claim_submit(user=owner, researcher_id=record.pk, method="email_domain")
     assert claim.state == "approved"
-    services.profile_update(
+    corrections.profile_update(
         owner=owner, researcher_id=record.pk, bio="My own words.", preferred_name="Ada O.", open_to_collaborate=True
     )
     hidden_work = Work.objects.get(openalex_id="W901")
-    services.work_hide(owner=owner, researcher_id=record.pk, work_id=hidden_work.pk, reason="not_mine")
+    corrections.work_hide(owner=owner, researcher_id=record.pk, work_id=hidden_work.pk, reason="not_mine")
 
     # OpenAlex changed everything it owns; the same import runs again, twice.
     for _ in range(2):
@@ -238,9 +239,9 @@ def test_owner_data_and_hidden_works_survive_every_reimport(tmp_path: Path, owne
 
 def test_an_openalex_merge_moves_the_claim_corrections_and_hidden_works(tmp_path: Path, owned, stranger) -> None:
     old = owned.researcher  # A5000000001 with two works
-    services.profile_update(owner=owned.user, researcher_id=old.pk, bio="Mine.")
+    corrections.profile_update(owner=owned.user, researcher_id=old.pk, bio="Mine.")
     work = _first_work(old)
-    services.work_hide(owner=owned.user, researcher_id=old.pk, work_id=work.pk, reason="duplicate")
+    corrections.work_hide(owner=owned.user, researcher_id=old.pk, work_id=work.pk, reason="duplicate")
     survivor = Researcher.objects.create(
         openalex_id="A5000000777", display_name="Ada Survivor", record_status="imported"
     )

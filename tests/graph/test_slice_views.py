@@ -80,4 +80,4 @@ def test_the_explorer_is_a_full_page_with_the_same_data(client: Client, django_a
 def test_unknown_and_deleted_researchers_have_no_slice(client: Client) -> None:
     assert client.get("/researchers/A5999999999/graph-slice/").status_code == 404
     gone = f.researcher(record_status="deleted")
-    assert client.get(f"/researchers/{gone.openalex_id}/graph/").status_code == 404
+    assert client.get(f"/researchers/{gone.openalex_id}/graph/").status_code == 410  # as the profile answers

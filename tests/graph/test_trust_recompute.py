@@ -12,11 +12,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from graph import selectors, trust_formula
+from claims.models import Claim
+from graph import trust_formula
+from graph import trust_selectors as selectors
 from graph.models import CoauthorEdge, TrustSnapshot
 from graph.trust_formula import TrustInputs
 from graph.trust_services import snapshot_digest, trust_recompute
-from profiles.models import Claim, Follow, Researcher
+from profiles.models import Follow, Researcher
 from works.models import HiddenWork, Work
 
 pytestmark = pytest.mark.django_db

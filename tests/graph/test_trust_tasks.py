@@ -10,12 +10,13 @@ from celery.schedules import crontab
 from django.conf import settings
 
 from bzpeer.celery import app
+from claims.models import Claim
 from graph import tasks
 from graph.models import CoauthorEdge, TrustSnapshot
+from graph.tasks import refresh_after_import as after_import
 from graph.trust_services import trust_recompute
-from profiles.models import Claim, Researcher
+from profiles.models import Researcher
 from works.models import Authorship, Work
-from works.tasks import after_import
 
 pytestmark = pytest.mark.django_db
 

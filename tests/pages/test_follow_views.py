@@ -127,7 +127,7 @@ def test_get_and_bad_actions_are_refused(client: Client, stranger) -> None:
     assert client.post(follow_url(lead), {"action": "toggle"}).status_code == 400
     assert client.post("/researchers/A5999999999/follow/", {"action": "follow"}).status_code == 404
     gone = f.researcher(record_status="deleted")
-    assert client.post(follow_url(gone), {"action": "follow"}).status_code == 404
+    assert client.post(follow_url(gone), {"action": "follow"}).status_code == 410  # as the profile answers
     assert not Follow.objects.exists()
 
 

@@ -1,5 +1,5 @@
 """Anonymous profile pages from the cache: a hit costs one query, and every change to what
-the page shows is seen at once (profiles.page_cache)."""
+the page shows is seen at once (pages.page_cache)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import transaction
 from django.test import Client, RequestFactory
 
+from claims.models import Claim, ProfileCorrection
 from graph.models import TrustSnapshot
-from profiles import page_cache
-from profiles.models import Claim, Follow, ProfileCorrection, Researcher
+from pages import page_cache
+from profiles.models import Follow, Researcher
 from tests.pages.test_profile_views import text_of
 from tests.profiles import factories as f
 from works.models import HiddenWork, Work
@@ -97,7 +98,7 @@ def _trust(r: Researcher) -> str:
 
 def after_import(*researchers: Researcher) -> None:
     """What every import does for the researchers it touched: edges, then trust."""
-    from works.tasks import after_import as import_follow_ups
+    from graph.tasks import refresh_after_import as import_follow_ups
 
     import_follow_ups([r.pk for r in researchers], inline=True)
 

@@ -6,8 +6,8 @@ import itertools
 from datetime import UTC, date, datetime
 from typing import Any
 
+from graph.edges import coauthor_edges_refresh
 from graph.models import TrustSnapshot
-from graph.services import coauthor_edges_refresh
 from profiles.models import Institution, Researcher, ResearcherAffiliation, ResearcherTopic, Topic
 from profiles.names import search_text
 from works.models import Authorship, Source, Work, WorkTopic

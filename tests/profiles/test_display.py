@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from profiles import charts, display
+from profiles import charts, display, identifiers
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ from profiles import charts, display
     ],
 )
 def test_parse_openalex_id(text: str, kind: str, expected: str | None) -> None:
-    assert display.parse_openalex_id(text, kind) == expected
+    assert identifiers.parse_openalex_id(text, kind) == expected
 
 
 def test_year_ranges() -> None:

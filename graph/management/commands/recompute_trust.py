@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from graph.trust_services import RecomputeReport, trust_recompute
-from profiles.display import parse_openalex_id
-from profiles.models import Researcher, ResearcherAlias
+from profiles.models import Researcher
+from profiles.selectors import AliasRedirect, ResearcherNotFound, researcher_resolve
 
 
 class Command(BaseCommand):
@@ -32,21 +32,25 @@ class Command(BaseCommand):
         self._print(report, show=None if options.get("verbosity", 1) > 1 else show)
 
     def _resolve(self, texts: list[str]) -> list[int]:
-        keys = {text: parse_openalex_id(text, "A") for text in texts}
-        bad = [text for text, key in keys.items() if key is None]
+        """Researcher pks for ids in any accepted form, following aliases (legacy, merged)."""
+        found: set[int] = set()
+        bad: list[str] = []
+        missing: list[str] = []
+        for text in texts:
+            try:
+                record = researcher_resolve(text)
+                if isinstance(record, AliasRedirect):
+                    record = researcher_resolve(record.openalex_id)
+            except ResearcherNotFound as error:
+                (missing if error.openalex_id else bad).append(error.openalex_id or text)
+                continue
+            if isinstance(record, Researcher):
+                found.add(record.pk)
         if bad:
             raise CommandError(f"not an OpenAlex author id: {', '.join(bad)}")
-        wanted = {key for key in keys.values() if key}
-        found = dict(Researcher.objects.filter(openalex_id__in=wanted).values_list("openalex_id", "pk"))
-        found |= dict(
-            ResearcherAlias.objects.filter(openalex_id__in=wanted - found.keys()).values_list(
-                "openalex_id", "researcher_id"
-            )
-        )
-        missing = sorted(wanted - found.keys())
         if missing:
-            raise CommandError(f"no researcher with OpenAlex id {', '.join(missing)} (import it first)")
-        return sorted(set(found.values()))
+            raise CommandError(f"no researcher with OpenAlex id {', '.join(sorted(set(missing)))} (import it first)")
+        return sorted(found)
 
     def _print(self, report: RecomputeReport, *, show: int | None) -> None:
         rate = report.researchers / report.seconds if report.seconds else 0.0

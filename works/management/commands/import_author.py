@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from graph.tasks import refresh_after_import
 from works import services
-from works.tasks import after_import, import_author
+from works.tasks import import_author
 
 
 class Command(BaseCommand):
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"{query!r}: import failed: {exc}")
                 failures += 1
                 continue
-            after_import(result.researcher_ids, inline=followups == "now")
+            refresh_after_import(result.researcher_ids, inline=followups == "now")
             claimed.refresh_from_db()
             name = claimed.researcher.display_name if claimed.researcher else "nothing"
             self.stdout.write(

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from graph.tasks import refresh_after_import
 from works import services
 from works.models import ImportJob
-from works.tasks import after_import
 
 
 class Command(BaseCommand):
@@ -49,7 +49,7 @@ class Command(BaseCommand):
 
         report = services.files_import(job=claimed, paths=paths, batch_size=batch_size, on_progress=progress)
         if followups != "skip":
-            after_import(report.result.researcher_ids, inline=followups == "now")
+            refresh_after_import(report.result.researcher_ids, inline=followups == "now")
         claimed.refresh_from_db()
         self.stdout.write(claimed.message)
         for skipped in report.result.skipped:

@@ -1,0 +1,152 @@
+"""Co-author edges: the materialised edges (written here only) and the one definition of a
+close collaborator (DESIGN §6), which the slice and the profile header both read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from graph.models import CoauthorEdge
+
+# A work with more authors than this (consortium papers list thousands) says nothing about
+# who works closely with whom, and would add millions of pairs.
+MAX_AUTHORS_FOR_EDGES = 100
+
+# Staged in temporary tables that are ANALYZEd, so the planner sees real sizes and joins by
+# hash; CTEs with guessed sizes led it into nested loops that took minutes.
+_STAGE = [
+    "DROP TABLE IF EXISTS edge_scope, edge_works, edge_authors, edge_pairs",
+    """CREATE TEMP TABLE edge_works ON COMMIT DROP AS
+       SELECT a.work_id FROM works_authorship a
+       WHERE a.researcher_id IS NOT NULL {work_filter}
+       GROUP BY a.work_id HAVING count(*) BETWEEN 2 AND %(max_authors)s""",
+    "ANALYZE edge_works",
+    """CREATE TEMP TABLE edge_authors ON COMMIT DROP AS
+       SELECT DISTINCT a.work_id, a.researcher_id, w.publication_year AS year
+       FROM works_authorship a JOIN edge_works USING (work_id) JOIN works_work w ON w.id = a.work_id
+       WHERE a.researcher_id IS NOT NULL""",
+    "ANALYZE edge_authors",
+    """CREATE TEMP TABLE edge_pairs ON COMMIT DROP AS
+       SELECT a1.researcher_id AS a, a2.researcher_id AS b, count(*) AS shared_works,
+              min(a1.year) AS first_year, max(a1.year) AS last_year
+       FROM edge_authors a1 JOIN edge_authors a2 ON a2.work_id = a1.work_id AND a1.researcher_id < a2.researcher_id
+       {pair_filter}
+       GROUP BY 1, 2""",
+    "CREATE UNIQUE INDEX ON edge_pairs (a, b)",
+    "ANALYZE edge_pairs",
+]
+
+
+def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> int:
+    """Recompute the co-author edges of ``researcher_ids`` (all researchers when None) from
+    authorships. Idempotent: an edge row changes only when its counts change; edges that no
+    longer exist are deleted. Returns the number of edges inserted, updated or deleted."""
+    ids = None if researcher_ids is None else sorted(set(researcher_ids))
+    if ids is not None and not ids:
+        return 0
+    if ids is None:
+        work_filter, pair_filter, edge_filter = "", "", "true"
+    else:
+        # Every work of theirs, and only the pairs that involve one of them.
+        work_filter = (
+            "AND a.work_id IN (SELECT work_id FROM works_authorship WHERE researcher_id IN (SELECT id FROM edge_scope))"
+        )
+        pair_filter = (
+            "WHERE a1.researcher_id IN (SELECT id FROM edge_scope) OR a2.researcher_id IN (SELECT id FROM edge_scope)"
+        )
+        edge_filter = (
+            "(e.researcher_a_id IN (SELECT id FROM edge_scope) OR e.researcher_b_id IN (SELECT id FROM edge_scope))"
+        )
+    changed = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if ids is not None:
+            cursor.execute("DROP TABLE IF EXISTS edge_scope")
+            cursor.execute("CREATE TEMP TABLE edge_scope (id bigint PRIMARY KEY) ON COMMIT DROP")
+            cursor.execute("INSERT INTO edge_scope SELECT unnest(%s::bigint[])", [ids])
+            cursor.execute("ANALYZE edge_scope")
+        for statement in _STAGE:
+            if ids is not None and statement.startswith("DROP"):
+                statement = statement.replace("edge_scope, ", "")  # keep the scope just built
+            cursor.execute(
+                statement.format(work_filter=work_filter, pair_filter=pair_filter),
+                {"max_authors": MAX_AUTHORS_FOR_EDGES},
+            )
+        cursor.execute(
+            """INSERT INTO graph_coauthoredge AS e
+                   (researcher_a_id, researcher_b_id, shared_works, first_year, last_year)
+               SELECT a, b, shared_works, first_year, last_year FROM edge_pairs ORDER BY a, b
+               ON CONFLICT (researcher_a_id, researcher_b_id) DO UPDATE SET shared_works = EXCLUDED.shared_works,
+                   first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year
+               WHERE (e.shared_works, e.first_year, e.last_year)
+                     IS DISTINCT FROM (EXCLUDED.shared_works, EXCLUDED.first_year, EXCLUDED.last_year)"""
+        )
+        changed += cursor.rowcount
+        cursor.execute(
+            f"""DELETE FROM graph_coauthoredge e WHERE {edge_filter}
+                AND NOT EXISTS (SELECT 1 FROM edge_pairs p WHERE p.a = e.researcher_a_id AND p.b = e.researcher_b_id)"""
+        )
+        changed += cursor.rowcount
+        cursor.execute("DROP TABLE IF EXISTS edge_scope, edge_works, edge_authors, edge_pairs")
+    if ids is None and changed:
+        # After rewriting much of the table the planner's row estimates are stale until
+        # autovacuum runs, and it plans profile queries for far more edges per researcher
+        # than there are (seen: JIT-compiled page queries of a second each).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE graph_coauthoredge")
+    return changed
+
+
+def coauthor_ids(researcher_id: int) -> list[int]:
+    """The researchers who share an edge with ``researcher_id``. One query."""
+    a_side = CoauthorEdge.objects.filter(researcher_a_id=researcher_id).values_list("researcher_b_id", flat=True)
+    b_side = CoauthorEdge.objects.filter(researcher_b_id=researcher_id).values_list("researcher_a_id", flat=True)
+    return sorted(set(a_side.union(b_side)))
+
+
+# --- Close collaborators (DESIGN §6): the one definition ------------------------------------------
+#
+# A researcher's close collaborators are the co-authors with at least CLOSE_MIN_SHARED shared
+# works; when fewer than CLOSE_MIN_PEOPLE such co-authors exist, the top CLOSE_FALLBACK
+# co-authors by shared works instead. Written once, in SQL, so that a list (the slice) and a
+# count (the profile header, inside the page's one query) cannot disagree. ``{researcher}``
+# is a placeholder or a column of the outer query, never request text.
+
+CLOSE_MIN_SHARED = 2
+CLOSE_MIN_PEOPLE = 2
+CLOSE_FALLBACK = 5
+
+_CLOSE_EDGES_SQL = f"""
+    SELECT ranked.id FROM (  -- ranked strongest first, then most recent (the slice's order)
+        SELECT e.id, e.shared_works,
+               count(*) FILTER (WHERE e.shared_works >= {CLOSE_MIN_SHARED}) OVER () AS strong,
+               row_number() OVER (ORDER BY e.shared_works DESC, e.last_year DESC NULLS LAST,
+                                           e.researcher_a_id, e.researcher_b_id) AS rank
+        FROM graph_coauthoredge e
+        WHERE e.researcher_a_id = {{researcher}} OR e.researcher_b_id = {{researcher}}
+    ) ranked
+    WHERE CASE WHEN ranked.strong >= {CLOSE_MIN_PEOPLE} THEN ranked.shared_works >= {CLOSE_MIN_SHARED}
+               ELSE ranked.rank <= {CLOSE_FALLBACK} END
+"""
+
+_FALLBACK_SQL = f"""
+    SELECT count(*) FILTER (WHERE e.shared_works >= {CLOSE_MIN_SHARED}) < {CLOSE_MIN_PEOPLE}
+    FROM graph_coauthoredge e
+    WHERE e.researcher_a_id = {{researcher}} OR e.researcher_b_id = {{researcher}}
+"""
+
+
+def close_edges_sql(researcher: str) -> str:
+    """``SELECT id`` of the close-collaborator edges of ``researcher`` (a ``%s`` placeholder,
+    given twice, or an outer column such as ``profiles_researcher.id``)."""
+    return _CLOSE_EDGES_SQL.format(researcher=researcher)
+
+
+def close_count_sql(researcher: str) -> str:
+    """How many close collaborators ``researcher`` has, as a scalar subquery."""
+    return f"SELECT count(*) FROM ({close_edges_sql(researcher)}) close_edges"
+
+
+def close_is_fallback_sql(researcher: str) -> str:
+    """Whether the fallback applies (fewer than CLOSE_MIN_PEOPLE strong co-authors)."""
+    return _FALLBACK_SQL.format(researcher=researcher)

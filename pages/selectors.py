@@ -1,0 +1,198 @@
+"""Reads of the public pages composed from every app: the profile page, topic and
+institution pages.
+
+Every function here runs a fixed number of queries whatever the size of the record (the
+docstrings say how many); the view tests pin those numbers. Templates get everything they
+show from these functions and never query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Value
+from django.db.models.expressions import RawSQL
+
+from claims import selectors as claims_selectors
+from graph.edges import close_count_sql
+from graph.models import TrustSnapshot
+from graph.trust_selectors import trust_current
+from profiles import charts
+from profiles.display import meta_description, person_jsonld
+from profiles.models import Follow, Institution, Researcher, ResearcherAffiliation, ResearcherTopic, Topic
+from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
+from profiles.selectors import count_of
+from works.models import Authorship, Work
+from works.selectors import WorksPage, works_page
+
+
+def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Researcher]:
+    """Researchers annotated with what the profile header and Quick read count: followers,
+    close collaborators, whether ``user`` follows them and whether the record is claimed.
+    One query per fetched row set."""
+    qs = Researcher.objects.annotate(
+        followers_count=count_of(Follow.objects.filter(researcher=OuterRef("pk"))),
+        # A constant statement without parameters: nothing from the request reaches it.
+        close_collaborators_count=RawSQL(  # noqa: S611
+            close_count_sql("profiles_researcher.id"), [], output_field=IntegerField()
+        ),
+        # The claim state the profile shows, in the same query.
+        **claims_selectors.page_annotations(user),
+    )
+    if user.is_authenticated:
+        qs = qs.annotate(is_following=Exists(Follow.objects.filter(researcher=OuterRef("pk"), user_id=user.pk)))
+    else:
+        qs = qs.annotate(is_following=Value(False))
+    return qs
+
+
+
+
+# --- The profile page -----------------------------------------------------------------------
+
+
+@dataclass
+class ProfilePage:
+    """Everything the profile page shows. Built by :func:`profile_page`."""
+
+    researcher: Researcher
+    trust: TrustSnapshot | None
+    affiliations: list[ResearcherAffiliation]
+    topics: list[ResearcherTopic]
+    works: WorksPage
+    citations_chart: charts.BarChart | None
+    citations_by_year: list[tuple[int, int]]
+    orcid: str  # normalised iD when its check digit is valid, else ""
+    orcid_link: str
+
+    @property
+    def current_institutions(self) -> list[Institution]:
+        """Where the researcher is now: the record's last known institutions, else the
+        affiliation with the latest year."""
+        current = [a.institution for a in self.affiliations if a.is_last_known]
+        if current or not self.affiliations:
+            return current
+        latest = max(self.affiliations, key=lambda a: max(a.years, default=0))
+        return [latest.institution]
+
+    @property
+    def meta_description(self) -> str:
+        current = self.current_institutions
+        return meta_description(
+            self.researcher.name,
+            self.researcher.bio,
+            works=self.works.total,
+            institution=current[0].display_name if current else "",
+        )
+
+    def person_jsonld(self, url: str) -> dict[str, Any]:
+        """schema.org Person for the page at ``url``."""
+        return person_jsonld(
+            name=self.researcher.name,
+            url=url,
+            openalex_id=self.researcher.openalex_id,
+            orcid_url=self.orcid_link,
+            description=self.researcher.bio,
+            affiliations=[i.display_name for i in self.current_institutions],
+            topics=[t.topic.display_name for t in self.topics[:10]],
+            alternate_names=[self.researcher.display_name, *self.researcher.display_name_alternatives[:5]],
+        )
+
+
+def _weigh_topics(topics: list[ResearcherTopic]) -> None:
+    """Set ``weight_label`` ("12 works" / "score 63.2") and ``weight_percent`` (of the
+    heaviest) on each topic: works on the topic for topics, the score for legacy concepts."""
+    weights = [float(t.works_count) if t.works_count is not None else float(t.score or 0.0) for t in topics]
+    heaviest = max(weights, default=0.0) or 1.0
+    for rt, weight in zip(topics, weights, strict=True):
+        if rt.works_count is not None:
+            rt.weight_label = f"{rt.works_count} work{'s' if rt.works_count != 1 else ''}"  # type: ignore[attr-defined]
+        else:
+            rt.weight_label = f"score {weight:.1f}"  # type: ignore[attr-defined]
+        rt.weight_percent = round(100 * weight / heaviest)  # type: ignore[attr-defined]
+
+
+def profile_page(researcher: Researcher, *, type: str = "", year: int | None = None, page: int = 1) -> ProfilePage:
+    """The profile of ``researcher`` (fetched through :func:`researchers_for_page`): 5 queries
+    (trust snapshot, affiliations, topics, works facets, works page)."""
+    affiliations = sorted(
+        ResearcherAffiliation.objects.filter(researcher=researcher).select_related("institution"),
+        key=lambda a: (not a.is_last_known, -max(a.years, default=0), a.institution.display_name),
+    )
+    topics = list(ResearcherTopic.objects.filter(researcher=researcher).select_related("topic").order_by("rank"))
+    _weigh_topics(topics)
+    citations = charts.yearly_values(researcher.counts_by_year, "cited_by_count")
+    orcid = normalize_orcid(researcher.orcid) if orcid_checksum_is_valid(researcher.orcid) else ""
+    return ProfilePage(
+        researcher=researcher,
+        trust=trust_current(researcher.pk),
+        affiliations=affiliations,
+        topics=topics,
+        works=works_page(researcher, type=type, year=year, page=page),
+        citations_chart=charts.bar_chart(citations),
+        citations_by_year=citations,
+        orcid=orcid,
+        orcid_link=orcid_url(orcid) if orcid else "",
+    )
+
+
+# --- Topic and institution pages -------------------------------------------------------------
+
+
+@dataclass
+class TopicPage:
+    topic: Topic
+    researchers: list[ResearcherTopic]
+    works: list[Work]
+
+
+def topic_page(openalex_id: str, *, limit: int = 50) -> TopicPage | None:
+    """A topic with the researchers and works we hold on it. 3 queries; None if unknown."""
+    topic = Topic.objects.filter(openalex_id=openalex_id).first()
+    if topic is None:
+        return None
+    researchers = list(
+        ResearcherTopic.objects.filter(topic=topic)
+        .select_related("researcher")
+        .order_by(F("works_count").desc(nulls_last=True), F("score").desc(nulls_last=True), "researcher__display_name")[
+            :limit
+        ]
+    )
+    works = list(
+        Work.objects.filter(pk__in=Work.topics.through.objects.filter(topic=topic).values("work_id"))
+        .select_related("source")
+        .order_by(F("publication_date").desc(nulls_last=True), "-id")[:limit]
+    )
+    return TopicPage(topic, researchers, works)
+
+
+@dataclass
+class InstitutionPage:
+    institution: Institution
+    affiliations: list[ResearcherAffiliation]
+    works: list[Work]
+
+
+def institution_page(openalex_id: str, *, limit: int = 50) -> InstitutionPage | None:
+    """An institution with the researchers affiliated with it and their recent works.
+    3 queries; None if unknown."""
+    institution = Institution.objects.filter(openalex_id=openalex_id).first()
+    if institution is None:
+        return None
+    affiliations = list(
+        ResearcherAffiliation.objects.filter(institution=institution)
+        .select_related("researcher")
+        .order_by("-is_last_known", "researcher__display_name")[:limit]
+    )
+    # Works through the affiliated researchers: authorship.institution_ids has no index.
+    researcher_ids = [a.researcher_id for a in affiliations]
+    works = list(
+        Work.objects.filter(pk__in=Authorship.objects.filter(researcher_id__in=researcher_ids).values("work_id"))
+        .select_related("source")
+        .order_by(F("publication_date").desc(nulls_last=True), "-id")[:limit]
+    )
+    return InstitutionPage(institution, affiliations, works)
+
+

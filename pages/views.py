@@ -1,0 +1,154 @@
+"""Public pages: home search, the researcher profile (and its works-list fragment), follow,
+topic and institution pages. Composed from every app below; the profile's anonymous page
+comes from pages.page_cache."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from bzpeer.http import HtmxRequest, is_htmx_partial
+from pages import page_cache, selectors
+from pages.forms import SearchForm, WorksFilterForm
+from profiles import selectors as profiles_selectors
+from profiles import services as profiles_services
+from profiles.display import person_jsonld
+from profiles.identifiers import parse_openalex_id
+from profiles.models import Researcher
+from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
+from profiles.shortcuts import researcher_or_response
+from works.selectors import works_page
+
+
+def _is_staff(request: HtmxRequest) -> bool:
+    return bool(getattr(request.user, "is_staff", False))
+
+
+@require_GET
+def home(request: HtmxRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    author_id = parse_openalex_id(query, "A")
+    if author_id:  # an id goes straight to its page (which explains unknown ids)
+        return redirect("pages:detail", openalex_id=author_id)
+    results = profiles_selectors.researcher_search(query) if query else None
+    return render(
+        request,
+        "pages/home.html",
+        {"form": form, "query": query, "results": results, "recent": profiles_selectors.researchers_recent()},
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
+    """The profile; for htmx requests (paging, filtering) only the ``#works-list`` fragment.
+    Anonymous visitors get the page from the cache while its stamp is unchanged
+    (pages.page_cache)."""
+    partial = is_htmx_partial(request)
+    canonical = parse_openalex_id(openalex_id, "A")
+    cached = None
+    if canonical and not partial and page_cache.applies(request):
+        cached = page_cache.lookup(request, canonical)
+        if cached and cached.html is not None:
+            return page_cache.respond(request, cached.html)
+    found = researcher_or_response(
+        request,
+        openalex_id,
+        view="pages:detail",
+        queryset=None if partial else selectors.researchers_for_page(request.user),
+    )
+    if isinstance(found, HttpResponse):
+        return found
+    filters = WorksFilterForm(request.GET).filters()
+    if partial:
+        works = works_page(found, **filters)
+        return render(request, "works/partials/works_list.html", {"researcher": found, "works": works})
+    template, context = _profile(request, found, filters)
+    if cached:
+        return page_cache.render_and_store(request, cached.key, template, context)
+    return render(request, template, context)
+
+
+def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Template and context of the full profile, or of the lighter page of a co-author stub
+    (known only from other records' authorships)."""
+    canonical_url = request.build_absolute_uri(reverse("pages:detail", args=[researcher.openalex_id]))
+    if researcher.record_status != Researcher.RecordStatus.STUB:
+        page = selectors.profile_page(researcher, **filters)
+        return "pages/researcher_detail.html", {
+            "page": page,
+            "researcher": researcher,
+            "works": page.works,
+            "canonical_url": canonical_url,
+            "jsonld": page.person_jsonld(canonical_url),
+            "can_import": _is_staff(request),
+        }
+    orcid = normalize_orcid(researcher.orcid) if orcid_checksum_is_valid(researcher.orcid) else ""
+    return "pages/researcher_stub.html", {
+        "researcher": researcher,
+        "works": works_page(researcher, **filters),
+        "orcid": orcid,
+        "orcid_link": orcid_url(orcid) if orcid else "",
+        "canonical_url": canonical_url,
+        "jsonld": person_jsonld(
+            name=researcher.name,
+            url=canonical_url,
+            openalex_id=researcher.openalex_id,
+            orcid_url=orcid_url(orcid) if orcid else "",
+        ),
+        "can_import": _is_staff(request),
+    }
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def researcher_follow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
+    """Follow (``action=follow``) or unfollow (``action=unfollow``) a researcher. Anonymous
+    visitors go to log in and come back to the profile. htmx gets the follow box back, with
+    the Quick read follower count swapped out of band."""
+    canonical = parse_openalex_id(openalex_id, "A")
+    if canonical is None:
+        raise Http404("Not an OpenAlex author id")
+    profile_url = reverse("pages:detail", args=[canonical])
+    if not request.user.is_authenticated:
+        login_url = f"{reverse('account_login')}?{urlencode({'next': profile_url})}"
+        return HttpResponseClientRedirect(login_url) if request.htmx else redirect(login_url)
+    action = request.POST.get("action")
+    if action not in ("follow", "unfollow"):
+        return HttpResponseBadRequest("action must be follow or unfollow")
+    researcher = researcher_or_response(request, openalex_id, view="pages:detail")
+    if isinstance(researcher, HttpResponse):
+        return researcher
+    profile_url = reverse("pages:detail", args=[researcher.openalex_id])
+    profiles_services.follow_set(user_id=request.user.pk, researcher=researcher, following=action == "follow")
+    if not request.htmx:
+        return redirect(profile_url)
+    researcher.is_following = action == "follow"  # type: ignore[attr-defined]
+    researcher.followers_count = profiles_selectors.followers_count(researcher)  # type: ignore[attr-defined]
+    return render(request, "pages/researcher_detail.html#follow-box", {"researcher": researcher, "oob": True})
+
+
+@require_GET
+def topic_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
+    canonical = parse_openalex_id(openalex_id, "T")
+    page = selectors.topic_page(canonical) if canonical else None
+    if page is None:
+        raise Http404("No such topic")
+    return render(request, "pages/topic_detail.html", {"page": page})
+
+
+@require_GET
+def institution_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
+    canonical = parse_openalex_id(openalex_id, "I")
+    page = selectors.institution_page(canonical) if canonical else None
+    if page is None:
+        raise Http404("No such institution")
+    return render(request, "pages/institution_detail.html", {"page": page})
