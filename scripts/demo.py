@@ -5,8 +5,9 @@ Run with the project's virtualenv: `.venv/bin/python scripts/demo.py [--no-impor
 1. Services: DATABASE_URL / REDIS_URL from the environment when set, else the project-local
    PostgreSQL and Redis of scripts/localservices.py (started, or reused when already up).
 2. `manage.py migrate` and `collectstatic`.
-3. The local OpenAlex-compatible server (`manage.py serve_openalex demo/openalex`) on a free
-   port, then `manage.py import_author <id>...` with every id in demo/openalex/demo-authors.txt
+3. The fake OpenAlex server (`python -m openalex_fake demo/openalex`, what `manage.py
+   serve_openalex` also runs, without Django's start-up) on a free port, then
+   `manage.py import_author <id>...` with every id in demo/openalex/demo-authors.txt
    (one per line, `#` comments) over real HTTP (OPENALEX_URL points at it), then
    `recompute_trust --all` when that command exists. Missing pieces stop the demo with a
    clear message; nothing is skipped silently.
@@ -216,8 +217,7 @@ class Demo:
 
     def import_demo_data(self) -> None:
         commands = self.management_commands()
-        missing = [f"manage.py {c}" for c in ("serve_openalex", "import_author")
-                   if c not in commands]
+        missing = [f"manage.py {c}" for c in ("import_author",) if c not in commands]
         missing += [str(p.relative_to(REPO)) for p in (DEMO_DATA, DEMO_AUTHORS) if not p.exists()]
         if missing:
             raise DemoError(
@@ -227,10 +227,10 @@ class Demo:
             )
         authors = self.demo_authors()
         port = localservices.pick_port(OPENALEX_PORT)
-        banner(f"local OpenAlex-compatible server on 127.0.0.1:{port}")
-        server = self.spawn("openalex", [*MANAGE, "serve_openalex", str(DEMO_DATA),
+        banner(f"fake OpenAlex server (openalex_fake) on 127.0.0.1:{port}")
+        server = self.spawn("openalex", [sys.executable, "-m", "openalex_fake", str(DEMO_DATA),
                                          "--host", "127.0.0.1", "--port", str(port), "--quiet"])
-        self.wait_for_port("serve_openalex", server, port)
+        self.wait_for_port("openalex_fake", server, port)
         self.env["OPENALEX_URL"] = f"http://127.0.0.1:{port}"
         began = time.monotonic()
         # One process for all authors: each still gets its own import job and transactions,

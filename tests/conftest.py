@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 
 from bzpeer.celery import app as celery_app
+from openalex_fake import OpenAlexFakeServer
 from tests import redis_scope
 from tests.database import database_url
-from works.openalex_server import OpenAlexTestServer
 
 # Playwright runs an event loop in the test thread; the ORM calls of browser tests are
 # synchronous and safe there (research/stack-notes.md §6).
@@ -44,9 +44,9 @@ def samples() -> Path:
 
 
 @pytest.fixture
-def openalex(settings) -> Iterator[OpenAlexTestServer]:
+def openalex(settings) -> Iterator[OpenAlexFakeServer]:
     """A local OpenAlex-compatible server that pyalex is pointed at (fast retries)."""
-    with OpenAlexTestServer() as server:
+    with OpenAlexFakeServer() as server:
         settings.OPENALEX_URL = server.url
         settings.OPENALEX_MAX_RETRIES = 3
         settings.OPENALEX_BACKOFF = 0.01

@@ -6,7 +6,7 @@ factory (pyalex's own seam, ``pyalex.api._get_requests_session``) that:
 
 - sends every request to ``settings.OPENALEX_URL`` (rewritten at the transport level, so the
   URLs, paging and parsing stay pyalex's own -- tests and the offline demo point it at the
-  local server of works/openalex_server.py);
+  fake OpenAlex server of the openalex_fake package);
 - applies a timeout to each request;
 - retries 429 (honouring Retry-After, capped), 500/502/503/504, connection errors and read
   timeouts, with exponential backoff, ``settings.OPENALEX_MAX_RETRIES`` times;

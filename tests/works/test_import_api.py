@@ -8,11 +8,11 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
+from openalex_fake import OpenAlexFakeServer
 from profiles.models import Researcher, ResearcherAlias
 from tests import openalex_records as oa
 from works import services
 from works.models import ImportJob, Work
-from works.openalex_server import OpenAlexTestServer
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ TOPIC = oa.topic("T900", "Example Studies")
 PLACE = oa.institution("I900", "Example University")
 
 
-def seed(server: OpenAlexTestServer, *, works: int = 3, key: str = "A5000000100", orcid: str | None = None) -> None:
+def seed(server: OpenAlexFakeServer, *, works: int = 3, key: str = "A5000000100", orcid: str | None = None) -> None:
     server.add_entity(
         oa.author(key, "Rosa Example", orcid=orcid, works_count=works, institutions=[PLACE], topics=[TOPIC])
     )
@@ -44,7 +44,7 @@ def import_author(query: str) -> ImportJob:
     return ImportJob.objects.latest("pk")
 
 
-def test_by_openalex_id_with_works_coauthors_and_credentials(openalex: OpenAlexTestServer, settings) -> None:
+def test_by_openalex_id_with_works_coauthors_and_credentials(openalex: OpenAlexFakeServer, settings) -> None:
     settings.OPENALEX_API_KEY = "secret-key"
     settings.OPENALEX_EMAIL = "team@example.org"
     seed(openalex)
@@ -66,7 +66,7 @@ def test_by_openalex_id_with_works_coauthors_and_credentials(openalex: OpenAlexT
     assert works_request.headers.get("Authorization") == "Bearer secret-key"
 
 
-def test_by_orcid(openalex: OpenAlexTestServer) -> None:
+def test_by_orcid(openalex: OpenAlexFakeServer) -> None:
     seed(openalex, orcid="0000-0002-1694-233X")
     job = import_author("https://orcid.org/0000-0002-1694-233x")
     assert job.status == "done"
@@ -74,7 +74,7 @@ def test_by_orcid(openalex: OpenAlexTestServer) -> None:
     assert openalex.requests.matching("/authors")[0].path == "/authors/orcid:0000-0002-1694-233X"
 
 
-def test_by_name_takes_the_best_match_and_names_the_others(openalex: OpenAlexTestServer) -> None:
+def test_by_name_takes_the_best_match_and_names_the_others(openalex: OpenAlexFakeServer) -> None:
     seed(openalex)
     openalex.add_entity(oa.author("A5000000101", "Rosa Example Smith"))
     job = import_author("rosa example")
@@ -83,7 +83,7 @@ def test_by_name_takes_the_best_match_and_names_the_others(openalex: OpenAlexTes
     assert "Other matches: Rosa Example Smith (A5000000101)" in job.message
 
 
-def test_cursor_paging_walks_every_page(openalex: OpenAlexTestServer) -> None:
+def test_cursor_paging_walks_every_page(openalex: OpenAlexFakeServer) -> None:
     seed(openalex, works=60)
     job = import_author("A5000000100")
     assert job.status == "done" and job.works_written == 60 and job.pages_fetched == 4 and job.works_expected == 60
@@ -93,7 +93,7 @@ def test_cursor_paging_walks_every_page(openalex: OpenAlexTestServer) -> None:
     assert Work.objects.count() == 60
 
 
-def test_rate_limit_then_success_honours_retry_after(openalex: OpenAlexTestServer) -> None:
+def test_rate_limit_then_success_honours_retry_after(openalex: OpenAlexFakeServer) -> None:
     seed(openalex)
     openalex.faults.add(path_prefix="/works", status=429, times=2, retry_after=1)
     started = time.monotonic()
@@ -104,7 +104,7 @@ def test_rate_limit_then_success_honours_retry_after(openalex: OpenAlexTestServe
     assert time.monotonic() - started >= 2  # two Retry-After: 1 waits
 
 
-def test_exhausted_server_errors_fail_the_job_and_write_nothing(openalex: OpenAlexTestServer) -> None:
+def test_exhausted_server_errors_fail_the_job_and_write_nothing(openalex: OpenAlexFakeServer) -> None:
     seed(openalex)
     openalex.faults.add(path_prefix="/works", status=503, times=None)
     with pytest.raises(CommandError):
@@ -116,7 +116,7 @@ def test_exhausted_server_errors_fail_the_job_and_write_nothing(openalex: OpenAl
     assert not Researcher.objects.exists() and not Work.objects.exists()
 
 
-def test_a_failure_on_a_later_page_leaves_no_half_written_author(openalex: OpenAlexTestServer) -> None:
+def test_a_failure_on_a_later_page_leaves_no_half_written_author(openalex: OpenAlexFakeServer) -> None:
     seed(openalex, works=60)
     openalex.add_entity(oa.work("W999", "Broken", [oa.authorship("A5000000100", "Rosa Example")], year=1900))
     # The oldest work comes last (works are listed newest first); make it malformed.
@@ -131,7 +131,7 @@ def test_a_failure_on_a_later_page_leaves_no_half_written_author(openalex: OpenA
     assert not Researcher.objects.exists() and not Work.objects.exists()  # ... and none written
 
 
-def test_timeouts_are_retried_then_reported(openalex: OpenAlexTestServer, settings) -> None:
+def test_timeouts_are_retried_then_reported(openalex: OpenAlexFakeServer, settings) -> None:
     settings.OPENALEX_TIMEOUT = 0.3
     settings.OPENALEX_MAX_RETRIES = 1
     seed(openalex)
@@ -146,13 +146,13 @@ def test_timeouts_are_retried_then_reported(openalex: OpenAlexTestServer, settin
     assert not Researcher.objects.exists()
 
 
-def test_unknown_author_is_a_readable_404(openalex: OpenAlexTestServer) -> None:
+def test_unknown_author_is_a_readable_404(openalex: OpenAlexFakeServer) -> None:
     with pytest.raises(CommandError):
         import_author("A5999999999")
     assert ImportJob.objects.get().error == "OpenAlex has no author A5999999999 (404)"
 
 
-def test_an_error_body_is_reported_as_such(openalex: OpenAlexTestServer) -> None:
+def test_an_error_body_is_reported_as_such(openalex: OpenAlexFakeServer) -> None:
     seed(openalex)
     openalex.faults.add(
         path_prefix="/authors",
@@ -165,7 +165,7 @@ def test_an_error_body_is_reported_as_such(openalex: OpenAlexTestServer) -> None
     assert "Invalid or missing API key" in error and not Researcher.objects.exists()
 
 
-def test_merged_id_redirects_to_the_survivor(openalex: OpenAlexTestServer) -> None:
+def test_merged_id_redirects_to_the_survivor(openalex: OpenAlexFakeServer) -> None:
     seed(openalex)
     openalex.add_merged_id("A5000000099", "A5000000100")
     job = import_author("A5000000099")
@@ -174,7 +174,7 @@ def test_merged_id_redirects_to_the_survivor(openalex: OpenAlexTestServer) -> No
     assert not Researcher.objects.filter(openalex_id="A5000000099").exists()
 
 
-def test_legacy_id_is_resolved_to_the_current_record_through_orcid(openalex: OpenAlexTestServer) -> None:
+def test_legacy_id_is_resolved_to_the_current_record_through_orcid(openalex: OpenAlexFakeServer) -> None:
     seed(openalex, orcid="0000-0001-5109-3700")
     openalex.add_entity(oa.author("A2000000100", "Rosa Example", orcid="0000-0001-5109-3700", updated="2022-05-01"))
     job = import_author("A2000000100")
@@ -187,7 +187,7 @@ def test_legacy_id_is_resolved_to_the_current_record_through_orcid(openalex: Ope
     assert Researcher.objects.filter(record_status="imported").count() == 1
 
 
-def test_truncated_author_lists_are_fetched_whole(openalex: OpenAlexTestServer) -> None:
+def test_truncated_author_lists_are_fetched_whole(openalex: OpenAlexFakeServer) -> None:
     seed(openalex, works=1)
     people = [oa.authorship("A5000000100", "Rosa Example", position="first")] + [
         oa.authorship(f"A5{n:010d}", f"Member {n}") for n in range(1, 130)
@@ -200,7 +200,7 @@ def test_truncated_author_lists_are_fetched_whole(openalex: OpenAlexTestServer) 
     assert openalex.requests.matching("/works/W950")  # the single record was fetched
 
 
-def test_reimport_is_idempotent(openalex: OpenAlexTestServer) -> None:
+def test_reimport_is_idempotent(openalex: OpenAlexFakeServer) -> None:
     seed(openalex)
     import_author("A5000000100")
     rosa = Researcher.objects.get(openalex_id="A5000000100")
@@ -209,7 +209,7 @@ def test_reimport_is_idempotent(openalex: OpenAlexTestServer) -> None:
     assert Researcher.objects.get(pk=rosa.pk).imported_at == rosa.imported_at
 
 
-def test_invalid_queries_never_reach_openalex(openalex: OpenAlexTestServer) -> None:
+def test_invalid_queries_never_reach_openalex(openalex: OpenAlexFakeServer) -> None:
     with pytest.raises(CommandError):
         call_command("import_author", "W2741809807")
     assert not ImportJob.objects.exists() and len(openalex.requests) == 0

@@ -7,17 +7,17 @@ import time
 import pytest
 
 from graph.models import CoauthorEdge
+from openalex_fake import OpenAlexFakeServer
 from profiles.models import Researcher
 from tests import openalex_records as oa
 from tests.waiting import wait_for
 from works import services
 from works.models import ImportJob
-from works.openalex_server import OpenAlexTestServer
 from works.tasks import import_author
 
 
 @pytest.mark.worker
-def test_a_queued_import_reaches_done_on_a_worker(openalex: OpenAlexTestServer, celery_worker_queue: str) -> None:
+def test_a_queued_import_reaches_done_on_a_worker(openalex: OpenAlexFakeServer, celery_worker_queue: str) -> None:
     openalex.add_entity(oa.author("A5000000300", "Wanda Worker", works_count=2))
     for n in range(2):
         openalex.add_entity(
