@@ -213,3 +213,23 @@ def test_the_cache_can_be_turned_off(client: Client, lead: Researcher, settings,
     page(client, lead)
     with django_assert_num_queries(6):
         page(client, lead)
+
+
+def test_the_code_digest_covers_every_app_the_page_reads(tmp_path, settings) -> None:
+    """A release that changes graph, works or claims code must not serve pages the previous
+    release rendered: the digest reads every app folder of ours, not just pages/."""
+    from tests.test_layers import our_apps
+
+    assert set(our_apps()) | {"templates", "bzpeer"} <= set(page_cache.PAGE_CODE_FOLDERS)
+    for folder in page_cache.PAGE_CODE_FOLDERS:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "module.py").write_text("X = 1\n")
+    settings.BASE_DIR = tmp_path
+    page_cache._code_version.cache_clear()
+    try:
+        before = page_cache._code_version()
+        (tmp_path / "graph" / "module.py").write_text("X = 2\n")
+        page_cache._code_version.cache_clear()
+        assert page_cache._code_version() != before
+    finally:
+        page_cache._code_version.cache_clear()
