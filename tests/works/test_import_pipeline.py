@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from profiles.models import Researcher
 from tests import openalex_records as oa
 from tests.database import database_url
-from works import services
+from works import file_import
 from works.openalex_files import read_items
 from works.openalex_parser import ImportBatch, parse_entity
 from works.upsert import WrittenRows, _id_array, prepare_batch, write_prepared
@@ -64,9 +64,9 @@ def test_parsing_processes_take_their_blocks_in_turn_and_together_read_everythin
         works_file(tmp_path / "a.jsonl", range(100, 107), broken_at=4),  # items 0-6
         works_file(tmp_path / "b.jsonl", range(200, 205)),  # items 7-11
     ]
-    alone = list(services._parse_batches(files, batch_size=3))
+    alone = list(file_import._parse_batches(files, batch_size=3))
     owners = (0, 0, 1)
-    shares = [list(services._parse_batches(files, batch_size=3, part=part, owners=owners)) for part in (0, 1)]
+    shares = [list(file_import._parse_batches(files, batch_size=3, part=part, owners=owners)) for part in (0, 1)]
 
     # Blocks of three items counted across both files (a: 0-6, b: 7-11); the first process
     # takes two blocks in three: items 0-2, 3-5 and 9-11 (b's 2-4), the second 6-8.
@@ -229,7 +229,7 @@ def test_a_file_that_breaks_off_is_reported_by_one_parsing_process_only(tmp_path
     errors = [
         error
         for part in (0, 1)
-        for batch in services._parse_batches([cut], batch_size=2, part=part, owners=(0, 1))
+        for batch in file_import._parse_batches([cut], batch_size=2, part=part, owners=(0, 1))
         for error in batch.errors
     ]
     assert len(errors) == 1 and errors[0].startswith(f"{cut}: cannot read file")

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from graph.tasks import refresh_after_import
-from works import services
+from works import file_import, services
 from works.models import ImportJob
 
 
@@ -25,8 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=int,
-            default=services.FILES_BATCH_SIZE,
-            help=f"records per transaction (default {services.FILES_BATCH_SIZE})",
+            default=file_import.FILES_BATCH_SIZE,
+            help=f"records per transaction (default {file_import.FILES_BATCH_SIZE})",
         )
         parser.add_argument(
             "--followups",
@@ -43,11 +43,11 @@ class Command(BaseCommand):
         claimed = services.import_job_claim(job.pk)
         assert claimed is not None  # just created
 
-        def progress(report: services.FilesReport) -> None:
+        def progress(report: file_import.FilesReport) -> None:
             if verbosity > 1:
                 self.stdout.write(f"  {report.entities_read} records read, {report.result.works_written} works written")
 
-        report = services.files_import(job=claimed, paths=paths, batch_size=batch_size, on_progress=progress)
+        report = file_import.files_import(job=claimed, paths=paths, batch_size=batch_size, on_progress=progress)
         if followups != "skip":
             refresh_after_import(report.result.researcher_ids, inline=followups == "now")
         claimed.refresh_from_db()
