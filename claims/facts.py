@@ -12,8 +12,8 @@ Contracts (all three):
   number of queries a recompute makes).
 * Read-only, no side effects; safe inside the caller's transaction.
 
-Implementation (CLAIMS, issue 5): one query per function, whatever the number of
-researchers, against profiles.Claim:
+Implementation: one query per function, whatever the number of
+researchers, against claims.Claim:
 
 * the facts come from the approved claim, else the latest revoked one (PostgreSQL
   ``DISTINCT ON``);

@@ -141,8 +141,8 @@ def correction_fields() -> dict[str, Any]:
 
 
 def page_annotations(user: AbstractBaseUser | AnonymousUser) -> dict[str, Any]:
-    """Claim facts for the profile page, as annotations of PROFILE's one researcher query
-    (profiles.selectors.researchers_for_page), so they cost no query of their own:
+    """Claim facts for the profile page, as annotations of the page's one researcher query
+    (pages.selectors.researchers_for_page), so they cost no query of their own:
 
     is_claimed, claimed_on (day of the approved claim's decision), claim_method,
     has_open_claims, recent_corrections (the last HISTORY_SHORT + 1 as dicts of

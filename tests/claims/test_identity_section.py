@@ -82,7 +82,7 @@ def test_the_section_adds_no_query_to_the_profile(
 ) -> None:
     """The claim facts ride on the page's researcher query: the same count for an unclaimed
     record seen anonymously and a claimed one with history seen by its owner (rendered, not
-    served from PROFILE's anonymous page cache)."""
+    served from the anonymous page cache)."""
     settings.PROFILE_PAGE_CACHE_SECONDS = 0
     corrections.profile_update(owner=owned.user, researcher_id=owned.researcher_id, bio="Mine.")
     url = f"/researchers/{owned.researcher.openalex_id}/"
