@@ -1,4 +1,4 @@
-"""Fixtures of the claim tests: a record with an institution and works, verified accounts."""
+"""Fixtures of the claim tests: a record with an institution and works (``factories.record``), verified accounts."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 
-from profiles.models import Claim, Institution, Researcher, ResearcherAffiliation
-from works.models import Authorship, Work
+from profiles.models import Claim, Researcher
+from tests import factories as f
+from tests.factories import ORCID
 
-ORCID = "0000-0002-1825-0097"  # the ORCID documentation's example iD (valid check digit)
 OTHER_ORCID = "0000-0001-5109-3700"
 
 
@@ -28,41 +28,9 @@ def sign_in_with_orcid(user: Any, orcid: str = ORCID) -> SocialAccount:
     )
 
 
-def make_record(
-    openalex_id: str = "A5000000001",
-    *,
-    orcid: str = ORCID,
-    domains: list[str] | None = None,
-    works: int = 2,
-    name: str = "Ada Example",
-) -> Researcher:
-    researcher = Researcher.objects.create(
-        openalex_id=openalex_id,
-        display_name=name,
-        orcid=orcid,
-        record_status="imported",
-        generated_bio="Works on examples at Example University.",
-    )
-    institution, _ = Institution.objects.get_or_create(
-        openalex_id="I100", defaults={"display_name": "Example University", "email_domains": domains or ["example.edu"]}
-    )
-    ResearcherAffiliation.objects.create(
-        researcher=researcher, institution=institution, years=[2024, 2025], is_last_known=True, source="affiliations"
-    )
-    for n in range(works):
-        work = Work.objects.create(
-            openalex_id=f"W{openalex_id[1:]}{n}",
-            title=f"Paper {n} of {name}",
-            type="article",
-            publication_year=2020 + n,
-        )
-        Authorship.objects.create(work=work, position=0, researcher=researcher, raw_author_name=name)
-    return researcher
-
-
 @pytest.fixture
 def record(db) -> Researcher:
-    return make_record()
+    return f.record()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client
 
 from profiles.models import Claim, ClaimAuditEvent, Researcher
-from tests.claims.conftest import make_record
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ def test_a_record_has_at_most_one_owner(record, owner, stranger) -> None:
 
 
 def test_an_account_holds_one_approved_and_one_open_claim(record, owner) -> None:
-    other = make_record("A5000000002")
-    third = make_record("A5000000003")
+    other = f.record("A5000000002")
+    third = f.record("A5000000003")
     _claim(owner, record, "approved")
     _refused(lambda: _claim(owner, other, "approved"))
     _claim(owner, other, "pending")

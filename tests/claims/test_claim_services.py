@@ -17,7 +17,8 @@ from profiles import claim_rules as rules
 from profiles import claim_services as services
 from profiles.models import Claim, ClaimAuditEvent, ProfileCorrection, Researcher
 from profiles.verification import derive_level
-from tests.claims.conftest import OTHER_ORCID, make_record, sign_in_with_orcid, verify
+from tests import factories as f
+from tests.claims.conftest import OTHER_ORCID, sign_in_with_orcid, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_orcid_sign_in_with_another_id_is_refused(record, owner) -> None:
     sign_in_with_orcid(owner, OTHER_ORCID)
     with pytest.raises(services.ClaimRefused, match=f"You signed in with ORCID iD {OTHER_ORCID}"):
         _submit(owner, record, "orcid")
-    no_orcid = make_record("A5000000002", orcid="")
+    no_orcid = f.record("A5000000002", orcid="")
     with pytest.raises(services.ClaimRefused, match="carries no ORCID iD"):
         _submit(owner, no_orcid, "orcid")
     assert not Claim.objects.exists() and not ClaimAuditEvent.objects.exists()
@@ -128,7 +129,7 @@ def test_an_account_without_a_verified_email_cannot_claim(record, owner) -> None
 
 def test_a_deleted_record_cannot_be_claimed(owner) -> None:
     verify(owner)
-    gone = make_record("A5000000009")
+    gone = f.record("A5000000009")
     Researcher.objects.filter(pk=gone.pk).update(record_status="deleted")
     with pytest.raises(services.ClaimRefused, match="deleted"):
         _submit(owner, gone)
@@ -140,12 +141,12 @@ def test_one_open_claim_per_account_and_no_second_claim_on_the_same_record(recor
     with pytest.raises(services.ClaimRefused, match="already have an open claim on this record"):
         _submit(owner, record)
     with pytest.raises(services.ClaimRefused, match="open claim on another record"):
-        _submit(owner, make_record("A5000000002"))
+        _submit(owner, f.record("A5000000002"))
 
 
 def test_claims_are_rate_limited_per_account(record, owner, settings) -> None:
     verify(owner)
-    records = [make_record(f"A500000001{n}") for n in range(4)]
+    records = [f.record(f"A500000001{n}") for n in range(4)]
     for target in records[:3]:
         services.claim_withdraw(user=owner, claim_id=_submit(owner, target).pk)
     with pytest.raises(services.ClaimRefused, match=r"filed 3 claims in the last 24 hours.*after \d{4}-\d\d-\d\d"):
@@ -284,7 +285,7 @@ def test_approving_a_dispute_waits_for_the_owner_to_be_revoked(owned, stranger, 
 
 
 def test_an_account_owns_one_record(owned, staff) -> None:
-    second = _submit(owned.user, make_record("A5000000002"))  # a second record of theirs, maybe
+    second = _submit(owned.user, f.record("A5000000002"))  # a second record of theirs, maybe
     with pytest.raises(services.ClaimRefused, match="already owns Ada Example"):
         services.claim_decide(moderator=staff, claim_id=second.pk, decision="approve")
 
@@ -354,7 +355,7 @@ def test_a_mail_outage_does_not_undo_a_decision(record, owner, staff, settings, 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_moderators_deciding_at_once_exactly_one_lands(django_user_model, monkeypatch) -> None:
-    record = make_record()
+    record = f.record()
     claimant = django_user_model.objects.create_user("claimant", "claimant@example.org", "x")
     verify(claimant)
     claim = _submit(claimant, record)

@@ -12,7 +12,8 @@ from graph.trust_services import trust_recompute
 from profiles import claim_facts
 from profiles import claim_services as services
 from profiles.models import Claim
-from tests.claims.conftest import make_record, sign_in_with_orcid, verify
+from tests import factories as f
+from tests.claims.conftest import sign_in_with_orcid, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_every_decision_revocation_and_correction_enqueues_the_recompute(
     run(services.correction_revert, actor=staff, correction_id=correction.pk)
     assert enqueued == [record.pk]
     # An impersonation finding also moves the trust of the records the claimant owns.
-    other = make_record("A5000000002")
+    other = f.record("A5000000002")
     dispute = run(
         services.claim_submit, user=stranger, researcher_id=other.pk, method="evidence", evidence_url=EVIDENCE
     )
@@ -105,7 +106,7 @@ def test_the_recompute_shows_the_claim_in_the_snapshot(
 
 
 def test_claim_facts_are_set_based(owner, stranger, staff, django_user_model, django_assert_num_queries) -> None:
-    records = [make_record(f"A50000000{n:02d}") for n in range(1, 5)]
+    records = [f.record(f"A50000000{n:02d}") for n in range(1, 5)]
     a, b, c, d = records
     verify(owner)
     sign_in_with_orcid(owner)

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from profiles import claim_services as services
 from profiles.models import Claim, ClaimAuditEvent
-from tests.claims.conftest import make_record, verify
+from tests import factories as f
+from tests.claims.conftest import verify
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def test_it_returns_403_for_non_staff_at_every_url_and_action(client: Client, re
 def test_the_queue_is_oldest_first_with_disputes_flagged(
     client: Client, staff, owner, stranger, django_user_model, django_assert_num_queries
 ) -> None:
-    record, other = make_record(), make_record("A5000000002", name="Bo Other")
+    record, other = f.record(), f.record("A5000000002", name="Bo Other")
     first = _claim(owner, record)
     third_user = django_user_model.objects.create_user("third", "third@example.org", "x")
     dispute = _claim(stranger, record)  # a second open claim on the same record
@@ -84,9 +85,9 @@ def test_the_queue_is_oldest_first_with_disputes_flagged(
 def test_a_claim_stands_beside_its_record_evidence_and_claimant(
     client: Client, staff, owner, stranger, django_assert_num_queries
 ) -> None:
-    record = make_record()
+    record = f.record()
     verify(owner, "ada@cs.example.edu")
-    earlier = _claim(owner, make_record("A5000000002", name="Bo Other"))
+    earlier = _claim(owner, f.record("A5000000002", name="Bo Other"))
     services.claim_withdraw(user=owner, claim_id=earlier.pk)
     claim = services.claim_submit(
         user=owner,

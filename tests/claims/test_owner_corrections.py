@@ -14,6 +14,7 @@ from profiles import claim_services as services
 from profiles.claim_selectors import correction_history
 from profiles.models import Claim, ClaimAuditEvent, ProfileCorrection, Researcher
 from profiles.selectors import researcher_works
+from tests import factories as f
 from tests import openalex_records as oa
 from tests.claims.conftest import ORCID, sign_in_with_orcid, verify
 from works.models import HiddenWork, Work
@@ -241,9 +242,7 @@ def test_an_openalex_merge_moves_the_claim_corrections_and_hidden_works(tmp_path
     services.profile_update(owner=owned.user, researcher_id=old.pk, bio="Mine.")
     work = _first_work(old)
     services.work_hide(owner=owned.user, researcher_id=old.pk, work_id=work.pk, reason="duplicate")
-    survivor = Researcher.objects.create(
-        openalex_id="A5000000777", display_name="Ada Survivor", record_status="imported"
-    )
+    survivor = f.researcher("Ada Survivor", openalex_id="A5000000777", imported_at=None)
     merged = tmp_path / "merged_ids.csv"
     merged.write_text(f"merge_date,id,merge_into_id\n2026-01-02,{old.openalex_id},{survivor.openalex_id}\n")
     call_command("import_openalex", str(merged), "--followups=now")
@@ -260,9 +259,7 @@ def test_an_openalex_merge_moves_the_claim_corrections_and_hidden_works(tmp_path
 
 def test_a_merge_into_an_owned_record_revokes_the_duplicate_ownership(tmp_path: Path, owned, stranger) -> None:
     old = owned.researcher
-    survivor = Researcher.objects.create(
-        openalex_id="A5000000777", display_name="Ada Survivor", record_status="imported"
-    )
+    survivor = f.researcher("Ada Survivor", openalex_id="A5000000777", imported_at=None)
     verify(stranger)
     sign_in_with_orcid(stranger, "0000-0001-5109-3700")
     theirs = Claim.objects.create(user=stranger, researcher=survivor, state="approved", method="evidence")

@@ -14,6 +14,7 @@ from graph import tasks
 from graph.models import CoauthorEdge, TrustSnapshot
 from graph.trust_services import trust_recompute
 from profiles.models import Claim, Researcher
+from tests import factories as f
 from works.models import Authorship, Work
 from works.tasks import after_import
 
@@ -29,9 +30,8 @@ def eager(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def pair() -> tuple[Researcher, Researcher]:
     """Two researchers who share a work; edges and scores computed."""
-    ann = Researcher.objects.create(openalex_id="A5000000801", display_name="Ann", record_status="imported",
-                                    orcid="0000-0002-1825-0097")
-    bob = Researcher.objects.create(openalex_id="A5000000802", display_name="Bob", record_status="imported")
+    ann = f.researcher("Ann", openalex_id="A5000000801", orcid="0000-0002-1825-0097", imported_at=None)
+    bob = f.researcher("Bob", openalex_id="A5000000802", imported_at=None)
     work = Work.objects.create(openalex_id="W801", title="Shared", publication_year=2025)
     Authorship.objects.create(work=work, researcher=ann, position=0)
     Authorship.objects.create(work=work, researcher=bob, position=1)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from graph.trust_services import trust_recompute
 from profiles.models import Follow, Researcher, ResearcherAlias
+from tests import factories as f
 from works.models import Authorship, Work
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,8 @@ NASTY = '<script>alert("x")</script> & Co'
 @pytest.fixture
 def ada() -> Researcher:
     """An imported record with an ORCID, 3 works (2 recent), one co-author stub."""
-    ada = Researcher.objects.create(
-        openalex_id="A5000000601", display_name=NASTY, orcid="0000-0002-1825-0097", record_status="imported",
+    ada = f.researcher(
+        NASTY, openalex_id="A5000000601", orcid="0000-0002-1825-0097",
         cited_by_count=120, h_index=4, imported_at=datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
     )
     for n, year in enumerate((2015, 2025, 2026)):

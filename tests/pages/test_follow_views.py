@@ -9,7 +9,7 @@ from django.test import Client
 
 from profiles import services
 from profiles.models import Follow
-from tests.profiles import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django.test import Client, RequestFactory
 from graph.models import TrustSnapshot
 from profiles import page_cache
 from profiles.models import Claim, Follow, ProfileCorrection, Researcher
+from tests import factories as f
 from tests.pages.test_profile_views import text_of
-from tests.profiles import factories as f
 from works.models import HiddenWork, Work
 
 pytestmark = pytest.mark.django_db
