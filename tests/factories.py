@@ -1,7 +1,7 @@
 """Builders of records (researchers, institutions, topics, works, trust snapshots) straight
 through the ORM: plain functions, each row in one call. Tests call them as ``f.researcher(...)``
-(``from tests import factories as f``); ``record()`` is the claim tests' record (the ``record``
-fixture of tests/claims/conftest.py)."""
+(``from tests import factories as f``); ``record()`` is the claim tests' record, which the
+``record`` fixture (tests/conftest.py) and the cast (tests/cast.py) share."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from graph import tasks
 from graph.models import CoauthorEdge, TrustSnapshot
 from graph.trust_services import trust_recompute
 from profiles.models import Claim, Researcher
+from tests import cast
 from tests import factories as f
 from works.models import Authorship, Work
 from works.tasks import after_import
@@ -50,11 +51,10 @@ def test_inline_follow_ups_refresh_edges_then_trust(pair: tuple[Researcher, Rese
 
 
 def test_a_claim_decision_on_one_record_reaches_its_co_authors(
-    pair: tuple[Researcher, Researcher], owner, eager: None
+    pair: tuple[Researcher, Researcher], eager: None
 ) -> None:
     ann, bob = pair
-    Claim.objects.create(user=owner, researcher=ann, state=Claim.State.APPROVED, method=Claim.Method.EVIDENCE,
-                         decided_at=datetime(2026, 11, 25, tzinfo=UTC))
+    cast.owner(ann, method=Claim.Method.EVIDENCE, decided_at=datetime(2026, 11, 25, tzinfo=UTC))
 
     assert tasks.recompute_trust(ann.pk) == 1  # what CLAIMS enqueues after a decision
 

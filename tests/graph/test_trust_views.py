@@ -91,10 +91,10 @@ def test_no_score_yet_says_it_is_being_computed(client: Client, ada: Researcher)
     assert "&lt;script&gt;" in html  # the name, escaped
 
 
-def test_recent_changes_say_what_moved_the_score(client: Client, ada: Researcher, stranger, owner) -> None:
+def test_recent_changes_say_what_moved_the_score(client: Client, ada: Researcher, stranger, verified_user) -> None:
     trust_recompute(researcher_ids=[ada.pk], now=datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
     Follow.objects.create(user=stranger, researcher=ada)
-    Follow.objects.create(user=owner, researcher=ada)
+    Follow.objects.create(user=verified_user, researcher=ada)
     trust_recompute(researcher_ids=[ada.pk], now=datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
     html = client.get(url(ada), headers=HTMX).content.decode()
     assert "+2.39 on 2026-11-21: 2 new followers" in html  # 10 × log10(3) / 2

@@ -14,7 +14,8 @@ from django.test import Client, RequestFactory
 
 from graph.models import TrustSnapshot
 from profiles import page_cache
-from profiles.models import Claim, Follow, ProfileCorrection, Researcher
+from profiles.models import Follow, ProfileCorrection, Researcher
+from tests import cast
 from tests import factories as f
 from tests.pages.test_profile_views import text_of
 from works.models import HiddenWork, Work
@@ -82,9 +83,7 @@ def _bio(r: Researcher) -> str:
 
 @change("follow")
 def _follow(r: Researcher) -> str:
-    from django.contrib.auth import get_user_model
-
-    Follow.objects.create(user=get_user_model().objects.create_user("fan", "fan@example.org"), researcher=r)
+    Follow.objects.create(user=cast.verified_user("fan"), researcher=r)
     return "1 follower"
 
 
@@ -117,11 +116,7 @@ def _hidden(r: Researcher) -> str:
 
 @change("claim approved")
 def _claim(r: Researcher) -> str:
-    from django.contrib.auth import get_user_model
-
-    Claim.objects.create(
-        user=get_user_model().objects.create_user("me", "me@example.org"), researcher=r, state="approved"
-    )
+    cast.owner(r, "me")
     return "Claimed"
 
 
