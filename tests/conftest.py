@@ -1,17 +1,21 @@
-"""Shared fixtures: paths to the OpenAlex samples, a local OpenAlex server, the user cast."""
+"""Shared fixtures: paths to the OpenAlex samples, a local OpenAlex server, the shared record and
+the cast of users (tests/cast.py), a real Celery worker."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from bzpeer.celery import app as celery_app
 from openalex_fake import OpenAlexFakeServer
-from tests import redis_scope
+from profiles.models import Researcher
+from tests import cast, factories, redis_scope
 from tests.database import database_url
 
 # Playwright runs an event loop in the test thread; the ORM calls of browser tests are
@@ -55,29 +59,49 @@ def openalex(settings) -> Iterator[OpenAlexFakeServer]:
         yield server
 
 
-# --- The cast: an owner, a stranger, a staff member (healthchecks' alice, charlie, admin) ---
-
-
-def _user(django_user_model, name: str, **extra):
-    user = django_user_model.objects.create_user(
-        username=name, email=f"{name}@example.org", password="correct horse battery staple", **extra
-    )
-    return user
+# --- The record and the cast (tests/cast.py builds them; healthchecks' hc/test.py is the model) ---
 
 
 @pytest.fixture
-def stranger(django_user_model):
-    return _user(django_user_model, "stranger")
+def record(db) -> Researcher:
+    """Ada Example (A5000000001), ORCID factories.ORCID, Example University (example.edu), two works."""
+    return factories.record()
 
 
 @pytest.fixture
-def owner(django_user_model):
-    return _user(django_user_model, "owner")
+def anonymous() -> Client:
+    """Not signed in: reads public pages; claim, follow, edit and moderation pages send them to log in."""
+    return Client()  # pytest-django's ``client`` is the same until a test signs it in
 
 
 @pytest.fixture
-def staff(django_user_model):
-    return _user(django_user_model, "staff", is_staff=True)
+def verified_user(db) -> Any:
+    """A verified primary email, nothing else: follows and may claim; sees no one else's claim."""
+    return cast.verified_user()
+
+
+@pytest.fixture
+def claimant(record: Researcher) -> Any:
+    """An open (pending) claim on ``record``: sees its status, withdraws, adds evidence; cannot edit."""
+    return cast.claimant(record)
+
+
+@pytest.fixture
+def owner(record: Researcher) -> Any:
+    """Owns ``record`` (approved by ORCID): edits it, hides works, reverts, releases; cannot moderate."""
+    return cast.owner(record)
+
+
+@pytest.fixture
+def stranger(db) -> Any:
+    """Verified, no relation to ``record``: views, follows, may dispute; never sees claims or edits."""
+    return cast.stranger()
+
+
+@pytest.fixture
+def staff(db) -> Any:
+    """A moderator (is_staff): queue, decisions, revocations, reverts, imports; never edits records."""
+    return cast.staff()
 
 
 # --- A real Celery worker ------------------------------------------------------------------------

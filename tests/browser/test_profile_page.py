@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from playwright.sync_api import Locator, Page, ViewportSize, expect
+
+from tests.cast import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -101,12 +102,11 @@ def test_following_toggles_the_count_in_place(page: Page, demo_site, stranger, l
 
 
 def test_anonymous_visitors_log_in_and_come_back_to_follow(page: Page, demo_site, stranger) -> None:
-    EmailAddress.objects.create(user=stranger, email=stranger.email, verified=True, primary=True)
     open_profile(page, demo_site)
     page.locator("#follow-box").get_by_role("link", name="Follow researcher").click()
     expect(page).to_have_url(re.compile(rf"/accounts/login/\?next=(/|%2F)researchers(/|%2F){SEED}"))
     page.get_by_label("Email").fill(stranger.email)
-    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{demo_site.url}/researchers/{SEED}/")
     expect(page.locator("#follow-box").get_by_role("button", name="Follow researcher")).to_be_visible()

@@ -10,7 +10,8 @@ from django.test import Client
 
 from claims.models import Claim, ClaimAuditEvent
 from profiles.models import Researcher
-from tests.claims.conftest import make_record
+from tests import cast
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +26,16 @@ def _refused(make) -> None:
 
 
 def test_a_record_has_at_most_one_owner(record, owner, stranger) -> None:
-    _claim(owner, record, "approved")
+    # ``owner`` holds the approved claim.
     _refused(lambda: _claim(stranger, record, "approved"))
     _claim(stranger, record, "pending")  # a second, open claim is allowed: it is a dispute
     _claim(stranger, record, "revoked")
 
 
 def test_an_account_holds_one_approved_and_one_open_claim(record, owner) -> None:
-    other = make_record("A5000000002")
-    third = make_record("A5000000003")
-    _claim(owner, record, "approved")
+    other = f.record("A5000000002")
+    third = f.record("A5000000003")
+    # ``owner`` holds the approved claim on ``record``.
     _refused(lambda: _claim(owner, other, "approved"))
     _claim(owner, other, "pending")
     _refused(lambda: _claim(owner, third, "pending"))
@@ -43,20 +44,20 @@ def test_an_account_holds_one_approved_and_one_open_claim(record, owner) -> None
     _claim(owner, third, "withdrawn")
 
 
-def test_states_methods_links_and_notes_are_checked(record, owner) -> None:
-    _refused(lambda: _claim(owner, record, "maybe"))
-    _refused(lambda: _claim(owner, record, "pending", method="telepathy"))
-    _refused(lambda: _claim(owner, record, "pending", evidence_url="javascript:alert(1)"))
-    _refused(lambda: _claim(owner, record, "pending", note="x" * 1001))
-    _refused(lambda: _claim(owner, record, "rejected", message="x" * 2001))
-    _claim(owner, record, "pending", evidence_url="https://example.edu/ada", note="x" * 1000)
+def test_states_methods_links_and_notes_are_checked(record, verified_user) -> None:
+    _refused(lambda: _claim(verified_user, record, "maybe"))
+    _refused(lambda: _claim(verified_user, record, "pending", method="telepathy"))
+    _refused(lambda: _claim(verified_user, record, "pending", evidence_url="javascript:alert(1)"))
+    _refused(lambda: _claim(verified_user, record, "pending", note="x" * 1001))
+    _refused(lambda: _claim(verified_user, record, "rejected", message="x" * 2001))
+    _claim(verified_user, record, "pending", evidence_url="https://example.edu/ada", note="x" * 1000)
 
 
 # --- The audit log is append-only --------------------------------------------------------------
 
 
-def test_the_audit_log_refuses_updates_and_deletes_in_the_database(record, owner) -> None:
-    event = ClaimAuditEvent.objects.create(kind="submitted", actor=owner, researcher=record, message="original")
+def test_the_audit_log_refuses_updates_and_deletes_in_the_database(record, verified_user) -> None:
+    event = ClaimAuditEvent.objects.create(kind="submitted", actor=verified_user, researcher=record, message="original")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         ClaimAuditEvent.objects.filter(pk=event.pk).update(message="rewritten")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
@@ -65,24 +66,26 @@ def test_the_audit_log_refuses_updates_and_deletes_in_the_database(record, owner
         cursor.execute("DELETE FROM profiles_claimauditevent")
     event.refresh_from_db()
     assert event.message == "original"
-    ClaimAuditEvent.objects.create(kind="withdrawn", actor=owner, researcher=record)  # appending still works
+    ClaimAuditEvent.objects.create(kind="withdrawn", actor=verified_user, researcher=record)  # appending still works
     assert ClaimAuditEvent.objects.count() == 2
 
 
-def test_the_log_outlives_what_it_names(record, owner) -> None:
+def test_the_log_outlives_what_it_names(record, claimant) -> None:
     """No foreign-key constraint and no cascade: deleting an account leaves its log entries."""
-    claim = _claim(owner, record, "pending")
-    ClaimAuditEvent.objects.create(kind="submitted", actor=owner, claim=claim, researcher=record)
-    owner.delete()  # the claim goes with the account; the event stays, naming the old ids
+    claim = claimant.claims.get()
+    ClaimAuditEvent.objects.create(kind="submitted", actor=claimant, claim=claim, researcher=record)
+    claimant.delete()  # the claim goes with the account; the event stays, naming the old ids
     assert not Claim.objects.exists()
     event = ClaimAuditEvent.objects.get()
     assert (event.claim_id, event.researcher_id) == (claim.pk, record.pk)
 
 
-def test_django_admin_shows_claims_and_the_log_read_only(client: Client, django_user_model, record, owner) -> None:
-    admin = django_user_model.objects.create_superuser("root", "root@example.org", "correct horse battery staple")
-    claim = _claim(owner, record, "pending", evidence_url="https://example.edu/ada")
-    event = ClaimAuditEvent.objects.create(kind="submitted", actor=owner, claim=claim, researcher=record, message="m")
+def test_django_admin_shows_claims_and_the_log_read_only(client: Client, record, claimant) -> None:
+    admin = cast.account("root", is_staff=True, is_superuser=True)  # Django admin's superuser, not a moderator
+    claim = claimant.claims.get()
+    event = ClaimAuditEvent.objects.create(
+        kind="submitted", actor=claimant, claim=claim, researcher=record, message="m"
+    )
     client.force_login(admin)
     for model in ("claim", "claimauditevent", "profilecorrection"):
         assert client.get(f"/admin/claims/{model}/").status_code == 200

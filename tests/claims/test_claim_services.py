@@ -18,11 +18,11 @@ from claims import selectors as claim_selectors
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
 from profiles.models import Researcher
 from profiles.verification import derive_level
-from tests.claims.conftest import OTHER_ORCID, make_record, sign_in_with_orcid, verify
+from tests import cast
+from tests import factories as f
+from tests.cast import EVIDENCE, OTHER_ORCID, sign_in_with_orcid, verify
 
 pytestmark = pytest.mark.django_db
-
-EVIDENCE = "https://www.example.edu/people/ada"
 
 
 def _events(claim: Claim) -> list[str]:
@@ -46,53 +46,50 @@ def _submit(user, record: Researcher, method: str = "evidence", **extra) -> Clai
 
 
 def test_orcid_sign_in_with_the_records_id_is_approved_at_once_as_l4(
-    record, owner, django_capture_on_commit_callbacks, mailoutbox
+    record, verified_user, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
-    verify(owner)
-    sign_in_with_orcid(owner)
+    sign_in_with_orcid(verified_user)
     assert _level(record) == 2  # the record's ORCID alone: identifier-linked
     with django_capture_on_commit_callbacks(execute=True):
-        claim = _submit(owner, record, "orcid")
+        claim = _submit(verified_user, record, "orcid")
     assert (claim.state, claim.method, claim.orcid, claim.is_dispute) == ("approved", "orcid", record.orcid, False)
     assert claim.decided_at is not None and claim.decided_by is None
     assert _events(claim) == ["submitted", "auto_approved"]
     assert _level(record) == 4
     assert [m.subject for m in mailoutbox] == [f"Your claim on Ada Example ({record.openalex_id}) is approved"]
     assert "you signed in with ORCID iD 0000-0002-1825-0097" in mailoutbox[0].body
-    assert mailoutbox[0].to == [owner.email]
+    assert mailoutbox[0].to == [verified_user.email]
     assert f"http://localhost:8000/researchers/{record.openalex_id}/claim/" in mailoutbox[0].body  # SITE_URL
 
 
-def test_orcid_sign_in_with_another_id_is_refused(record, owner) -> None:
-    verify(owner)
+def test_orcid_sign_in_with_another_id_is_refused(record, verified_user) -> None:
     with pytest.raises(services.ClaimRefused, match="Sign in with ORCID first"):
-        _submit(owner, record, "orcid")
-    sign_in_with_orcid(owner, OTHER_ORCID)
+        _submit(verified_user, record, "orcid")
+    sign_in_with_orcid(verified_user, OTHER_ORCID)
     with pytest.raises(services.ClaimRefused, match=f"You signed in with ORCID iD {OTHER_ORCID}"):
-        _submit(owner, record, "orcid")
-    no_orcid = make_record("A5000000002", orcid="")
+        _submit(verified_user, record, "orcid")
+    no_orcid = f.record("A5000000002", orcid="")
     with pytest.raises(services.ClaimRefused, match="carries no ORCID iD"):
-        _submit(owner, no_orcid, "orcid")
+        _submit(verified_user, no_orcid, "orcid")
     assert not Claim.objects.exists() and not ClaimAuditEvent.objects.exists()
 
 
-def test_a_verified_email_at_an_institution_subdomain_is_approved_at_once_as_l3(record, owner) -> None:
-    verify(owner)  # owner@example.org: not the institution's
+def test_a_verified_email_at_an_institution_subdomain_is_approved_at_once_as_l3(record, verified_user) -> None:
+    # verified@example.org: not the institution's
     with pytest.raises(services.ClaimRefused, match="None of your verified email addresses"):
-        _submit(owner, record, "email_domain")
-    EmailAddress.objects.create(user=owner, email="ada@cs.example.edu", verified=False)
+        _submit(verified_user, record, "email_domain")
+    EmailAddress.objects.create(user=verified_user, email="ada@cs.example.edu", verified=False)
     with pytest.raises(services.ClaimRefused, match="None of your verified email addresses"):
-        _submit(owner, record, "email_domain")
+        _submit(verified_user, record, "email_domain")
     EmailAddress.objects.filter(email="ada@cs.example.edu").update(verified=True)
-    claim = _submit(owner, record, "email_domain")
+    claim = _submit(verified_user, record, "email_domain")
     assert (claim.state, claim.method, claim.email_domain) == ("approved", "email_domain", "cs.example.edu")
     assert _level(record) == 3
 
 
-def test_evidence_waits_for_a_moderator(record, owner, django_capture_on_commit_callbacks, mailoutbox) -> None:
-    verify(owner)
+def test_evidence_waits_for_a_moderator(record, verified_user, django_capture_on_commit_callbacks, mailoutbox) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        claim = _submit(owner, record, note="  I moved from Example University in 2024.  ")
+        claim = _submit(verified_user, record, note="  I moved from Example University in 2024.  ")
     assert (claim.state, claim.method, claim.evidence_url) == ("pending", "evidence", EVIDENCE)
     assert claim.note == "I moved from Example University in 2024."
     assert _events(claim) == ["submitted"]
@@ -106,57 +103,53 @@ def test_evidence_waits_for_a_moderator(record, owner, django_capture_on_commit_
     ("url", "says"),
     [("javascript:alert(1)", "Only web links"), ("https://a:b@example.edu/", "password"), ("", "Add a link")],
 )
-def test_bad_evidence_is_refused_before_anything_is_written(record, owner, url: str, says: str) -> None:
-    verify(owner)
+def test_bad_evidence_is_refused_before_anything_is_written(record, verified_user, url: str, says: str) -> None:
     with pytest.raises(services.ClaimRefused, match=says):
-        _submit(owner, record, evidence_url=url)
+        _submit(verified_user, record, evidence_url=url)
     with pytest.raises(services.ClaimRefused, match="too long"):
-        _submit(owner, record, note="x" * 1001)
+        _submit(verified_user, record, note="x" * 1001)
     assert not Claim.objects.exists()
 
 
 # --- Who may claim -----------------------------------------------------------------------------
 
 
-def test_an_account_without_a_verified_email_cannot_claim(record, owner) -> None:
-    EmailAddress.objects.create(user=owner, email=owner.email, verified=False)
-    sign_in_with_orcid(owner)
+def test_an_account_without_a_verified_email_cannot_claim(record) -> None:
+    unverified = cast.account("unverified")
+    EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False)
+    sign_in_with_orcid(unverified)
     for method in ("orcid", "evidence"):
         with pytest.raises(services.ClaimRefused, match="Verify your email address"):
-            _submit(owner, record, method)
+            _submit(unverified, record, method)
     assert not Claim.objects.exists()
 
 
-def test_a_deleted_record_cannot_be_claimed(owner) -> None:
-    verify(owner)
-    gone = make_record("A5000000009")
+def test_a_deleted_record_cannot_be_claimed(verified_user) -> None:
+    gone = f.record("A5000000009")
     Researcher.objects.filter(pk=gone.pk).update(record_status="deleted")
     with pytest.raises(services.ClaimRefused, match="deleted"):
-        _submit(owner, gone)
+        _submit(verified_user, gone)
 
 
-def test_one_open_claim_per_account_and_no_second_claim_on_the_same_record(record, owner) -> None:
-    verify(owner)
-    _submit(owner, record)
+def test_one_open_claim_per_account_and_no_second_claim_on_the_same_record(record, claimant) -> None:
     with pytest.raises(services.ClaimRefused, match="already have an open claim on this record"):
-        _submit(owner, record)
+        _submit(claimant, record)
     with pytest.raises(services.ClaimRefused, match="open claim on another record"):
-        _submit(owner, make_record("A5000000002"))
+        _submit(claimant, f.record("A5000000002"))
 
 
-def test_claims_are_rate_limited_per_account(record, owner, settings) -> None:
-    verify(owner)
-    records = [make_record(f"A500000001{n}") for n in range(4)]
+def test_claims_are_rate_limited_per_account(record, verified_user, settings) -> None:
+    records = [f.record(f"A500000001{n}") for n in range(4)]
     for target in records[:3]:
-        services.claim_withdraw(user=owner, claim_id=_submit(owner, target).pk)
+        services.claim_withdraw(user=verified_user, claim_id=_submit(verified_user, target).pk)
     with pytest.raises(services.ClaimRefused, match=r"filed 3 claims in the last 24 hours.*after \d{4}-\d\d-\d\d"):
-        _submit(owner, records[3])
+        _submit(verified_user, records[3])
     assert Claim.objects.count() == 3
     # A day later the oldest claim no longer counts.
     Claim.objects.filter(pk=Claim.objects.order_by("id").first().pk).update(
         created_at=timezone.now() - timedelta(hours=25)
     )
-    assert _submit(owner, records[3]).state == "pending"
+    assert _submit(verified_user, records[3]).state == "pending"
     settings.CLAIMS_PER_DAY = 10
     assert claim_selectors.claims_per_day() == 10
 
@@ -165,10 +158,9 @@ def test_claims_are_rate_limited_per_account(record, owner, settings) -> None:
 
 
 def test_a_claim_on_an_owned_record_opens_a_dispute_and_replaces_nothing(
-    owned, stranger, django_capture_on_commit_callbacks, mailoutbox
+    record, owner, stranger, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
-    record = owned.researcher
-    verify(stranger)
+    owned = owner.claims.get()
     sign_in_with_orcid(stranger)  # even a matching ORCID iD does not take an owned record
     with django_capture_on_commit_callbacks(execute=True):
         dispute = _submit(stranger, record, "orcid")
@@ -182,14 +174,13 @@ def test_a_claim_on_an_owned_record_opens_a_dispute_and_replaces_nothing(
         f"Someone else claimed your record Ada Example ({record.openalex_id})",
         f"Your claim on Ada Example ({record.openalex_id}) is waiting for a moderator",
     ]
-    owner_mail = next(m for m in mailoutbox if m.to == [owned.user.email])
+    owner_mail = next(m for m in mailoutbox if m.to == [owner.email])
     assert stranger.email not in owner_mail.body  # the owner is not told who
 
 
-def test_a_claim_on_a_record_with_an_open_claim_is_a_dispute_too(record, owner, stranger) -> None:
-    verify(owner)
+def test_a_claim_on_a_record_with_an_open_claim_is_a_dispute_too(record, verified_user, stranger) -> None:
     verify(stranger, "stranger@cs.example.edu")
-    first = _submit(owner, record)
+    first = _submit(verified_user, record)
     second = _submit(stranger, record, "email_domain")  # would be approved at once otherwise
     assert (first.is_dispute, second.state, second.is_dispute) == (False, "pending", True)
 
@@ -198,10 +189,9 @@ def test_a_claim_on_a_record_with_an_open_claim_is_a_dispute_too(record, owner, 
 
 
 def test_a_moderator_approves_with_the_template_message(
-    record, owner, staff, django_capture_on_commit_callbacks, mailoutbox
+    record, verified_user, staff, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
-    verify(owner)
-    claim = _submit(owner, record)
+    claim = _submit(verified_user, record)
     with django_capture_on_commit_callbacks(execute=True):
         decided = services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
     assert (decided.state, decided.decided_by, decided.reason) == ("approved", staff, "")
@@ -215,10 +205,9 @@ def test_a_moderator_approves_with_the_template_message(
 
 
 def test_rejection_needs_a_reason_and_sends_the_moderators_words(
-    record, owner, staff, django_capture_on_commit_callbacks, mailoutbox
+    record, claimant, staff, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
-    verify(owner)
-    claim = _submit(owner, record)
+    claim = claimant.claims.get()
     with pytest.raises(services.ClaimRefused, match="Choose a reason"):
         services.claim_decide(moderator=staff, claim_id=claim.pk, decision="reject")
     with pytest.raises(services.ClaimRefused, match="listed reasons"):
@@ -239,61 +228,60 @@ def test_rejection_needs_a_reason_and_sends_the_moderators_words(
     assert ClaimAuditEvent.objects.get(kind="rejected").reason == "self_made_page"
 
 
-def test_needs_evidence_then_the_claimant_adds_a_link_and_it_is_pending_again(record, owner, staff) -> None:
-    verify(owner)
-    claim = _submit(owner, record)
+def test_needs_evidence_then_the_claimant_adds_a_link_and_it_is_pending_again(record, verified_user, staff) -> None:
+    claim = _submit(verified_user, record)
     services.claim_decide(moderator=staff, claim_id=claim.pk, decision="needs_evidence", reason="evidence_unreachable")
     claim.refresh_from_db()
     assert claim.state == "needs_evidence" and "could not be opened" in claim.message
     with pytest.raises(services.ClaimRefused, match="Only web links"):
-        services.claim_add_evidence(user=owner, claim_id=claim.pk, evidence_url="ftp://example.edu/")
-    services.claim_add_evidence(user=owner, claim_id=claim.pk, evidence_url="https://cs.example.edu/ada", note="New")
+        services.claim_add_evidence(user=verified_user, claim_id=claim.pk, evidence_url="ftp://example.edu/")
+    services.claim_add_evidence(
+        user=verified_user, claim_id=claim.pk, evidence_url="https://cs.example.edu/ada", note="New"
+    )
     claim.refresh_from_db()
     assert (claim.state, claim.evidence_url, claim.note) == ("pending", "https://cs.example.edu/ada", "New")
     assert _events(claim) == ["submitted", "needs_evidence", "evidence_added"]
     with pytest.raises(services.ClaimRefused, match="has not asked for more evidence"):
-        services.claim_add_evidence(user=owner, claim_id=claim.pk, evidence_url=EVIDENCE)
+        services.claim_add_evidence(user=verified_user, claim_id=claim.pk, evidence_url=EVIDENCE)
 
 
-def test_a_decided_claim_stays_decided(record, owner, staff) -> None:
-    verify(owner)
-    claim = _submit(owner, record)
+def test_a_decided_claim_stays_decided(record, verified_user, staff) -> None:
+    claim = _submit(verified_user, record)
     services.claim_decide(moderator=staff, claim_id=claim.pk, decision="reject", reason="no_evidence")
     with pytest.raises(services.AlreadyDecided, match="already rejected"):
         services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
     with pytest.raises(services.AlreadyDecided):
-        services.claim_withdraw(user=owner, claim_id=claim.pk)
+        services.claim_withdraw(user=verified_user, claim_id=claim.pk)
     assert _events(claim) == ["submitted", "rejected"]
 
 
 def test_moderators_cannot_decide_their_own_claim(record, staff) -> None:
-    verify(staff)
     claim = _submit(staff, record)
     with pytest.raises(services.ClaimRefused, match="your own claim"):
         services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
 
 
-def test_approving_a_dispute_waits_for_the_owner_to_be_revoked(owned, stranger, staff) -> None:
-    verify(stranger)
-    dispute = _submit(stranger, owned.researcher)
+def test_approving_a_dispute_waits_for_the_owner_to_be_revoked(record, owner, stranger, staff) -> None:
+    owned = owner.claims.get()
+    dispute = _submit(stranger, record)
     with pytest.raises(services.ClaimRefused, match="already has an owner"):
         services.claim_decide(moderator=staff, claim_id=dispute.pk, decision="approve")
     services.claim_revoke(moderator=staff, claim_id=owned.pk, reason="impersonation")
     services.claim_decide(moderator=staff, claim_id=dispute.pk, decision="approve")
-    assert claim_facts.claimed_researcher_ids(None) == {owned.researcher_id}
+    assert claim_facts.claimed_researcher_ids(None) == {record.pk}
     assert Claim.objects.get(state="approved").user == stranger
 
 
-def test_an_account_owns_one_record(owned, staff) -> None:
-    second = _submit(owned.user, make_record("A5000000002"))  # a second record of theirs, maybe
+def test_an_account_owns_one_record(owner, staff) -> None:
+    second = _submit(owner, f.record("A5000000002"))  # a second record of theirs, maybe
     with pytest.raises(services.ClaimRefused, match="already owns Ada Example"):
         services.claim_decide(moderator=staff, claim_id=second.pk, decision="approve")
 
 
 def test_revoking_drops_the_level_and_reverts_the_owners_changes(
-    owned, staff, django_capture_on_commit_callbacks, mailoutbox
+    record, owner, staff, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
-    record, owner = owned.researcher, owned.user
+    owned = owner.claims.get()
     corrections.profile_update(owner=owner, researcher_id=record.pk, bio="I am not who I say.", preferred_name="Fake")
     work_id = record.authorships.first().work_id
     corrections.work_hide(owner=owner, researcher_id=record.pk, work_id=work_id, reason="not_mine")
@@ -313,25 +301,23 @@ def test_revoking_drops_the_level_and_reverts_the_owners_changes(
         services.claim_revoke(moderator=staff, claim_id=owned.pk, reason="other")
 
 
-def test_withdraw_and_release(record, owner, django_capture_on_commit_callbacks, mailoutbox) -> None:
-    verify(owner)
-    claim = _submit(owner, record)
+def test_withdraw_and_release(record, claimant, django_capture_on_commit_callbacks, mailoutbox) -> None:
+    claim = claimant.claims.get()
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_withdraw(user=owner, claim_id=claim.pk)
+        services.claim_withdraw(user=claimant, claim_id=claim.pk)
     assert Claim.objects.get(pk=claim.pk).state == "withdrawn"
     assert mailoutbox[-1].subject.startswith("You withdrew your claim")
-    sign_in_with_orcid(owner)
-    owned = _submit(owner, record, "orcid")
+    sign_in_with_orcid(claimant)
+    approved = _submit(claimant, record, "orcid")
     with pytest.raises(services.AlreadyDecided):
-        services.claim_withdraw(user=owner, claim_id=owned.pk)  # approved: release, not withdraw
-    services.claim_release(user=owner, claim_id=owned.pk)
+        services.claim_withdraw(user=claimant, claim_id=approved.pk)  # approved: release, not withdraw
+    services.claim_release(user=claimant, claim_id=approved.pk)
     assert claim_facts.claimed_researcher_ids([record.pk]) == set()
-    assert _events(owned) == ["submitted", "auto_approved", "withdrawn"]
+    assert _events(approved) == ["submitted", "auto_approved", "withdrawn"]
 
 
-def test_nobody_acts_on_another_accounts_claim(record, owner, stranger) -> None:
-    verify(owner)
-    claim = _submit(owner, record)
+def test_nobody_acts_on_another_accounts_claim(record, verified_user, stranger) -> None:
+    claim = _submit(verified_user, record)
     for act in (services.claim_withdraw, services.claim_release):
         with pytest.raises(Claim.DoesNotExist):
             act(user=stranger, claim_id=claim.pk)
@@ -340,11 +326,10 @@ def test_nobody_acts_on_another_accounts_claim(record, owner, stranger) -> None:
     assert Claim.objects.get().state == "pending" and _events(claim) == ["submitted"]
 
 
-def test_a_mail_outage_does_not_undo_a_decision(record, owner, staff, settings, django_capture_on_commit_callbacks):
+def test_a_mail_outage_does_not_undo_a_decision(record, claimant, staff, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1  # nothing listens
-    verify(owner)
-    claim = _submit(owner, record)
+    claim = claimant.claims.get()
     with django_capture_on_commit_callbacks(execute=True):
         services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
     assert Claim.objects.get().state == "approved"
@@ -354,14 +339,9 @@ def test_a_mail_outage_does_not_undo_a_decision(record, owner, staff, settings, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_moderators_deciding_at_once_exactly_one_lands(django_user_model, monkeypatch) -> None:
-    record = make_record()
-    claimant = django_user_model.objects.create_user("claimant", "claimant@example.org", "x")
-    verify(claimant)
-    claim = _submit(claimant, record)
-    moderators = [
-        django_user_model.objects.create_user(f"mod{n}", f"mod{n}@example.org", "x", is_staff=True) for n in range(2)
-    ]
+def test_two_moderators_deciding_at_once_exactly_one_lands(monkeypatch) -> None:
+    claim = cast.claimant(f.record()).claims.get()
+    moderators = [cast.staff(f"mod{n}") for n in range(2)]
     # Widen the window between reading the claim and writing the decision, so that without
     # the row lock both moderators would read "pending" and both decisions would land.
     slow = rules.default_message

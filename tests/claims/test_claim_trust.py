@@ -12,11 +12,11 @@ from claims.models import Claim
 from graph import tasks as graph_tasks
 from graph.models import TrustSnapshot
 from graph.trust_services import trust_recompute
-from tests.claims.conftest import make_record, sign_in_with_orcid, verify
+from tests import cast
+from tests import factories as f
+from tests.cast import EVIDENCE, sign_in_with_orcid
 
 pytestmark = pytest.mark.django_db
-
-EVIDENCE = "https://www.example.edu/people/ada"
 
 
 @pytest.fixture
@@ -28,10 +28,8 @@ def enqueued(monkeypatch) -> list[int]:
 
 
 def test_every_decision_revocation_and_correction_enqueues_the_recompute(
-    record, owner, staff, stranger, enqueued, django_capture_on_commit_callbacks
+    record, verified_user, staff, stranger, enqueued, django_capture_on_commit_callbacks
 ) -> None:
-    verify(owner)
-    verify(stranger)
 
     def run(action, *args, **kwargs):
         enqueued.clear()
@@ -39,11 +37,13 @@ def test_every_decision_revocation_and_correction_enqueues_the_recompute(
             result = action(*args, **kwargs)
         return result
 
-    claim = run(services.claim_submit, user=owner, researcher_id=record.pk, method="evidence", evidence_url=EVIDENCE)
+    claim = run(
+        services.claim_submit, user=verified_user, researcher_id=record.pk, method="evidence", evidence_url=EVIDENCE
+    )
     assert enqueued == []  # a pending claim changes no input
     run(services.claim_decide, moderator=staff, claim_id=claim.pk, decision="needs_evidence", reason="no_evidence")
     assert enqueued == [record.pk]
-    services.claim_add_evidence(user=owner, claim_id=claim.pk, evidence_url=EVIDENCE)
+    services.claim_add_evidence(user=verified_user, claim_id=claim.pk, evidence_url=EVIDENCE)
     run(services.claim_decide, moderator=staff, claim_id=claim.pk, decision="approve")
     assert enqueued == [record.pk]
     work = record.authorships.first().work_id
@@ -52,13 +52,13 @@ def test_every_decision_revocation_and_correction_enqueues_the_recompute(
         (corrections.work_hide, {"work_id": work, "reason": "not_mine"}),
         (corrections.work_unhide, {"work_id": work}),
     ]:
-        run(action, owner=owner, researcher_id=record.pk, **kwargs)
+        run(action, owner=verified_user, researcher_id=record.pk, **kwargs)
         assert enqueued == [record.pk], action
     correction = record.corrections.order_by("id").first()
     run(corrections.correction_revert, actor=staff, correction_id=correction.pk)
     assert enqueued == [record.pk]
     # An impersonation finding also moves the trust of the records the claimant owns.
-    other = make_record("A5000000002")
+    other = f.record("A5000000002")
     dispute = run(
         services.claim_submit, user=stranger, researcher_id=other.pk, method="evidence", evidence_url=EVIDENCE
     )
@@ -66,22 +66,23 @@ def test_every_decision_revocation_and_correction_enqueues_the_recompute(
     assert enqueued == [other.pk]
     run(services.claim_revoke, moderator=staff, claim_id=claim.pk, reason="impersonation")
     assert enqueued == [record.pk]
-    sign_in_with_orcid(owner)
-    mine = run(services.claim_submit, user=owner, researcher_id=record.pk, method="orcid")
+    sign_in_with_orcid(verified_user)
+    mine = run(services.claim_submit, user=verified_user, researcher_id=record.pk, method="orcid")
     assert enqueued == [record.pk]
-    run(services.claim_release, user=owner, claim_id=mine.pk)
+    run(services.claim_release, user=verified_user, claim_id=mine.pk)
     assert enqueued == [record.pk]
 
 
-def test_nothing_is_enqueued_when_the_change_rolls_back(record, owner, enqueued, django_capture_on_commit_callbacks):
-    verify(owner)
+def test_nothing_is_enqueued_when_the_change_rolls_back(
+    record, verified_user, enqueued, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ClaimRefused):
-        services.claim_submit(user=owner, researcher_id=record.pk, method="orcid")
+        services.claim_submit(user=verified_user, researcher_id=record.pk, method="orcid")
     assert enqueued == []
 
 
 def test_the_recompute_shows_the_claim_in_the_snapshot(
-    record, owner, staff, monkeypatch, django_capture_on_commit_callbacks
+    record, verified_user, staff, monkeypatch, django_capture_on_commit_callbacks
 ):
     """With the task run inline (as a worker would), an approval lifts the stored level and a
     revocation drops it back."""
@@ -90,10 +91,9 @@ def test_the_recompute_shows_the_claim_in_the_snapshot(
     monkeypatch.setitem(app.conf, "task_always_eager", True)
     trust_recompute(researcher_ids=[record.pk])
     assert TrustSnapshot.objects.get(researcher=record, is_current=True).level == 2
-    verify(owner)
-    sign_in_with_orcid(owner)
+    sign_in_with_orcid(verified_user)
     with django_capture_on_commit_callbacks(execute=True):
-        claim = services.claim_submit(user=owner, researcher_id=record.pk, method="orcid")
+        claim = services.claim_submit(user=verified_user, researcher_id=record.pk, method="orcid")
     current = TrustSnapshot.objects.get(researcher=record, is_current=True)
     assert current.level == 4
     with django_capture_on_commit_callbacks(execute=True):
@@ -104,21 +104,18 @@ def test_the_recompute_shows_the_claim_in_the_snapshot(
 # --- profiles.claim_facts ---------------------------------------------------------------------
 
 
-def test_claim_facts_are_set_based(owner, stranger, staff, django_user_model, django_assert_num_queries) -> None:
-    records = [make_record(f"A50000000{n:02d}") for n in range(1, 5)]
+def test_claim_facts_are_set_based(verified_user, stranger, staff, django_assert_num_queries) -> None:
+    records = [f.record(f"A50000000{n:02d}") for n in range(1, 5)]
     a, b, c, d = records
-    verify(owner)
-    sign_in_with_orcid(owner)
-    owners = services.claim_submit(user=owner, researcher_id=a.pk, method="orcid")  # a: approved (L4)
-    verify(stranger)
+    sign_in_with_orcid(verified_user)
+    owners = services.claim_submit(user=verified_user, researcher_id=a.pk, method="orcid")  # a: approved (L4)
     revoked = services.claim_submit(user=stranger, researcher_id=b.pk, method="evidence", evidence_url=EVIDENCE)
     services.claim_decide(moderator=staff, claim_id=revoked.pk, decision="approve")
     services.claim_revoke(moderator=staff, claim_id=revoked.pk, reason="other")  # b: revoked
-    third = django_user_model.objects.create_user("third", "third@example.org", "x")
-    verify(third)
+    third = cast.verified_user("third")
     services.claim_submit(user=third, researcher_id=c.pk, method="evidence", evidence_url=EVIDENCE)  # c: pending
-    # The owner of a is caught trying to take d: the finding counts against a, not d.
-    attempt = Claim.objects.create(user=owner, researcher=d, state="pending")
+    # The owner of a (verified_user) is caught trying to take d: the finding counts against a, not d.
+    attempt = Claim.objects.create(user=verified_user, researcher=d, state="pending")
     services.claim_decide(moderator=staff, claim_id=attempt.pk, decision="reject", reason="impersonation")
     ids = [r.pk for r in records]
     with django_assert_num_queries(3):

@@ -1,4 +1,4 @@
-"""The claimant's pages with the cast: anonymous, unverified, claimant (owner), stranger."""
+"""The claimant's pages with the cast: anonymous, unverified, verified user, claimant, owner, stranger."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from django.test import Client
 
 from claims.models import Claim, ClaimAuditEvent
 from profiles.models import ResearcherAlias
-from tests.claims.conftest import sign_in_with_orcid, verify
+from tests import cast
+from tests.cast import EVIDENCE, sign_in_with_orcid, verify
 
 pytestmark = pytest.mark.django_db
-
-EVIDENCE = "https://www.example.edu/people/ada"
 
 
 def _url(record, suffix: str = "claim/") -> str:
@@ -27,17 +26,18 @@ def _post_claim(client: Client, record, method: str = "evidence", **data):
 # --- Anonymous and unverified ------------------------------------------------------------------
 
 
-def test_anonymous_visitors_are_sent_to_log_in_and_back(client: Client, record) -> None:
-    for response in (client.get(_url(record)), _post_claim(client, record)):
+def test_anonymous_visitors_are_sent_to_log_in_and_back(anonymous: Client, record) -> None:
+    for response in (anonymous.get(_url(record)), _post_claim(anonymous, record)):
         assert response.status_code == 302
         assert response["Location"] == f"/accounts/login/?next=/researchers/{record.openalex_id}/claim/"
-    assert client.get("/claims/")["Location"] == "/accounts/login/?next=/claims/"
+    assert anonymous.get("/claims/")["Location"] == "/accounts/login/?next=/claims/"
     assert not Claim.objects.exists()
 
 
-def test_unverified_accounts_are_told_to_verify_and_cannot_claim(client: Client, record, owner) -> None:
-    EmailAddress.objects.create(user=owner, email=owner.email, verified=False)
-    client.force_login(owner)
+def test_unverified_accounts_are_told_to_verify_and_cannot_claim(client: Client, record) -> None:
+    unverified = cast.account("unverified")
+    EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False)
+    client.force_login(unverified)
     page = client.get(_url(record)).content.decode()
     assert "Verify your email address first" in page and "/accounts/email/" in page
     assert "Send my claim to a moderator" not in page
@@ -50,9 +50,8 @@ def test_unverified_accounts_are_told_to_verify_and_cannot_claim(client: Client,
 # --- Claiming ----------------------------------------------------------------------------------
 
 
-def test_the_claim_page_offers_the_three_ways(client: Client, record, owner, django_assert_num_queries) -> None:
-    verify(owner)
-    client.force_login(owner)
+def test_the_claim_page_offers_the_three_ways(client: Client, record, verified_user, django_assert_num_queries) -> None:
+    client.force_login(verified_user)
     with django_assert_num_queries(9):
         page = client.get(_url(record)).content.decode()
     assert "1. Sign in with ORCID" in page and "2. Institutional email" in page and "3. Evidence" in page
@@ -61,13 +60,13 @@ def test_the_claim_page_offers_the_three_ways(client: Client, record, owner, dja
     assert "None of your verified addresses (example.org) is at example.edu" in page
 
 
-def test_claiming_with_evidence_shows_the_status_and_what_happens_next(client: Client, record, owner) -> None:
-    verify(owner)
-    client.force_login(owner)
+def test_claiming_with_evidence_shows_the_status_and_what_happens_next(client: Client, record, verified_user) -> None:
+    client.force_login(verified_user)
     response = _post_claim(client, record, note="I am <b>Ada</b>.")
     assert response.status_code == 302 and response["Location"] == _url(record)
     claim = Claim.objects.get()
-    assert (claim.user, claim.state, claim.evidence_url, claim.note) == (owner, "pending", EVIDENCE, "I am <b>Ada</b>.")
+    assert (claim.user, claim.state, claim.evidence_url) == (verified_user, "pending", EVIDENCE)
+    assert claim.note == "I am <b>Ada</b>."
     page = client.get(_url(record)).content.decode()
     assert "Your claim is filed and waits for a moderator" in page
     assert "Waiting for a moderator" in page and "number 1 in the queue" in page
@@ -90,29 +89,26 @@ def test_claiming_with_evidence_shows_the_status_and_what_happens_next(client: C
     ],
 )
 def test_bad_claims_are_refused_with_the_reason_and_change_nothing(
-    client: Client, record, owner, data: dict[str, str], error: str
+    client: Client, record, verified_user, data: dict[str, str], error: str
 ) -> None:
-    verify(owner)
-    client.force_login(owner)
+    client.force_login(verified_user)
     response = _post_claim(client, record, **data)
     assert response.status_code == 400
     assert error in response.content.decode()
     assert not Claim.objects.exists() and not ClaimAuditEvent.objects.exists()
 
 
-def test_a_rejected_evidence_link_is_never_rendered_as_a_link(client: Client, record, owner) -> None:
-    verify(owner)
-    client.force_login(owner)
+def test_a_rejected_evidence_link_is_never_rendered_as_a_link(client: Client, record, verified_user) -> None:
+    client.force_login(verified_user)
     page = _post_claim(client, record, evidence_url="javascript:alert(1)").content.decode()
     assert 'href="javascript:' not in page
 
 
-def test_orcid_sign_in_claims_the_record_at_once(client: Client, record, owner) -> None:
+def test_orcid_sign_in_claims_the_record_at_once(client: Client, record, verified_user) -> None:
     """ORCID sign-in is allauth's; tests cannot reach orcid.org, so the sign-in's result (the
     social account row) is created here and the claim path is tested from there."""
-    verify(owner)
-    sign_in_with_orcid(owner)
-    client.force_login(owner)
+    sign_in_with_orcid(verified_user)
+    client.force_login(verified_user)
     page = client.get(_url(record)).content.decode()
     assert "You signed in with ORCID iD <strong>0000-0002-1825-0097</strong>, the iD this record carries" in page
     response = _post_claim(client, record, "orcid", evidence_url="")
@@ -123,7 +119,9 @@ def test_orcid_sign_in_claims_the_record_at_once(client: Client, record, owner) 
     assert f"/researchers/{record.openalex_id}/edit/" in page and "Release this record" in page
 
 
-def test_with_orcid_configured_the_page_starts_allauths_orcid_sign_in(client: Client, record, owner, settings) -> None:
+def test_with_orcid_configured_the_page_starts_allauths_orcid_sign_in(
+    client: Client, record, verified_user, settings
+) -> None:
     """ORCID_CLIENT_ID/ORCID_SECRET fill SOCIALACCOUNT_PROVIDERS["orcid"]["APPS"] (settings.py);
     with an app the page offers the sign-in, which allauth sends to orcid.org to authorize."""
     settings.SOCIALACCOUNT_PROVIDERS = {
@@ -133,8 +131,7 @@ def test_with_orcid_configured_the_page_starts_allauths_orcid_sign_in(client: Cl
             "APPS": [{"client_id": "APP-TEST", "secret": "s3cret", "key": ""}],
         }
     }
-    verify(owner)
-    client.force_login(owner)
+    client.force_login(verified_user)
     page = client.get(_url(record)).content.decode()
     assert "Sign in with ORCID" in page
     action = f"/accounts/orcid/login/?process=connect&amp;next=%2Fresearchers%2F{record.openalex_id}%2Fclaim%2F"
@@ -144,42 +141,38 @@ def test_with_orcid_configured_the_page_starts_allauths_orcid_sign_in(client: Cl
     assert response["Location"].startswith("https://orcid.org/oauth/authorize?client_id=APP-TEST&")
 
 
-def test_the_email_path_is_offered_when_a_verified_address_matches(client: Client, record, owner) -> None:
-    verify(owner)
-    verify(owner, "ada@cs.example.edu")
-    client.force_login(owner)
+def test_the_email_path_is_offered_when_a_verified_address_matches(client: Client, record, verified_user) -> None:
+    verify(verified_user, "ada@cs.example.edu")
+    client.force_login(verified_user)
     page = client.get(_url(record)).content.decode()
     assert "Your verified address at <strong>cs.example.edu</strong> is at example.edu" in page
     assert _post_claim(client, record, "email_domain", evidence_url="").status_code == 302
     assert Claim.objects.get().method == "email_domain"
 
 
-def test_claiming_an_owned_record_is_announced_as_a_dispute(client: Client, owned, stranger) -> None:
-    verify(stranger)
+def test_claiming_an_owned_record_is_announced_as_a_dispute(client: Client, record, owner, stranger) -> None:
     client.force_login(stranger)
-    record = owned.researcher
     page = client.get(_url(record)).content.decode()
     assert "This record already has an owner." in page and "opens a dispute" in page
     _post_claim(client, record)
     claim = Claim.objects.get(user=stranger)
     assert claim.is_dispute and claim.state == "pending"
-    assert Claim.objects.get(pk=owned.pk).state == "approved"
+    assert Claim.objects.get(user=owner).state == "approved"
 
 
-def test_the_rate_limit_is_explained(client: Client, record, owner, settings) -> None:
+def test_the_rate_limit_is_explained(client: Client, record, verified_user, settings) -> None:
     settings.CLAIMS_PER_DAY = 1
-    verify(owner)
-    client.force_login(owner)
-    claim = Claim.objects.create(user=owner, researcher=record, state="withdrawn")
+    client.force_login(verified_user)
+    claim = Claim.objects.create(user=verified_user, researcher=record, state="withdrawn")
     page = client.get(_url(record)).content.decode()
     assert "Too many claims today" in page
     assert _post_claim(client, record).status_code == 400
     assert list(Claim.objects.values_list("pk", flat=True)) == [claim.pk]
 
 
-def test_legacy_ids_redirect_and_unknown_ids_are_404(client: Client, record, owner) -> None:
+def test_legacy_ids_redirect_and_unknown_ids_are_404(client: Client, record, verified_user) -> None:
     ResearcherAlias.objects.create(openalex_id="A123", researcher=record, reason="legacy")
-    client.force_login(owner)
+    client.force_login(verified_user)
     response = client.get("/researchers/A123/claim/")
     assert response.status_code == 301 and response["Location"] == _url(record)
     assert client.get("/researchers/A5999999999/claim/").status_code == 404
@@ -189,20 +182,17 @@ def test_legacy_ids_redirect_and_unknown_ids_are_404(client: Client, record, own
 # --- Privacy and forged requests ----------------------------------------------------------------
 
 
-def test_a_stranger_never_sees_anothers_evidence(client: Client, record, owner, stranger) -> None:
-    verify(owner)
-    Claim.objects.create(user=owner, researcher=record, evidence_url=EVIDENCE, note="secret note")
-    verify(stranger)
+def test_a_stranger_never_sees_anothers_evidence(client: Client, record, claimant, stranger) -> None:
+    claim = claimant.claims.get()
     client.force_login(stranger)
     for url in (_url(record), "/claims/", f"/researchers/{record.openalex_id}/", _url(record, "history/")):
         page = client.get(url).content.decode()
-        assert EVIDENCE not in page and "secret note" not in page and owner.email not in page, url
+        assert claim.evidence_url not in page and claim.note not in page and claimant.email not in page, url
 
 
-def test_forged_posts_on_anothers_claim_fail_and_change_nothing(client: Client, record, owner, stranger) -> None:
-    verify(owner)
-    claim = Claim.objects.create(user=owner, researcher=record, state="needs_evidence", evidence_url=EVIDENCE)
-    verify(stranger)
+def test_forged_posts_on_anothers_claim_fail_and_change_nothing(client: Client, record, claimant, stranger) -> None:
+    claim = claimant.claims.get()
+    Claim.objects.filter(pk=claim.pk).update(state="needs_evidence")
     client.force_login(stranger)
     base = _url(record, f"claim/{claim.pk}/")
     assert client.post(base + "withdraw/").status_code == 404
@@ -213,20 +203,18 @@ def test_forged_posts_on_anothers_claim_fail_and_change_nothing(client: Client, 
     assert not ClaimAuditEvent.objects.exists()
 
 
-def test_posts_without_a_csrf_token_are_refused(record, owner) -> None:
-    verify(owner)
+def test_posts_without_a_csrf_token_are_refused(record, claimant) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(owner)
-    claim = Claim.objects.create(user=owner, researcher=record)
+    client.force_login(claimant)
+    claim = claimant.claims.get()
     assert client.post(_url(record, f"claim/{claim.pk}/withdraw/")).status_code == 403
     assert _post_claim(client, record).status_code == 403
     assert Claim.objects.get().state == "pending" and Claim.objects.count() == 1
 
 
-def test_get_is_not_allowed_on_actions(client: Client, record, owner) -> None:
-    verify(owner)
-    client.force_login(owner)
-    claim = Claim.objects.create(user=owner, researcher=record)
+def test_get_is_not_allowed_on_actions(client: Client, record, claimant) -> None:
+    client.force_login(claimant)
+    claim = claimant.claims.get()
     assert client.get(_url(record, f"claim/{claim.pk}/withdraw/")).status_code == 405
     assert Claim.objects.get().state == "pending"
 
@@ -234,10 +222,8 @@ def test_get_is_not_allowed_on_actions(client: Client, record, owner) -> None:
 # --- Withdraw and evidence ---------------------------------------------------------------------
 
 
-def test_the_claimant_withdraws(client: Client, record, owner) -> None:
-    verify(owner)
-    client.force_login(owner)
-    _post_claim(client, record)
+def test_the_claimant_withdraws(client: Client, record, claimant) -> None:
+    client.force_login(claimant)
     claim = Claim.objects.get()
     response = client.post(_url(record, f"claim/{claim.pk}/withdraw/"), follow=True)
     assert "Your claim is withdrawn." in response.content.decode()
@@ -245,12 +231,10 @@ def test_the_claimant_withdraws(client: Client, record, owner) -> None:
     assert "3. Evidence" in response.content.decode()  # no dead end: they can claim again
 
 
-def test_the_claimant_answers_a_request_for_evidence(client: Client, record, owner, staff) -> None:
+def test_the_claimant_answers_a_request_for_evidence(client: Client, record, claimant, staff) -> None:
     from claims import services as claim_services
 
-    verify(owner)
-    client.force_login(owner)
-    _post_claim(client, record)
+    client.force_login(claimant)
     claim = Claim.objects.get()
     claim_services.claim_decide(moderator=staff, claim_id=claim.pk, decision="needs_evidence", reason="email_not_found")
     page = client.get(_url(record)).content.decode()

@@ -14,8 +14,11 @@ from claims import corrections, services
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
 from claims.selectors import correction_history
 from profiles.models import Researcher
+from tests import cast
+from tests import factories as f
 from tests import openalex_records as oa
-from tests.claims.conftest import ORCID, sign_in_with_orcid, verify
+from tests.cast import OTHER_ORCID, sign_in_with_orcid, verify
+from tests.factories import ORCID
 from works.models import HiddenWork, Work
 from works.selectors import researcher_works
 
@@ -33,8 +36,7 @@ def _first_work(record) -> Work:
 # --- Who may edit ------------------------------------------------------------------------------
 
 
-def test_only_the_owner_edits(client: Client, owned, stranger, staff) -> None:
-    record = owned.researcher
+def test_only_the_owner_edits(client: Client, record, owner, stranger, staff) -> None:
     assert client.get(_edit(record))["Location"] == f"/accounts/login/?next={_edit(record)}"
     work = _first_work(record)
     for user in (stranger, staff):  # moderators revert, they do not write for the owner
@@ -46,10 +48,8 @@ def test_only_the_owner_edits(client: Client, owned, stranger, staff) -> None:
     assert record.owner_bio == "" and not HiddenWork.objects.exists() and not ProfileCorrection.objects.exists()
 
 
-def test_a_pending_claimant_is_no_owner(client: Client, record, owner) -> None:
-    verify(owner)
-    Claim.objects.create(user=owner, researcher=record, state="pending")
-    client.force_login(owner)
+def test_a_pending_claimant_is_no_owner(client: Client, record, claimant) -> None:
+    client.force_login(claimant)
     assert client.get(_edit(record)).status_code == 403
 
 
@@ -57,10 +57,9 @@ def test_a_pending_claimant_is_no_owner(client: Client, record, owner) -> None:
 
 
 def test_the_owner_writes_a_bio_sets_a_name_and_opens_to_collaboration(
-    client: Client, owned, django_assert_num_queries
+    client: Client, record, owner, django_assert_num_queries
 ) -> None:
-    record = owned.researcher
-    client.force_login(owned.user)
+    client.force_login(owner)
     with django_assert_num_queries(8):
         page = client.get(_edit(record)).content.decode()
     assert "Works on examples at Example University." in page  # the generated bio, for reference
@@ -81,7 +80,7 @@ def test_the_owner_writes_a_bio_sets_a_name_and_opens_to_collaboration(
         ("preferred_name", "", "Ada E."),
         ("collaborate", "false", "true"),
     ]
-    assert ClaimAuditEvent.objects.filter(kind="correction", actor=owned.user).count() == 3
+    assert ClaimAuditEvent.objects.filter(kind="correction", actor=owner).count() == 3
     # Saving the same values again logs nothing.
     client.post(
         _edit(record), {"bio": "I study <em>examples</em>.", "preferred_name": "Ada E.", "open_to_collaborate": "on"}
@@ -95,24 +94,23 @@ def test_the_owner_writes_a_bio_sets_a_name_and_opens_to_collaboration(
     assert "The owner opened the record to collaboration" in history
 
 
-def test_bounds_are_enforced(client: Client, owned) -> None:
-    client.force_login(owned.user)
-    response = client.post(_edit(owned.researcher), {"bio": "x" * 601, "preferred_name": ""})
+def test_bounds_are_enforced(client: Client, record, owner) -> None:
+    client.force_login(owner)
+    response = client.post(_edit(record), {"bio": "x" * 601, "preferred_name": ""})
     assert response.status_code == 400 and "at most 600 characters" in response.content.decode()
     with pytest.raises(services.ClaimRefused):
-        corrections.profile_update(owner=owned.user, researcher_id=owned.researcher_id, preferred_name="n" * 201)
+        corrections.profile_update(owner=owner, researcher_id=record.pk, preferred_name="n" * 201)
     assert not ProfileCorrection.objects.exists()
 
 
-def test_the_owner_hides_and_shows_a_work(client: Client, owned) -> None:
-    record = owned.researcher
+def test_the_owner_hides_and_shows_a_work(client: Client, record, owner) -> None:
     work = _first_work(record)
-    client.force_login(owned.user)
+    client.force_login(owner)
     assert researcher_works(record).count() == 2
     response = client.post(_edit(record) + f"works/{work.pk}/hide/", {"reason": "not_mine"}, follow=True)
     assert "The work is hidden from your profile" in response.content.decode()
     hidden = HiddenWork.objects.get()
-    assert (hidden.researcher, hidden.work, hidden.reason, hidden.hidden_by) == (record, work, "not_mine", owned.user)
+    assert (hidden.researcher, hidden.work, hidden.reason, hidden.hidden_by) == (record, work, "not_mine", owner)
     assert list(researcher_works(record)) == [w for w in researcher_works(record) if w != work]
     assert researcher_works(record).count() == 1
     history = client.get(f"/researchers/{record.openalex_id}/history/").content.decode()
@@ -134,15 +132,14 @@ def test_the_owner_hides_and_shows_a_work(client: Client, owned) -> None:
 # --- Reverting ---------------------------------------------------------------------------------
 
 
-def test_the_owner_or_a_moderator_reverts_and_nobody_else(client: Client, owned, stranger, staff) -> None:
-    record = owned.researcher
-    corrections.profile_update(owner=owned.user, researcher_id=record.pk, bio="First.")
-    corrections.profile_update(owner=owned.user, researcher_id=record.pk, bio="Second.")
+def test_the_owner_or_a_moderator_reverts_and_nobody_else(client: Client, record, owner, stranger, staff) -> None:
+    corrections.profile_update(owner=owner, researcher_id=record.pk, bio="First.")
+    corrections.profile_update(owner=owner, researcher_id=record.pk, bio="Second.")
     first, second = ProfileCorrection.objects.order_by("id")
     url = f"/researchers/{record.openalex_id}/history/{{}}/revert/"
     client.force_login(stranger)
     assert client.post(url.format(second.pk)).status_code == 404
-    client.force_login(owned.user)
+    client.force_login(owner)
     refused = client.post(url.format(first.pk), follow=True).content.decode()
     assert "was changed again since" in refused
     assert client.post(url.format(second.pk)).status_code == 302
@@ -160,19 +157,19 @@ def test_the_owner_or_a_moderator_reverts_and_nobody_else(client: Client, owned,
     assert ClaimAuditEvent.objects.filter(kind="correction_reverted").count() == 2
 
 
-def test_reverting_a_hidden_work_shows_it_again(owned) -> None:
-    work = _first_work(owned.researcher)
+def test_reverting_a_hidden_work_shows_it_again(record, owner) -> None:
+    work = _first_work(record)
     correction = corrections.work_hide(
-        owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk, reason="other", note="conference abstract"
+        owner=owner, researcher_id=record.pk, work_id=work.pk, reason="other", note="conference abstract"
     )
-    assert correction_history(owned.researcher)[0]["hide_reason"] == "conference abstract"
-    corrections.correction_revert(actor=owned.user, correction_id=correction.pk)
+    assert correction_history(record)[0]["hide_reason"] == "conference abstract"
+    corrections.correction_revert(actor=owner, correction_id=correction.pk)
     assert not HiddenWork.objects.exists()
     unhide = corrections.work_hide(
-        owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk, reason="duplicate"
+        owner=owner, researcher_id=record.pk, work_id=work.pk, reason="duplicate"
     )
-    undo = corrections.work_unhide(owner=owned.user, researcher_id=owned.researcher_id, work_id=work.pk)
-    corrections.correction_revert(actor=owned.user, correction_id=undo.pk)  # hides it again, same reason
+    undo = corrections.work_unhide(owner=owner, researcher_id=record.pk, work_id=work.pk)
+    corrections.correction_revert(actor=owner, correction_id=undo.pk)  # hides it again, same reason
     assert HiddenWork.objects.get().reason == "duplicate" and unhide.kind == "hide_work"
 
 
@@ -209,18 +206,22 @@ def _openalex_files(folder: Path, *, updated: str, title_suffix: str = "") -> li
     ]
 
 
-def test_owner_data_and_hidden_works_survive_every_reimport(tmp_path: Path, owner) -> None:
+def test_owner_data_and_hidden_works_survive_every_reimport(tmp_path: Path, verified_user) -> None:
     call_command("import_openalex", *_openalex_files(tmp_path, updated="2025-10-01T00:00:00"), "--followups=now")
     record = Researcher.objects.get(openalex_id=AUTHOR)
     assert record.affiliations.get().institution.email_domains == ["example.edu"]
-    verify(owner, "ada@example.edu")
-    claim = services.claim_submit(user=owner, researcher_id=record.pk, method="email_domain")
+    verify(verified_user, "ada@example.edu")
+    claim = services.claim_submit(user=verified_user, researcher_id=record.pk, method="email_domain")
     assert claim.state == "approved"
     corrections.profile_update(
-        owner=owner, researcher_id=record.pk, bio="My own words.", preferred_name="Ada O.", open_to_collaborate=True
+        owner=verified_user,
+        researcher_id=record.pk,
+        bio="My own words.",
+        preferred_name="Ada O.",
+        open_to_collaborate=True,
     )
     hidden_work = Work.objects.get(openalex_id="W901")
-    corrections.work_hide(owner=owner, researcher_id=record.pk, work_id=hidden_work.pk, reason="not_mine")
+    corrections.work_hide(owner=verified_user, researcher_id=record.pk, work_id=hidden_work.pk, reason="not_mine")
 
     # OpenAlex changed everything it owns; the same import runs again, twice.
     for _ in range(2):
@@ -237,14 +238,12 @@ def test_owner_data_and_hidden_works_survive_every_reimport(tmp_path: Path, owne
     assert Claim.objects.get().state == "approved" and ProfileCorrection.objects.count() == 4
 
 
-def test_an_openalex_merge_moves_the_claim_corrections_and_hidden_works(tmp_path: Path, owned, stranger) -> None:
-    old = owned.researcher  # A5000000001 with two works
-    corrections.profile_update(owner=owned.user, researcher_id=old.pk, bio="Mine.")
+def test_an_openalex_merge_moves_the_claim_corrections_and_hidden_works(tmp_path: Path, record, owner) -> None:
+    old = record  # A5000000001 with two works
+    corrections.profile_update(owner=owner, researcher_id=old.pk, bio="Mine.")
     work = _first_work(old)
-    corrections.work_hide(owner=owned.user, researcher_id=old.pk, work_id=work.pk, reason="duplicate")
-    survivor = Researcher.objects.create(
-        openalex_id="A5000000777", display_name="Ada Survivor", record_status="imported"
-    )
+    corrections.work_hide(owner=owner, researcher_id=old.pk, work_id=work.pk, reason="duplicate")
+    survivor = f.researcher("Ada Survivor", openalex_id="A5000000777", imported_at=None)
     merged = tmp_path / "merged_ids.csv"
     merged.write_text(f"merge_date,id,merge_into_id\n2026-01-02,{old.openalex_id},{survivor.openalex_id}\n")
     call_command("import_openalex", str(merged), "--followups=now")
@@ -259,14 +258,12 @@ def test_an_openalex_merge_moves_the_claim_corrections_and_hidden_works(tmp_path
     assert researcher_works(survivor).count() == 1  # the hidden work stays hidden on the survivor
 
 
-def test_a_merge_into_an_owned_record_revokes_the_duplicate_ownership(tmp_path: Path, owned, stranger) -> None:
-    old = owned.researcher
-    survivor = Researcher.objects.create(
-        openalex_id="A5000000777", display_name="Ada Survivor", record_status="imported"
-    )
-    verify(stranger)
-    sign_in_with_orcid(stranger, "0000-0001-5109-3700")
-    theirs = Claim.objects.create(user=stranger, researcher=survivor, state="approved", method="evidence")
+def test_a_merge_into_an_owned_record_revokes_the_duplicate_ownership(tmp_path: Path, record, owner) -> None:
+    old, owned = record, owner.claims.get()
+    survivor = f.researcher("Ada Survivor", openalex_id="A5000000777", imported_at=None)
+    survivor_owner = cast.verified_user("survivor_owner")  # the survivor's owner, not ``owner``
+    sign_in_with_orcid(survivor_owner, OTHER_ORCID)
+    theirs = Claim.objects.create(user=survivor_owner, researcher=survivor, state="approved", method="evidence")
     merged = tmp_path / "merged_ids.csv"
     merged.write_text(f"merge_date,id,merge_into_id\n2026-01-02,{old.openalex_id},{survivor.openalex_id}\n")
     call_command("import_openalex", str(merged), "--followups=now")

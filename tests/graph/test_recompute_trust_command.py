@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from graph.models import TrustSnapshot
 from profiles.models import Follow, Researcher, ResearcherAlias
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +22,7 @@ def run(*args: str) -> str:
 
 @pytest.fixture
 def people() -> list[Researcher]:
-    return [
-        Researcher.objects.create(openalex_id=f"A500000070{n}", display_name=f"Person {n}", record_status="imported")
-        for n in range(3)
-    ]
+    return [f.researcher(f"Person {n}", openalex_id=f"A500000070{n}", imported_at=None) for n in range(3)]
 
 
 def test_all_scores_everyone_then_reports_nothing_changed(people: list[Researcher]) -> None:

@@ -15,13 +15,14 @@ from graph import trust_services
 from graph.models import TrustSnapshot
 from graph.trust_services import TrustLockTimeout, trust_lock, trust_recompute
 from profiles.models import Researcher
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def researcher() -> Researcher:
-    return Researcher.objects.create(openalex_id="A5000000401", display_name="Lena Lock", record_status="imported")
+    return f.researcher("Lena Lock", openalex_id="A5000000401", imported_at=None)
 
 
 class Holder:
@@ -108,7 +109,7 @@ def test_a_run_that_waits_too_long_gives_up_and_writes_nothing(researcher: Resea
 
 
 def test_other_researchers_are_not_held_up(researcher: Researcher) -> None:
-    other = Researcher.objects.create(openalex_id="A5000000402", display_name="Otto Other", record_status="imported")
+    other = f.researcher("Otto Other", openalex_id="A5000000402", imported_at=None)
     with Holder([researcher.pk]):
         assert trust_recompute(researcher_ids=[other.pk], lock_timeout=2).written == 1
 

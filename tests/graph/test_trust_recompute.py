@@ -19,6 +19,7 @@ from graph.models import CoauthorEdge, TrustSnapshot
 from graph.trust_formula import TrustInputs
 from graph.trust_services import snapshot_digest, trust_recompute
 from profiles.models import Follow, Researcher
+from tests import cast
 from works.models import HiddenWork, Work
 
 pytestmark = pytest.mark.django_db
@@ -194,16 +195,13 @@ class TestHistory:
 
 @pytest.mark.usefixtures("imported")
 class TestClaims:
-    def test_an_orcid_proven_claim_is_l4_and_counts_for_the_co_authors(self, owner) -> None:
+    def test_an_orcid_proven_claim_is_l4_and_counts_for_the_co_authors(self) -> None:
         priem = Researcher.objects.get(openalex_id=PRIEM)
         edge = CoauthorEdge.objects.filter(researcher_a=priem).first() or CoauthorEdge.objects.filter(
             researcher_b=priem
         ).first()
         coauthor_id = edge.researcher_b_id if edge.researcher_a_id == priem.pk else edge.researcher_a_id
-        Claim.objects.create(
-            user=owner, researcher=priem, state=Claim.State.APPROVED, method=Claim.Method.ORCID,
-            orcid=priem.orcid, decided_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
-        )
+        cast.owner(priem, method=Claim.Method.ORCID, decided_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
 
         report = trust_recompute()
 

@@ -16,6 +16,8 @@ from graph.models import CoauthorEdge, TrustSnapshot
 from graph.tasks import refresh_after_import as after_import
 from graph.trust_services import trust_recompute
 from profiles.models import Researcher
+from tests import cast
+from tests import factories as f
 from works.models import Authorship, Work
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +32,8 @@ def eager(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def pair() -> tuple[Researcher, Researcher]:
     """Two researchers who share a work; edges and scores computed."""
-    ann = Researcher.objects.create(openalex_id="A5000000801", display_name="Ann", record_status="imported",
-                                    orcid="0000-0002-1825-0097")
-    bob = Researcher.objects.create(openalex_id="A5000000802", display_name="Bob", record_status="imported")
+    ann = f.researcher("Ann", openalex_id="A5000000801", orcid="0000-0002-1825-0097", imported_at=None)
+    bob = f.researcher("Bob", openalex_id="A5000000802", imported_at=None)
     work = Work.objects.create(openalex_id="W801", title="Shared", publication_year=2025)
     Authorship.objects.create(work=work, researcher=ann, position=0)
     Authorship.objects.create(work=work, researcher=bob, position=1)
@@ -51,11 +52,10 @@ def test_inline_follow_ups_refresh_edges_then_trust(pair: tuple[Researcher, Rese
 
 
 def test_a_claim_decision_on_one_record_reaches_its_co_authors(
-    pair: tuple[Researcher, Researcher], owner, eager: None
+    pair: tuple[Researcher, Researcher], eager: None
 ) -> None:
     ann, bob = pair
-    Claim.objects.create(user=owner, researcher=ann, state=Claim.State.APPROVED, method=Claim.Method.EVIDENCE,
-                         decided_at=datetime(2026, 11, 25, tzinfo=UTC))
+    cast.owner(ann, method=Claim.Method.EVIDENCE, decided_at=datetime(2026, 11, 25, tzinfo=UTC))
 
     assert tasks.recompute_trust(ann.pk) == 1  # what CLAIMS enqueues after a decision
 

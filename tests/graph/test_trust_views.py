@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from graph.trust_services import trust_recompute
 from profiles.models import Follow, Researcher, ResearcherAlias
+from tests import factories as f
 from works.models import Authorship, Work
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,8 @@ NASTY = '<script>alert("x")</script> & Co'
 @pytest.fixture
 def ada() -> Researcher:
     """An imported record with an ORCID, 3 works (2 recent), one co-author stub."""
-    ada = Researcher.objects.create(
-        openalex_id="A5000000601", display_name=NASTY, orcid="0000-0002-1825-0097", record_status="imported",
+    ada = f.researcher(
+        NASTY, openalex_id="A5000000601", orcid="0000-0002-1825-0097",
         cited_by_count=120, h_index=4, imported_at=datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
     )
     for n, year in enumerate((2015, 2025, 2026)):
@@ -90,10 +91,10 @@ def test_no_score_yet_says_it_is_being_computed(client: Client, ada: Researcher)
     assert "&lt;script&gt;" in html  # the name, escaped
 
 
-def test_recent_changes_say_what_moved_the_score(client: Client, ada: Researcher, stranger, owner) -> None:
+def test_recent_changes_say_what_moved_the_score(client: Client, ada: Researcher, stranger, verified_user) -> None:
     trust_recompute(researcher_ids=[ada.pk], now=datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
     Follow.objects.create(user=stranger, researcher=ada)
-    Follow.objects.create(user=owner, researcher=ada)
+    Follow.objects.create(user=verified_user, researcher=ada)
     trust_recompute(researcher_ids=[ada.pk], now=datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
     html = client.get(url(ada), headers=HTMX).content.decode()
     assert "+2.39 on 2026-11-21: 2 new followers" in html  # 10 × log10(3) / 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.profiles import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

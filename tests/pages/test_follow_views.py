@@ -9,7 +9,7 @@ from django.test import Client
 
 from profiles import services
 from profiles.models import Follow
-from tests.profiles import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +42,10 @@ def test_anonymous_visitors_see_a_follow_link_to_log_in(client: Client) -> None:
 
 
 def test_a_stranger_follows_in_place_and_the_count_updates_out_of_band(
-    client: Client, stranger, owner, django_capture_on_commit_callbacks, django_assert_num_queries
+    client: Client, stranger, verified_user, django_capture_on_commit_callbacks, django_assert_num_queries
 ) -> None:
     lead = f.researcher()
-    Follow.objects.create(user=owner, researcher=lead)
+    Follow.objects.create(user=verified_user, researcher=lead)
     client.force_login(stranger)
     with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(5):
         # session, user, researcher, insert, followers count
@@ -99,15 +99,15 @@ def test_without_javascript_the_form_posts_and_comes_back_to_the_profile(client:
     assert Follow.objects.filter(user=stranger, researcher=lead).exists()
 
 
-def test_a_forged_follow_without_csrf_fails_and_changes_nothing(stranger, owner) -> None:
+def test_a_forged_follow_without_csrf_fails_and_changes_nothing(stranger, verified_user) -> None:
     lead = f.researcher()
-    Follow.objects.create(user=owner, researcher=lead)
+    Follow.objects.create(user=verified_user, researcher=lead)
     forged = Client(enforce_csrf_checks=True)
     forged.force_login(stranger)
     assert forged.post(follow_url(lead), {"action": "follow"}, **HX).status_code == 403
-    forged.force_login(owner)
+    forged.force_login(verified_user)
     assert forged.post(follow_url(lead), {"action": "unfollow"}).status_code == 403
-    assert list(Follow.objects.values_list("user__username", flat=True)) == ["owner"]
+    assert list(Follow.objects.values_list("user__username", flat=True)) == ["verified"]
 
 
 def test_a_follow_with_the_csrf_token_of_the_page_works(stranger) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from tests.profiles import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

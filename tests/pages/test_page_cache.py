@@ -12,12 +12,13 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import transaction
 from django.test import Client, RequestFactory
 
-from claims.models import Claim, ProfileCorrection
+from claims.models import ProfileCorrection
 from graph.models import TrustSnapshot
 from pages import page_cache
 from profiles.models import Follow, Researcher
+from tests import cast
+from tests import factories as f
 from tests.pages.test_profile_views import text_of
-from tests.profiles import factories as f
 from works.models import HiddenWork, Work
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +84,7 @@ def _bio(r: Researcher) -> str:
 
 @change("follow")
 def _follow(r: Researcher) -> str:
-    from django.contrib.auth import get_user_model
-
-    Follow.objects.create(user=get_user_model().objects.create_user("fan", "fan@example.org"), researcher=r)
+    Follow.objects.create(user=cast.verified_user("fan"), researcher=r)
     return "1 follower"
 
 
@@ -118,11 +117,7 @@ def _hidden(r: Researcher) -> str:
 
 @change("claim approved")
 def _claim(r: Researcher) -> str:
-    from django.contrib.auth import get_user_model
-
-    Claim.objects.create(
-        user=get_user_model().objects.create_user("me", "me@example.org"), researcher=r, state="approved"
-    )
+    cast.owner(r, "me")
     return "Claimed"
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from profiles.models import Follow, ResearcherAlias
-from tests.profiles import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 
-pytestmark = pytest.mark.django_db
+from tests import cast
+from tests.cast import PASSWORD
 
-PASSWORD = "correct horse battery staple"
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -26,12 +27,12 @@ def link_in(message) -> str:
     return re.search(r"https?://testserver(/accounts/\S+/)", message.body).group(1)
 
 
-def test_the_header_offers_log_in_and_sign_up_or_the_account_and_log_out(client: Client, stranger) -> None:
+def test_the_header_offers_log_in_and_sign_up_or_the_account_and_log_out(client: Client, verified_user) -> None:
     html = client.get("/").content.decode()
     assert 'href="/accounts/login/?next=/"' in html and 'href="/accounts/signup/"' in html
-    client.force_login(stranger)
+    client.force_login(verified_user)
     html = client.get("/").content.decode()
-    assert 'href="/accounts/email/">stranger@example.org</a>' in html
+    assert 'href="/accounts/email/">verified@example.org</a>' in html
     assert 'action="/accounts/logout/"' in html and "Log out</button>" in html
 
 
@@ -50,19 +51,19 @@ def test_sign_up_sends_a_verification_link_that_confirms_the_address(client: Cli
     assert EmailAddress.objects.get(email="new@example.org").verified
 
 
-def test_an_unverified_account_cannot_log_in_yet(client: Client, stranger) -> None:
-    EmailAddress.objects.create(user=stranger, email=stranger.email, verified=False, primary=True)
-    response = client.post("/accounts/login/", {"login": stranger.email, "password": PASSWORD})
+def test_an_unverified_account_cannot_log_in_yet(client: Client) -> None:
+    unverified = cast.account("unverified")
+    EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
+    response = client.post("/accounts/login/", {"login": unverified.email, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
     assert "_auth_user_id" not in client.session
 
 
-def test_log_in_returns_to_next_and_log_out_needs_a_post(client: Client, stranger) -> None:
-    EmailAddress.objects.create(user=stranger, email=stranger.email, verified=True, primary=True)
+def test_log_in_returns_to_next_and_log_out_needs_a_post(client: Client, verified_user) -> None:
     page = client.get("/accounts/login/?next=/researchers/A5990000001/").content.decode()
     assert "<title>Log in · BZPEER</title>" in page and 'name="next" value="/researchers/A5990000001/"' in page
     response = client.post(
-        "/accounts/login/", {"login": stranger.email, "password": PASSWORD, "next": "/researchers/A5990000001/"}
+        "/accounts/login/", {"login": verified_user.email, "password": PASSWORD, "next": "/researchers/A5990000001/"}
     )
     assert response.status_code == 302 and response["Location"] == "/researchers/A5990000001/"
     assert client.get("/accounts/logout/").status_code == 200  # a confirmation page, not a logout
@@ -71,25 +72,23 @@ def test_log_in_returns_to_next_and_log_out_needs_a_post(client: Client, strange
     assert "_auth_user_id" not in client.session
 
 
-def test_a_wrong_password_is_refused_with_a_message(client: Client, stranger) -> None:
-    EmailAddress.objects.create(user=stranger, email=stranger.email, verified=True, primary=True)
-    response = client.post("/accounts/login/", {"login": stranger.email, "password": "wrong"})
+def test_a_wrong_password_is_refused_with_a_message(client: Client, verified_user) -> None:
+    response = client.post("/accounts/login/", {"login": verified_user.email, "password": "wrong"})
     assert response.status_code == 200 and 'role="alert"' in response.content.decode()
 
 
-def test_password_reset_by_email(client: Client, stranger) -> None:
-    EmailAddress.objects.create(user=stranger, email=stranger.email, verified=True, primary=True)
+def test_password_reset_by_email(client: Client, verified_user) -> None:
     assert "Reset your password" in client.get("/accounts/password/reset/").content.decode()
-    response = client.post("/accounts/password/reset/", {"email": stranger.email})
+    response = client.post("/accounts/password/reset/", {"email": verified_user.email})
     assert response.status_code == 302 and "Check your email" in client.get(response["Location"]).content.decode()
     key_url = client.get(link_in(mail.outbox[0]))["Location"]  # allauth moves the key into the session
     assert "Choose a new password" in client.get(key_url).content.decode()
     client.post(key_url, {"password1": "a new long passphrase 42", "password2": "a new long passphrase 42"})
-    stranger.refresh_from_db()
-    assert stranger.check_password("a new long passphrase 42")
+    verified_user.refresh_from_db()
+    assert verified_user.check_password("a new long passphrase 42")
 
 
-def test_other_allauth_pages_use_the_site_layout(client: Client, stranger) -> None:
-    client.force_login(stranger)
+def test_other_allauth_pages_use_the_site_layout(client: Client, verified_user) -> None:
+    client.force_login(verified_user)
     html = client.get("/accounts/email/").content.decode()
     assert 'class="site-header"' in html and 'class="account-main"' in html and "· BZPEER</title>" in html

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from profiles.models import Researcher
+from tests import factories as f
 from tests import openalex_records as oa
 from tests.database import database_url
 from works import file_import
@@ -185,7 +186,7 @@ def test_a_researcher_an_import_points_to_cannot_be_deleted_under_it() -> None:
     """What the skipped trigger would have done, the import's own lock does: while a batch
     that points to a researcher is open, nobody can delete that researcher, and once it has
     committed the declared foreign key refuses the deletion."""
-    researcher = Researcher.objects.create(openalex_id="A5000000801", display_name="Ann", search_name="ann")
+    researcher = f.stub("Ann", openalex_id="A5000000801")
     batch = prepare_batch(batch_of(oa.work("W801", "One", [oa.authorship("A5000000801", "Ann")])))
     # As in a later batch of a run that already wrote Ann's stub row: only the lock touches it.
     memory = WrittenRows()

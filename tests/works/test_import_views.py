@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from profiles.models import Researcher
+from tests import factories as f
 from works.models import ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_progress_polls_while_running_and_stops_when_done(client: Client, staff,
     assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="25"' in html and "Fetched 50 of 200 works" in html
     assert "<html" not in html  # a fragment, not the page
 
-    researcher = Researcher.objects.create(openalex_id="A5023888391", display_name="Jason Priem")
+    researcher = f.stub("Jason Priem", openalex_id="A5023888391")
     ImportJob.objects.filter(pk=job.pk).update(status="done", researcher=researcher, works_written=200)
     done = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
     assert done.status_code == 286  # htmx stops polling

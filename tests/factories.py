@@ -1,4 +1,7 @@
-"""Small builders of profile data straight through the ORM, for view tests."""
+"""Builders of records (researchers, institutions, topics, works, trust snapshots) straight
+through the ORM: plain functions, each row in one call. Tests call them as ``f.researcher(...)``
+(``from tests import factories as f``); ``record()`` is the claim tests' record, which the
+``record`` fixture (tests/conftest.py) and the cast (tests/cast.py) share."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from profiles.names import search_text
 from works.models import Authorship, Source, Work, WorkTopic
 
 _ids = itertools.count(1)
+
+ORCID = "0000-0002-1825-0097"  # the ORCID documentation's example iD (valid check digit)
 
 
 def researcher(name: str = "Ada Example", *, openalex_id: str | None = None, **fields: Any) -> Researcher:
@@ -33,8 +38,8 @@ def stub(name: str, **fields: Any) -> Researcher:
     return researcher(name, record_status="stub", imported_at=None, **fields)
 
 
-def institution(name: str, **fields: Any) -> Institution:
-    return Institution.objects.create(openalex_id=f"I99{next(_ids):07d}", display_name=name, **fields)
+def institution(name: str, *, openalex_id: str | None = None, **fields: Any) -> Institution:
+    return Institution.objects.create(openalex_id=openalex_id or f"I99{next(_ids):07d}", display_name=name, **fields)
 
 
 def topic(name: str, **fields: Any) -> Topic:
@@ -46,11 +51,17 @@ def source(name: str = "Journal of Examples") -> Source:
 
 
 def work(
-    authors: list[Researcher], *, year: int = 2024, title: str | None = None, type: str = "article", **fields: Any
+    authors: list[Researcher],
+    *,
+    year: int = 2024,
+    title: str | None = None,
+    type: str = "article",
+    openalex_id: str | None = None,
+    **fields: Any,
 ) -> Work:
     n = next(_ids)
     item = Work.objects.create(
-        openalex_id=f"W99{n:08d}",
+        openalex_id=openalex_id or f"W99{n:08d}",
         title=title if title is not None else f"Work number {n}",
         type=type,
         publication_year=year,
@@ -97,11 +108,38 @@ def snapshot(who: Researcher, *, score: float = 21.0, tier: str = "emerging", le
     )
 
 
+def record(
+    openalex_id: str = "A5000000001",
+    *,
+    orcid: str = ORCID,
+    domains: list[str] | None = None,
+    works: int = 2,
+    name: str = "Ada Example",
+) -> Researcher:
+    """A claimable record: an imported researcher with an ORCID iD, a current affiliation at
+    Example University (I100, shared by every such record; its email domains ``domains``) and
+    ``works`` works of their own."""
+    who = researcher(
+        name,
+        openalex_id=openalex_id,
+        orcid=orcid,
+        imported_at=None,
+        generated_bio="Works on examples at Example University.",
+    )
+    where = Institution.objects.filter(openalex_id="I100").first() or institution(
+        "Example University", openalex_id="I100", email_domains=domains or ["example.edu"]
+    )
+    affiliate(who, where, [2024, 2025], current=True)
+    for n in range(works):
+        work([who], year=2020 + n, title=f"Paper {n} of {name}", openalex_id=f"W{openalex_id[1:]}{n}")
+    return who
+
+
 def big_profile(works: int = 45, coauthors: int = 30) -> Researcher:
     """A researcher with many works, co-authors (each sharing 2+ works), topics and affiliations."""
     lead = researcher(
         "Prolific Person",
-        orcid="0000-0002-1825-0097",
+        orcid=ORCID,
         counts_by_year=[{"year": y, "works_count": 3, "cited_by_count": 10 * (y - 2014)} for y in range(2015, 2026)],
         h_index=12,
         i10_index=14,
