@@ -1,5 +1,6 @@
 """Owner corrections: the owner's bio, preferred name, collaborate flag and hidden works, and
-reverting them. The only code that writes ProfileCorrection rows and works.HiddenWork.
+reverting them. The only code that writes ProfileCorrection rows and hides or shows works
+(works.HiddenWork; claims.services only moves both to the surviving record of a merge).
 
 Every function runs in one transaction, locks the record, writes one ProfileCorrection and
 one audit event per change, and then sends ``profiles.signals.trust_inputs_changed`` (the

@@ -442,8 +442,6 @@ def _after_commit(claim: Claim, template: str, *, trust: bool, extra_researchers
         trust_inputs_changed.send(sender=Claim, researcher_ids=[claim.researcher_id, *extra_researchers])
 
 
-
-
 def _notify_after_commit(claim: Claim, template: str) -> None:
     """Email the claim's account about ``template`` (templates/claims/email/<template>.txt)
     after commit. A mail failure is logged, never raised: the decision stands either way and

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from graph.models import CoauthorEdge
 
@@ -108,43 +109,37 @@ def coauthor_ids(researcher_id: int) -> list[int]:
 #
 # A researcher's close collaborators are the co-authors with at least CLOSE_MIN_SHARED shared
 # works; when fewer than CLOSE_MIN_PEOPLE such co-authors exist, the top CLOSE_FALLBACK
-# co-authors by shared works instead. Written once, in SQL, so that a list (the slice) and a
-# count (the profile header, inside the page's one query) cannot disagree. ``{researcher}``
-# is a placeholder or a column of the outer query, never request text.
+# co-authors by shared works instead. Both cases are a prefix of the researcher's edges in
+# CLOSE_ORDER (strongest first, so every edge with CLOSE_MIN_SHARED or more comes before the
+# others): the rule is therefore written once, as a count in SQL, and a list of close
+# collaborators is "the first ``count`` edges in CLOSE_ORDER". The count is two index lookups
+# and an aggregate, cheap inside the profile's one query. ``{researcher}`` is a ``%s``
+# placeholder (given twice) or a column of the outer query, never request text.
 
 CLOSE_MIN_SHARED = 2
 CLOSE_MIN_PEOPLE = 2
 CLOSE_FALLBACK = 5
+# Strongest first, then the most recent; the ids make the order total.
+CLOSE_ORDER = (F("shared_works").desc(), F("last_year").desc(nulls_last=True), "researcher_a_id", "researcher_b_id")
 
-_CLOSE_EDGES_SQL = f"""
-    SELECT ranked.id FROM (  -- ranked strongest first, then most recent (the slice's order)
-        SELECT e.id, e.shared_works,
-               count(*) FILTER (WHERE e.shared_works >= {CLOSE_MIN_SHARED}) OVER () AS strong,
-               row_number() OVER (ORDER BY e.shared_works DESC, e.last_year DESC NULLS LAST,
-                                           e.researcher_a_id, e.researcher_b_id) AS rank
-        FROM graph_coauthoredge e
-        WHERE e.researcher_a_id = {{researcher}} OR e.researcher_b_id = {{researcher}}
-    ) ranked
-    WHERE CASE WHEN ranked.strong >= {CLOSE_MIN_PEOPLE} THEN ranked.shared_works >= {CLOSE_MIN_SHARED}
-               ELSE ranked.rank <= {CLOSE_FALLBACK} END
+_EDGES_OF = "FROM graph_coauthoredge e WHERE e.researcher_a_id = {researcher} OR e.researcher_b_id = {researcher}"
+
+_CLOSE_COUNT_SQL = f"""
+    SELECT CASE WHEN count(*) FILTER (WHERE e.shared_works >= {CLOSE_MIN_SHARED}) >= {CLOSE_MIN_PEOPLE}
+                THEN count(*) FILTER (WHERE e.shared_works >= {CLOSE_MIN_SHARED})
+                ELSE LEAST(count(*), {CLOSE_FALLBACK}) END
+    {_EDGES_OF}
 """
 
 _FALLBACK_SQL = f"""
     SELECT count(*) FILTER (WHERE e.shared_works >= {CLOSE_MIN_SHARED}) < {CLOSE_MIN_PEOPLE}
-    FROM graph_coauthoredge e
-    WHERE e.researcher_a_id = {{researcher}} OR e.researcher_b_id = {{researcher}}
+    {_EDGES_OF}
 """
-
-
-def close_edges_sql(researcher: str) -> str:
-    """``SELECT id`` of the close-collaborator edges of ``researcher`` (a ``%s`` placeholder,
-    given twice, or an outer column such as ``profiles_researcher.id``)."""
-    return _CLOSE_EDGES_SQL.format(researcher=researcher)
 
 
 def close_count_sql(researcher: str) -> str:
     """How many close collaborators ``researcher`` has, as a scalar subquery."""
-    return f"SELECT count(*) FROM ({close_edges_sql(researcher)}) close_edges"
+    return _CLOSE_COUNT_SQL.format(researcher=researcher)
 
 
 def close_is_fallback_sql(researcher: str) -> str:

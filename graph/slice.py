@@ -13,7 +13,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import BooleanField, Count, F, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
-from graph.edges import close_count_sql, close_edges_sql, close_is_fallback_sql
+from graph.edges import CLOSE_ORDER, close_count_sql, close_is_fallback_sql
 from graph.models import CoauthorEdge
 from profiles.display import shared_works_phrase
 from profiles.models import Institution, Researcher, ResearcherAffiliation, ResearcherTopic
@@ -66,13 +66,14 @@ class GraphSlice:
 
 
 def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Collaborator], int, bool]:
-    """The close collaborators of DESIGN §6 (graph.edges defines them), strongest first, then
-    most recent. Returns (the first ``limit`` of them, how many there are, whether the
-    fallback applied). 1 query."""
+    """The close collaborators of DESIGN §6 (graph.edges defines them: the first ``count``
+    edges in CLOSE_ORDER), strongest first, then most recent. Returns (the first ``limit`` of
+    them, how many there are, whether the fallback applied). 1 query."""
     ids = [researcher_id, researcher_id]
     edges = list(
-        CoauthorEdge.objects.filter(pk__in=RawSQL(close_edges_sql("%s"), ids))  # noqa: S611 - constant SQL
+        CoauthorEdge.objects.filter(Q(researcher_a_id=researcher_id) | Q(researcher_b_id=researcher_id))
         .annotate(
+            # Constant statements; the only parameter is the researcher's id.
             close_total=RawSQL(close_count_sql("%s"), ids, output_field=IntegerField()),  # noqa: S611
             is_fallback=RawSQL(close_is_fallback_sql("%s"), ids, output_field=BooleanField()),  # noqa: S611
         )
@@ -89,8 +90,11 @@ def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Co
                 for name in ("openalex_id", "display_name", "preferred_name", "record_status")
             ),
         )
-        .order_by("-shared_works", F("last_year").desc(nulls_last=True), "researcher_a_id", "researcher_b_id")[:limit]
+        .order_by(*CLOSE_ORDER)[:limit]
     )
+    if not edges:
+        return [], 0, True
+    close_total: int = edges[0].close_total  # type: ignore[attr-defined]
     people = [
         Collaborator(
             e.researcher_b if e.researcher_a_id == researcher_id else e.researcher_a,
@@ -98,12 +102,9 @@ def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Co
             e.first_year,
             e.last_year,
         )
-        for e in edges
+        for e in edges[:close_total]
     ]
-    if not edges:
-        return [], 0, True
-    first = edges[0]
-    return people, first.close_total, first.is_fallback  # type: ignore[attr-defined]
+    return people, close_total, edges[0].is_fallback  # type: ignore[attr-defined]
 
 
 def graph_slice(researcher: Researcher, *, people: int = 12, works: int = 5, topics: int = 6) -> GraphSlice:

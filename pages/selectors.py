@@ -48,8 +48,6 @@ def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Res
     return qs
 
 
-
-
 # --- The profile page -----------------------------------------------------------------------
 
 

@@ -14,9 +14,10 @@ trust_inputs_changed = Signal()
 """``send(sender, researcher_ids=[...])``: something a trust score reads changed for these
 researchers (a follow, a claim decision, an owner's correction).
 
-Sent inside the writer's transaction. Receiver: ``graph.receivers`` enqueues
-``graph.recompute_trust`` for each id once that transaction commits (nothing is enqueued if
-it rolls back)."""
+Sent by the writer once its change is made: inside a transaction or after it committed.
+Receiver: ``graph.receivers`` enqueues ``graph.recompute_trust`` for each id when the
+transaction open at the time of sending commits (at once when none is open; nothing is
+enqueued if it rolls back), so a receiver never sees an uncommitted change."""
 
 researcher_merged = Signal()
 """``send(sender, source_id=..., target_id=...)``: OpenAlex merged researcher ``source_id``

@@ -59,7 +59,7 @@ def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
     expect(page.locator("#graph-slice tbody tr")).to_have_count(4)
     expect(page.locator("#graph-slice")).to_contain_text("shared works,")
 
-    # The Quick read score opens TRUST's explanation in place.
+    # The Quick read score opens the trust explanation in place.
     trust = page.locator("a.chip.trust")
     expect(trust).to_have_text(re.compile(r"^Trust \d+ · (Emerging|Established|Trusted|Exemplary)$"))
     expect(page.locator(".quick-read")).to_contain_text("Verification L1")

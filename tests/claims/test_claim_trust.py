@@ -101,7 +101,7 @@ def test_the_recompute_shows_the_claim_in_the_snapshot(
     assert TrustSnapshot.objects.get(researcher=record, is_current=True).level == 2
 
 
-# --- profiles.claim_facts ---------------------------------------------------------------------
+# --- claims.facts ---------------------------------------------------------------------
 
 
 def test_claim_facts_are_set_based(verified_user, stranger, staff, django_assert_num_queries) -> None:

@@ -221,7 +221,7 @@ class TestQueries:
     ) -> None:
         """Whatever the number of researchers: the savepoint pair of the atomic block (inside the
         test's transaction), 2 settings/lock statements, 4 input aggregates, 3 claim-facts
-        queries (profiles.claim_facts), the current digests; and when something changed, the
+        queries (claims.facts), the current digests; and when something changed, the
         UPDATE that retires the old rows and the COPY of the new ones."""
         ids = list(Researcher.objects.order_by("pk").values_list("pk", flat=True))
         assert len(ids) > 250

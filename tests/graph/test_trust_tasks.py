@@ -13,7 +13,7 @@ from bzpeer.celery import app
 from claims.models import Claim
 from graph import tasks
 from graph.models import CoauthorEdge, TrustSnapshot
-from graph.tasks import refresh_after_import as after_import
+from graph.tasks import refresh_after_import
 from graph.trust_services import trust_recompute
 from profiles.models import Researcher
 from tests import cast
@@ -37,7 +37,7 @@ def pair() -> tuple[Researcher, Researcher]:
     work = Work.objects.create(openalex_id="W801", title="Shared", publication_year=2025)
     Authorship.objects.create(work=work, researcher=ann, position=0)
     Authorship.objects.create(work=work, researcher=bob, position=1)
-    after_import([ann.pk, bob.pk], inline=True)  # what --followups=now does: edges, then trust
+    refresh_after_import([ann.pk, bob.pk], inline=True)  # what --followups=now does: edges, then trust
     return ann, bob
 
 
@@ -57,7 +57,7 @@ def test_a_claim_decision_on_one_record_reaches_its_co_authors(
     ann, bob = pair
     cast.owner(ann, method=Claim.Method.EVIDENCE, decided_at=datetime(2026, 11, 25, tzinfo=UTC))
 
-    assert tasks.recompute_trust(ann.pk) == 1  # what CLAIMS enqueues after a decision
+    assert tasks.recompute_trust(ann.pk) == 1  # what a claim decision enqueues
 
     assert current(ann).level == 3
     assert current(bob).inputs["claimed_coauthors"] == 1  # recompute_trust_many ran for Bob

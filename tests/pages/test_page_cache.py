@@ -97,9 +97,9 @@ def _trust(r: Researcher) -> str:
 
 def after_import(*researchers: Researcher) -> None:
     """What every import does for the researchers it touched: edges, then trust."""
-    from graph.tasks import refresh_after_import as import_follow_ups
+    from graph.tasks import refresh_after_import
 
-    import_follow_ups([r.pk for r in researchers], inline=True)
+    refresh_after_import([r.pk for r in researchers], inline=True)
 
 
 @change("new work (import, then its trust recompute)")

@@ -63,3 +63,17 @@ def test_a_post_to_a_retired_id_acts_on_the_current_record(client: Client, lead,
     assert response.status_code == 302
     assert response["Location"] == f"/researchers/{lead.openalex_id}/"
     assert Follow.objects.filter(user=stranger, researcher=lead).exists()
+
+
+def test_an_owner_hiding_a_work_through_a_retired_id_hides_it_on_the_current_record(
+    client: Client, record, owner
+) -> None:
+    from works.models import HiddenWork
+
+    ResearcherAlias.objects.create(openalex_id="A2208157607", researcher=record, reason="legacy")
+    work_id = record.authorships.first().work_id
+    client.force_login(owner)
+    response = client.post(f"/researchers/A2208157607/edit/works/{work_id}/hide/", {"reason": "not_mine"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/researchers/{record.openalex_id}/edit/"
+    assert HiddenWork.objects.filter(researcher=record, work_id=work_id).exists()
