@@ -55,11 +55,18 @@ def claim_facts_for(researcher_ids: Collection[int] | None) -> dict[int, ClaimFa
         .annotate(rank=Case(When(state=_APPROVED, then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("researcher_id", "rank", "-decided_at", "-id")
         .distinct("researcher_id")
-        .values_list("researcher_id", "state", "method", "decided_at", "orcid", "email_domain")
+        .values_list("researcher_id", "state", "method", "decided_at", "orcid", "email_domain", "decided_by_id")
     )
     return {
-        rid: ClaimFacts(state=state, method=method, decided_at=decided_at, orcid=orcid, email_domain=domain)
-        for rid, state, method, decided_at, orcid, domain in rows
+        rid: ClaimFacts(
+            state=state,
+            method=method,
+            decided_at=decided_at,
+            orcid=orcid,
+            email_domain=domain,
+            by_moderator=moderator is not None,
+        )
+        for rid, state, method, decided_at, orcid, domain, moderator in rows
     }
 
 

@@ -62,6 +62,11 @@ class Claim(models.Model):
     # What an automatic path proved, kept even when the claim went to a moderator (a dispute).
     orcid = models.CharField(max_length=19, blank=True, help_text="ORCID iD proven by sign-in")
     email_domain = models.CharField(max_length=253, blank=True, help_text="Verified email domain that matched")
+    # A claim by institutional email records the mailbox it used (claims.rules.mailbox: lower
+    # case, +tag dropped), so one mailbox backs one claim at a time, and the check of the rule
+    # at filing (claims.rules.EmailCheck.as_data): the match and why it was not approved at once.
+    email_mailbox = models.CharField(max_length=254, blank=True, help_text="Mailbox of the verified address used")
+    email_check = models.JSONField(default=dict, blank=True, help_text="The email rule's check at filing")
     # Filed while the record had an owner or another open claim: a moderator decides.
     is_dispute = models.BooleanField(default=False)
     decided_by = models.ForeignKey(
@@ -111,6 +116,9 @@ class Claim(models.Model):
             models.Index(name="claim_queue", fields=["state", "created_at"]),
             models.Index(name="claim_user_created", fields=["user", "-created_at"]),
             models.Index(name="claim_researcher_state", fields=["researcher", "state"]),
+            models.Index(
+                name="claim_email_mailbox", fields=["email_mailbox"], condition=~models.Q(email_mailbox="")
+            ),
         ]
 
     def __str__(self) -> str:

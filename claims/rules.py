@@ -9,11 +9,15 @@ inside transactions; the templates show the texts.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
+from profiles.domains import clean_host, registrable_domain
+from profiles.names import fold
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid
 
 # --- Limits ------------------------------------------------------------------------------------
@@ -102,11 +106,17 @@ PUBLIC_DOMAINS = frozenset(
 def email_domain(address: str) -> str:
     """``Ada@Math.Example.EDU`` -> ``math.example.edu`` ("" when there is no domain)."""
     _, _, domain = (address or "").strip().rpartition("@")
-    return domain.lower().rstrip(".") if "@" in (address or "") else ""
+    return clean_host(domain) if "@" in (address or "") else ""
 
 
-def _clean_domain(domain: str) -> str:
-    return (domain or "").strip().lower().rstrip(".")
+def mailbox(address: str) -> str:
+    """The mailbox an address delivers to, as claims compare them: lower case, the local
+    part's ``+tag`` dropped (``Jane.Doe+x@Uni.EDU`` -> ``jane.doe@uni.edu``), so that one
+    mailbox cannot back two claims under two tags. "" for something that is not an address."""
+    local, at, domain = (address or "").strip().rpartition("@")
+    local = local.split("+", 1)[0].lower()
+    domain = clean_host(domain)
+    return f"{local}@{domain}" if at and local and domain else ""
 
 
 def _is_public(domain: str) -> bool:
@@ -116,22 +126,343 @@ def _is_public(domain: str) -> bool:
 @dataclass(frozen=True)
 class DomainMatch:
     email_domain: str  # the claimant's verified domain ("cs.example.edu")
-    institution_domain: str  # the institution's domain it falls under ("example.edu")
+    institution_domain: str  # the institution's domain it falls under, as stored ("example.edu")
+    # The registrable domain (Public Suffix List) both belong to; "" when the institution's
+    # domain is itself a public suffix ("ac.uk"): such a match never approves anything.
+    registrable_domain: str
+
+
+def domain_match(email_domain: str, institution_domain: str) -> DomainMatch | None:
+    """Whether an address at ``email_domain`` is at the institution of ``institution_domain``.
+
+    Both sides are compared as registrable domains (profiles.domains): ``cs.example.edu``
+    is at ``example.edu``, ``badexample.edu`` and ``example.edu.evil.com`` are not. When the
+    institution's domain is a public suffix or a bare label (``ac.uk``, ``edu``: stored from a
+    homepage such as ``www.ac.uk`` before domains were registrable), an address under it is
+    returned as a match with an empty ``registrable_domain``, for a moderator to see; it never
+    approves a claim. Public mail and hosting domains (PUBLIC_DOMAINS) never match at all.
+    """
+    email, institution = clean_host(email_domain), clean_host(institution_domain)
+    if not email or not institution or _is_public(email) or _is_public(institution):
+        return None
+    shared = registrable_domain(institution)
+    if shared:
+        return DomainMatch(email, institution, shared) if registrable_domain(email) == shared else None
+    if email == institution or email.endswith("." + institution):
+        return DomainMatch(email, institution, "")
+    return None
 
 
 def match_email_domain(email_domains: Iterable[str], institution_domains: Iterable[str]) -> DomainMatch | None:
-    """The first (in sorted order) verified email domain that equals, or is a subdomain of,
-    one of the record's institution domains; None when none does.
-
-    Public mail and hosting domains never match, on either side, and a domain must have at
-    least two labels: ``edu`` alone would make every ``.edu`` address match.
-    """
-    institutions = sorted({d for d in map(_clean_domain, institution_domains) if "." in d and not _is_public(d)})
-    for domain in sorted({d for d in map(_clean_domain, email_domains) if d and not _is_public(d)}):
+    """The first (in sorted order) email domain that belongs to the registrable domain of one
+    of the record's institution domains; None when none does. Matches at a public suffix do
+    not count here (see :func:`domain_match`)."""
+    institutions = sorted(set(map(clean_host, institution_domains)))
+    for domain in sorted(set(map(clean_host, email_domains))):
         for institution in institutions:
-            if domain == institution or domain.endswith("." + institution):
-                return DomainMatch(domain, institution)
+            match = domain_match(domain, institution)
+            if match is not None and match.registrable_domain:
+                return match
     return None
+
+
+# --- The local part of an address against the record's names ---------------------------------
+
+# A local part made of a name: letters, with single . _ or - between them.
+_NAME_SHAPED = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
+_SEPARATORS = re.compile(r"[._-]")
+_NOT_A_LETTER = re.compile(r"[^a-z]")
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    name: str  # the record's name (display name or an alternative) the local part follows
+    pattern: str  # how: "given.family", "initial.family", "family.initial", "family.given", ...
+
+
+def _name_words(name: str) -> list[list[str]]:
+    """The folded words of a name, each as its hyphen-separated pieces of letters:
+    ``Jean-Pierre O'Neil`` -> ``[["jean", "pierre"], ["oneil"]]``; ``Doe, Jane`` is read as
+    ``Jane Doe``. Letters outside a-z after folding (other scripts) are dropped."""
+    folded = fold(name or "")
+    if folded.count(",") == 1:
+        family, given = folded.split(",")
+        folded = f"{given} {family}"
+    words = []
+    for raw in folded.split():
+        pieces = [_NOT_A_LETTER.sub("", piece) for piece in raw.split("-")]
+        pieces = [piece for piece in pieces if piece]
+        if pieces:
+            words.append(pieces)
+    return words
+
+
+def _is_initial(word: list[str]) -> bool:
+    return len(word) == 1 and len(word[0]) == 1
+
+
+def _name_shapes(words: list[list[str]]) -> Iterator[tuple[str, list[str]]]:
+    """(pattern, pieces) of the usual addresses for a name: the given name (its first word)
+    or its initials, any run of the later words as the family name, in either order, with
+    middle initials between. The local part may put a separator only between two pieces."""
+    if len(words) < 2:
+        return  # one word is no given name and family name to compare with
+    given = words[0]
+    initials = {(given[0][0],), tuple(piece[0] for piece in given)}
+    for start in range(1, len(words)):
+        if _is_initial(words[start]):
+            continue  # a family name never starts at a middle initial ("Jane Q. Doe")
+        for end in range(start + 1, len(words) + 1):
+            family = [piece for word in words[start:end] for piece in word]
+            if len("".join(family)) < 2:
+                continue
+            middle = [word[0][0] for word in words[1:start]]
+            yield "given.family", [*given, *family]
+            yield "family.given", [*family, *given]
+            if middle:
+                yield "given.middle.family", [*given, *middle, *family]
+                yield "given.family", [piece for word in words[:start] for piece in word] + family
+            for initial in initials:
+                yield "initial.family", [*initial, *family]
+                yield "family.initial", [*family, *initial]
+                if middle:
+                    yield "initial.family", [*initial, *middle, *family]
+
+
+def _follows(local: str, pieces: list[str]) -> bool:
+    """``local`` spells ``pieces`` in order, with separators only where one piece ends."""
+    parts = _SEPARATORS.split(local)
+    if "".join(parts) != "".join(pieces):
+        return False
+    cuts = set(itertools.accumulate(len(piece) for piece in pieces))
+    position = 0
+    for part in parts[:-1]:
+        position += len(part)
+        if position not in cuts:
+            return False
+    return True
+
+
+def fold_local_part(local: str) -> str:
+    """A local part as it is compared with names: folded like names (profiles.names.fold:
+    case and accents), without its ``+tag``."""
+    return fold((local or "").split("+", 1)[0]).strip()
+
+
+def local_part_is_opaque(local: str) -> bool:
+    """True when the local part is not made of a name at all (``ab123``, ``x.1``, ``*``):
+    only letters with single ``.``, ``_`` or ``-`` between them can spell a name."""
+    return _NAME_SHAPED.fullmatch(fold_local_part(local)) is None
+
+
+def local_part_name_match(local: str, names: Iterable[str]) -> NameMatch | None:
+    """The first of ``names`` (the record's display name, then its alternatives) that the
+    local part follows in a usual pattern: ``jane.doe``, ``jane_doe``, ``jane-doe``,
+    ``janedoe``, ``doe.jane``, ``jdoe``, ``j.doe``, ``doej``, ``jqdoe``; compared folded for
+    case and accents (``Zoë.Müller`` follows "Zoe Muller"). None when it follows none, and
+    for an opaque local part."""
+    folded = fold_local_part(local)
+    if _NAME_SHAPED.fullmatch(folded) is None:
+        return None
+    for name in names:
+        for pattern, pieces in _name_shapes(_name_words(name)):
+            if _follows(folded, pieces):
+                return NameMatch(name=name, pattern=pattern)
+    return None
+
+
+# --- The institutional email rule (DESIGN §4) ----------------------------------------------------
+
+# An affiliation counts as current when it is the last known one, or has a year no more than
+# this many calendar years before the current one (OpenAlex's years lag publication).
+CURRENT_YEARS = 2
+
+
+@dataclass(frozen=True)
+class RecordInstitution:
+    """One institution of the record, as the email rule needs it."""
+
+    name: str
+    domains: tuple[str, ...]
+    is_last_known: bool = False
+    years: tuple[int, ...] = ()
+
+
+def is_current_institution(institution: RecordInstitution, this_year: int) -> bool:
+    """Last known, or an affiliation year within the last CURRENT_YEARS years."""
+    return institution.is_last_known or any(year >= this_year - CURRENT_YEARS for year in institution.years)
+
+
+# Why a domain match is not approved at once: a code (kept on the claim) and a sentence.
+PUBLIC_SUFFIX, NOT_CURRENT, OPAQUE, NAME_MISMATCH, MAILBOX_IN_USE = (
+    "public_suffix",
+    "not_current",
+    "opaque_address",
+    "name_mismatch",
+    "mailbox_in_use",
+)
+
+
+@dataclass(frozen=True)
+class EmailCheck:
+    """One verified address measured against the rule for approval at once (L3): its domain
+    matches an institution of the record and
+
+    * that institution's domain is registrable (Public Suffix List), not a public suffix;
+    * the institution is current (:func:`is_current_institution`);
+    * the local part follows the record's name or an alternative (:func:`local_part_name_match`);
+    * the mailbox (``+tags`` ignored) backs no other approved or open claim.
+
+    ``problems`` names each condition that fails; none means the address proves the claim.
+    """
+
+    address: str  # the verified address, as the account holds it
+    mailbox: str  # :func:`mailbox` of it, what the claim records
+    match: DomainMatch
+    institution: str  # the matched institution's name
+    institution_current: bool
+    since_year: int  # affiliation years from this one on count as current
+    record_name: str  # the record's display name, for the sentences
+    name_match: NameMatch | None
+    opaque: bool
+    mailbox_claims: tuple[int, ...] = ()  # other approved or open claims backed by the mailbox
+
+    @property
+    def email_domain(self) -> str:
+        return self.match.email_domain
+
+    @property
+    def institution_domain(self) -> str:
+        return self.match.institution_domain
+
+    @property
+    def local_part(self) -> str:
+        return self.mailbox.rpartition("@")[0]
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """(code, sentence) for every condition that fails, in the order of the rule. The
+        sentences name no other claim: the claimant sees them too."""
+        found = []
+        if not self.match.registrable_domain:
+            found.append(
+                (
+                    PUBLIC_SUFFIX,
+                    f"{self.email_domain} falls under {self.institution_domain}, a public suffix under which anyone "
+                    "can register a domain (Public Suffix List), not the domain of one institution.",
+                )
+            )
+        if not self.institution_current:
+            found.append(
+                (
+                    NOT_CURRENT,
+                    f"{self.institution} is not one of the record's current institutions: it is not the last known "
+                    f"one and no affiliation year is {self.since_year} or later.",
+                )
+            )
+        if self.opaque:
+            found.append(
+                (
+                    OPAQUE,
+                    f"The address {self.local_part}@{self.email_domain} is not made of a name (letters with . _ or -), "
+                    "so it cannot show whose it is.",
+                )
+            )
+        elif self.name_match is None:
+            found.append(
+                (
+                    NAME_MISMATCH,
+                    f"The address {self.local_part}@{self.email_domain} does not follow the record's name "
+                    f"({self.record_name}) or its alternatives in a usual pattern (jane.doe, jdoe, doej, jane_doe).",
+                )
+            )
+        if self.mailbox_claims:
+            found.append(
+                (
+                    MAILBOX_IN_USE,
+                    f"The mailbox {self.mailbox} (+tags ignored) already backs another claim that is approved or "
+                    "waiting for a decision.",
+                )
+            )
+        return found
+
+    @property
+    def approvable(self) -> bool:
+        return not self.problems
+
+    def as_data(self) -> dict[str, Any]:
+        """What the claim keeps of the check (Claim.email_check) and moderators see."""
+        return {
+            "address": self.address,
+            "mailbox": self.mailbox,
+            "email_domain": self.email_domain,
+            "institution": self.institution,
+            "institution_domain": self.institution_domain,
+            "registrable_domain": self.match.registrable_domain,
+            "institution_current": self.institution_current,
+            "name": self.name_match.name if self.name_match else "",
+            "name_pattern": self.name_match.pattern if self.name_match else "",
+            "mailbox_claims": list(self.mailbox_claims),
+            "problems": [{"code": code, "text": text} for code, text in self.problems],
+        }
+
+
+def email_checks(
+    addresses: Iterable[str],
+    institutions: Iterable[RecordInstitution],
+    names: list[str],
+    *,
+    this_year: int,
+) -> list[EmailCheck]:
+    """An :class:`EmailCheck` for each of ``addresses`` (the account's verified ones) whose
+    domain matches one of ``institutions``, against the institution it fits best (fewest
+    problems); sorted by address. ``names`` are the record's display name and alternatives,
+    display name first. Whether a mailbox backs other claims is added by
+    :func:`best_email_check`."""
+    institutions = list(institutions)
+    checks = []
+    for address in sorted(set(addresses)):
+        box = mailbox(address)
+        if not box:
+            continue
+        local, _, domain = box.rpartition("@")
+        opaque = local_part_is_opaque(local)
+        name_match = None if opaque else local_part_name_match(local, names)
+        candidates = []
+        for institution in institutions:
+            for institution_domain in institution.domains:
+                match = domain_match(domain, institution_domain)
+                if match is None:
+                    continue
+                candidates.append(
+                    EmailCheck(
+                        address=address,
+                        mailbox=box,
+                        match=match,
+                        institution=institution.name,
+                        institution_current=is_current_institution(institution, this_year),
+                        since_year=this_year - CURRENT_YEARS,
+                        record_name=names[0] if names else "",
+                        name_match=name_match,
+                        opaque=opaque,
+                    )
+                )
+        if candidates:
+            checks.append(min(candidates, key=lambda c: (len(c.problems), c.institution, c.institution_domain)))
+    return checks
+
+
+def best_email_check(
+    checks: Iterable[EmailCheck], mailbox_claims: Mapping[str, Iterable[int]] | None = None
+) -> EmailCheck | None:
+    """The check a claim by email uses: one that proves the claim if any does, else the one
+    with the fewest problems (then by address). ``mailbox_claims`` maps a mailbox to the other
+    approved or open claims it backs."""
+    mailbox_claims = mailbox_claims or {}
+    completed = [
+        replace(check, mailbox_claims=tuple(sorted(mailbox_claims.get(check.mailbox, ())))) for check in checks
+    ]
+    return min(completed, key=lambda c: (len(c.problems), c.address), default=None)
 
 
 # --- Evidence links ----------------------------------------------------------------------------
@@ -206,7 +537,7 @@ SELF_MADE_HOSTS = frozenset(
 def evidence_hints(url: str, institution_domains: Iterable[str]) -> list[str]:
     """Facts a moderator should see about an evidence link (whose host, which domain), never
     a verdict. Empty for an empty link."""
-    host = _clean_domain(urlsplit(url).hostname or "") if url else ""
+    host = clean_host(urlsplit(url).hostname or "") if url else ""
     if not host:
         return []
     hints = []

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from claims import rules
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
-from profiles.models import Institution, Researcher, ResearcherAffiliation
+from profiles.models import Researcher, ResearcherAffiliation
 from profiles.selectors import count_of
 from works.models import Authorship, HiddenWork, Work
 from works.selectors import researcher_works
@@ -50,10 +50,20 @@ HISTORY_SHORT = 5
 # --- What an account can prove -----------------------------------------------------------------
 
 
-def verified_email_domains(user_id: int) -> list[str]:
-    """Domains of the account's verified email addresses, sorted, without repeats."""
+def verified_emails(user_id: int) -> list[str]:
+    """The account's verified email addresses, sorted. 1 query."""
     emails = EmailAddress.objects.filter(user_id=user_id, verified=True).values_list("email", flat=True)
-    return sorted({rules.email_domain(e) for e in emails} - {""})
+    return sorted(set(emails))
+
+
+def email_domains_of(addresses: list[str]) -> list[str]:
+    """Domains of ``addresses``, sorted, without repeats."""
+    return sorted({rules.email_domain(e) for e in addresses} - {""})
+
+
+def verified_email_domains(user_id: int) -> list[str]:
+    """Domains of the account's verified email addresses, sorted, without repeats. 1 query."""
+    return email_domains_of(verified_emails(user_id))
 
 
 def has_verified_email(user_id: int) -> bool:
@@ -65,12 +75,59 @@ def orcid_ids(user_id: int) -> list[str]:
     return list(SocialAccount.objects.filter(user_id=user_id, provider="orcid").values_list("uid", flat=True))
 
 
+def record_institutions(researcher_id: int) -> list[rules.RecordInstitution]:
+    """Every institution on the record (affiliation history included) with its email domains,
+    whether it is the last known one and its affiliation years, by name. 1 query."""
+    rows = (
+        ResearcherAffiliation.objects.filter(researcher_id=researcher_id)
+        .order_by("institution__display_name", "institution_id")
+        .values_list("institution__display_name", "institution__email_domains", "is_last_known", "years")
+    )
+    return [
+        rules.RecordInstitution(name=name, domains=tuple(domains), is_last_known=last_known, years=tuple(years))
+        for name, domains, last_known, years in rows
+    ]
+
+
+def institution_domains_of(institutions: list[rules.RecordInstitution]) -> list[str]:
+    return sorted({d for institution in institutions for d in institution.domains})
+
+
 def institution_domains(researcher_id: int) -> list[str]:
-    """Email domains of every institution on the record (affiliation history included)."""
-    domains = Institution.objects.filter(
-        pk__in=ResearcherAffiliation.objects.filter(researcher_id=researcher_id).values("institution_id")
-    ).values_list("email_domains", flat=True)
-    return sorted({d for row in domains for d in row})
+    """Email domains of every institution on the record (affiliation history included). 1 query."""
+    return institution_domains_of(record_institutions(researcher_id))
+
+
+def record_names(researcher: Researcher) -> list[str]:
+    """The names the record's email addresses may follow: OpenAlex's display name, then its
+    alternatives. Never the owner's preferred name: a name typed in here proves nothing."""
+    return list(dict.fromkeys(n for n in [researcher.display_name, *researcher.display_name_alternatives] if n))
+
+
+def mailbox_claims(mailboxes: set[str]) -> dict[str, list[int]]:
+    """Approved and open claims each of ``mailboxes`` backs (Claim.email_mailbox). 1 query,
+    none for no mailboxes."""
+    if not mailboxes:
+        return {}
+    found: dict[str, list[int]] = {}
+    rows = Claim.objects.filter(
+        email_mailbox__in=sorted(mailboxes), state__in=[State.APPROVED, *Claim.OPEN_STATES]
+    ).values_list("email_mailbox", "pk")
+    for box, pk in rows.order_by("pk"):
+        found.setdefault(box, []).append(pk)
+    return found
+
+
+def email_check(
+    researcher: Researcher, addresses: list[str], institutions: list[rules.RecordInstitution]
+) -> rules.EmailCheck | None:
+    """The account's best address for a claim on ``researcher`` by institutional email
+    (claims.rules.EmailCheck), None when no verified address matches an institution's
+    domain. 1 query when one does (the mailboxes' other claims), none otherwise."""
+    checks = rules.email_checks(addresses, institutions, record_names(researcher), this_year=timezone.now().year)
+    if not checks:
+        return None
+    return rules.best_email_check(checks, mailbox_claims({check.mailbox for check in checks}))
 
 
 @dataclass(frozen=True)
@@ -79,22 +136,25 @@ class Proofs:
 
     orcid: str  # the signed-in iD equal to the record's, or ""
     signed_in_orcids: list[str]
-    email: rules.DomainMatch | None
+    email: rules.EmailCheck | None  # the domain match of its best verified address, if any
 
 
 def proofs_for(
     user_id: int,
     researcher: Researcher,
     *,
-    email_domains: list[str] | None = None,
-    record_domains: list[str] | None = None,
+    addresses: list[str] | None = None,
+    institutions: list[rules.RecordInstitution] | None = None,
 ) -> Proofs:
-    """What ``user_id`` proves about ``researcher``; pass the domains if already read."""
+    """What ``user_id`` proves about ``researcher``; pass the verified addresses and the
+    record's institutions if already read. 1 query (ORCID), plus 2 for what is not passed,
+    plus 1 when an address matches an institution's domain."""
     signed_in = orcid_ids(user_id)
     orcid = next((o for o in signed_in if rules.orcid_matches(o, researcher.orcid)), "")
-    email = rules.match_email_domain(
-        verified_email_domains(user_id) if email_domains is None else email_domains,
-        institution_domains(researcher.pk) if record_domains is None else record_domains,
+    email = email_check(
+        researcher,
+        verified_emails(user_id) if addresses is None else addresses,
+        record_institutions(researcher.pk) if institutions is None else institutions,
     )
     return Proofs(orcid=orcid, signed_in_orcids=signed_in, email=email)
 
@@ -194,7 +254,7 @@ class ClaimPage:
     orcid_match: str
     signed_in_orcids: list[str]
     orcid_configured: bool
-    email_match: rules.DomainMatch | None
+    email_match: rules.EmailCheck | None
     email_domains: list[str]
     institution_domains: list[str]
     record_owned: bool
@@ -227,27 +287,28 @@ def orcid_configured() -> bool:
 
 def claim_page(user: AbstractBaseUser, researcher: Researcher) -> ClaimPage:
     """The claim page of ``researcher`` for signed-in ``user``: 6 queries (7 when the ORCID
-    app is not in settings, 8 with a pending claim: its queue position)."""
+    app is not in settings, +1 with a pending claim: its queue position, +1 when a verified
+    address matches an institution's domain: the mailbox's other claims)."""
     mine = list(Claim.objects.filter(user_id=user.pk).select_related("researcher").order_by("-created_at", "-id"))
     here = [c for c in mine if c.researcher_id == researcher.pk]
     current = next((c for c in here if c.is_open or c.state == State.APPROVED), None)
     others = Claim.objects.filter(researcher=researcher).exclude(user_id=user.pk)
     rivals = set(others.filter(state__in=[State.APPROVED, *Claim.OPEN_STATES]).values_list("state", flat=True))
-    emails = verified_email_domains(user.pk)
-    record_domains = institution_domains(researcher.pk)
-    proofs = proofs_for(user.pk, researcher, email_domains=emails, record_domains=record_domains)
+    addresses = verified_emails(user.pk)
+    institutions = record_institutions(researcher.pk)
+    proofs = proofs_for(user.pk, researcher, addresses=addresses, institutions=institutions)
     recent = sum(1 for c in mine if c.created_at >= _day_ago())
     return ClaimPage(
         researcher=researcher,
         claims=here,
         current=current,
-        verified=bool(emails),
+        verified=bool(addresses),
         orcid_match=proofs.orcid,
         signed_in_orcids=proofs.signed_in_orcids,
         orcid_configured=orcid_configured(),
         email_match=proofs.email,
-        email_domains=emails,
-        institution_domains=record_domains,
+        email_domains=email_domains_of(addresses),
+        institution_domains=institution_domains_of(institutions),
         record_owned=State.APPROVED in rivals,
         record_has_open_claims=bool(rivals - {State.APPROVED}),
         open_elsewhere=next((c for c in mine if c.is_open and c.researcher_id != researcher.pk), None),

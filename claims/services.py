@@ -12,10 +12,13 @@ Rules (DESIGN §4; pure parts in claims/rules.py):
 * Claimants are signed in with a verified email address (allauth ``EmailAddress``).
 * An account holds at most one approved and one open (pending or needs-evidence) claim, and
   files at most ``settings.CLAIMS_PER_DAY`` claims in any 24 hours.
-* ORCID sign-in whose iD is the record's → approved at once (L4); a verified email at a
-  domain of one of the record's institutions → approved at once (L3); otherwise evidence →
-  pending. A claim on a record that has an owner or another open claim is a dispute: it
-  waits for a moderator whatever its proof, and never replaces anything.
+* ORCID sign-in whose iD is the record's → approved at once (L4); a verified email whose
+  domain matches one of the record's institutions → approved at once (L3) only when the
+  whole rule of claims.rules.EmailCheck holds (registrable domain, current institution, a
+  local part that follows the record's name, a mailbox that backs no other claim), else
+  pending with the check kept on the claim for the moderator; otherwise evidence → pending.
+  A claim on a record that has an owner or another open claim is a dispute: it waits for a
+  moderator whatever its proof, and never replaces anything.
 * A moderator cannot decide their own claim; a decided claim stays decided (two moderators
   at once: the second gets :class:`AlreadyDecided`).
 * Revoking a claim reverts the owner's corrections (claims/corrections.py).
@@ -32,7 +35,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +44,7 @@ from claims import rules
 from claims.corrections import revert_owner_corrections
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
 from claims.rules import ClaimRefused
-from claims.selectors import Proofs, claims_per_day, has_verified_email, proofs_for
+from claims.selectors import Proofs, claims_per_day, has_verified_email, proofs_for, verified_emails
 from profiles.models import Researcher
 from profiles.signals import trust_inputs_changed
 from works.models import HiddenWork
@@ -69,10 +72,13 @@ def claim_submit(
     """File a claim on a record by ``method`` (orcid, email_domain or evidence).
 
     The proof is checked again here (never trusted from the form). Approved at once for a
-    matching ORCID iD or email domain unless the record is owned or has an open claim (then a
-    pending dispute). Appends ``submitted`` and ``auto_approved`` or ``dispute_opened``;
-    after commit emails the claimant (and the record's owner, for a dispute) and enqueues the
-    trust recompute when approved. Raises ClaimRefused.
+    matching ORCID iD, or for a verified address that meets the whole email rule
+    (claims.rules.EmailCheck), unless the record is owned or has an open claim (then a
+    pending dispute). An address whose domain matches but that fails the rule files a
+    pending claim; the claim keeps the mailbox it used and the check (``email_mailbox``,
+    ``email_check``) for the moderator. Appends ``submitted`` and ``auto_approved`` or
+    ``dispute_opened``; after commit emails the claimant (and the record's owner, for a
+    dispute) and enqueues the trust recompute when approved. Raises ClaimRefused.
     """
     if method not in Method.values:
         raise ClaimRefused("Choose how you want to prove that this record is yours.")
@@ -83,7 +89,10 @@ def claim_submit(
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         researcher = Researcher.objects.select_for_update().get(pk=researcher_id)
         _check_claimant(user.pk, researcher)
-        proofs = proofs_for(user.pk, researcher)
+        addresses = verified_emails(user.pk)
+        if method == Method.EMAIL_DOMAIN:
+            _lock_mailboxes(addresses)
+        proofs = proofs_for(user.pk, researcher, addresses=addresses)
         if method == Method.ORCID and not proofs.orcid:
             raise ClaimRefused(_orcid_mismatch(proofs, researcher))
         if method == Method.EMAIL_DOMAIN and not proofs.email:
@@ -98,7 +107,9 @@ def claim_submit(
         )
         is_dispute = bool(rivals)
         owns_another = Claim.objects.filter(user_id=user.pk, state=State.APPROVED).exists()
-        auto = method != Method.EVIDENCE and not is_dispute and not owns_another
+        email = proofs.email if method == Method.EMAIL_DOMAIN else None
+        proven = method == Method.ORCID or (email is not None and email.approvable)
+        auto = proven and not is_dispute and not owns_another
         now = timezone.now()
         claim = Claim(
             user_id=user.pk,
@@ -108,7 +119,9 @@ def claim_submit(
             evidence_url=evidence_url if method == Method.EVIDENCE else "",
             note=note,
             orcid=proofs.orcid if method == Method.ORCID else "",
-            email_domain=proofs.email.email_domain if method == Method.EMAIL_DOMAIN and proofs.email else "",
+            email_domain=email.email_domain if email else "",
+            email_mailbox=email.mailbox if email else "",
+            email_check=email.as_data() if email else {},
             is_dispute=is_dispute,
             decided_at=now if auto else None,
         )
@@ -129,6 +142,16 @@ def claim_submit(
         if owner is not None:
             _notify_after_commit(owner, "dispute_owner")
     return claim
+
+
+def _lock_mailboxes(addresses: list[str]) -> None:
+    """Take a transaction-scoped advisory lock on each mailbox of ``addresses`` (sorted, so two
+    claimants never wait on each other in a circle). Claims by email through one mailbox then
+    run one after the other: two accounts holding two ``+tags`` of one mailbox cannot both
+    find it backing no other claim and both be approved."""
+    with connection.cursor() as cursor:
+        for box in sorted({rules.mailbox(a) for a in addresses} - {""}):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"bzpeer.claim_mailbox:{box}"])
 
 
 def _clean_evidence(evidence_url: str, note: str, *, url_required: bool) -> tuple[str, str]:
@@ -425,11 +448,13 @@ def _claim_data(claim: Claim) -> dict[str, Any]:
         "note": claim.note,
         "dispute": claim.is_dispute,
         **_proof_data(claim),
+        **({"email_check": claim.email_check} if claim.email_check else {}),
     }
 
 
 def _proof_data(claim: Claim) -> dict[str, Any]:
-    return {k: v for k, v in (("orcid", claim.orcid), ("email_domain", claim.email_domain)) if v}
+    proofs = (("orcid", claim.orcid), ("email_domain", claim.email_domain), ("email_mailbox", claim.email_mailbox))
+    return {k: v for k, v in proofs if v}
 
 
 def _record_name(researcher: Researcher) -> str:

@@ -96,7 +96,8 @@ class ClaimFacts:
     claim (so the evidence can mention the revocation) or None. ``state`` and ``method``
     take the enum members or their string values. ``orcid`` is the iD the claimant proved
     by signing in (method "orcid"); ``email_domain`` the verified domain (method
-    "email_domain"), used only in the evidence sentence.
+    "email_domain"), used only in the evidence sentence; ``by_moderator`` whether a moderator
+    approved it (an email claim that did not meet the rule for approval at once).
     """
 
     state: str
@@ -104,6 +105,7 @@ class ClaimFacts:
     decided_at: date | datetime | None = None
     orcid: str = ""
     email_domain: str = ""
+    by_moderator: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,8 +226,9 @@ def _claimed(claim: ClaimFacts, record_orcid: str) -> Verification:
         evidence = f"claim approved through ORCID sign-in as {signed_in or 'an unrecorded iD'}, but {record_has}"
     elif method is ClaimMethod.EMAIL_DOMAIN:
         at = f" at {claim.email_domain}" if claim.email_domain else ""
+        how = "by a moderator" if claim.by_moderator else "automatically"
         evidence = (
-            f"claim approved automatically: the claimant verified an email address{at}, "
+            f"claim approved {how}: the claimant verified an email address{at}, "
             "a domain of one of the record's institutions"
         )
     else:

@@ -201,6 +201,28 @@ def get_work(openalex_id: str) -> dict[str, Any]:
         raise _describe(exc, f"work {openalex_id}") from exc
 
 
+# OpenAlex takes at most 100 values OR-ed in one filter.
+MAX_OR_VALUES = 100
+
+
+def get_institutions(openalex_ids: list[str]) -> list[dict[str, Any]]:
+    """The full records of the institutions ``openalex_ids`` names (short ids), in one request
+    per MAX_OR_VALUES ids (``filter=openalex:I1|I2``). Ids OpenAlex does not know are left
+    out of the answer, not an error."""
+    configure()
+    found: list[dict[str, Any]] = []
+    ids = sorted(set(openalex_ids))
+    for start in range(0, len(ids), MAX_OR_VALUES):
+        chunk = ids[start : start + MAX_OR_VALUES]
+        what = f"institutions {', '.join(chunk[:3])}{' …' if len(chunk) > 3 else ''}"
+        try:
+            query = pyalex.Institutions().filter(openalex="|".join(chunk))
+            found.extend(dict(i) for i in query.get(per_page=len(chunk)))
+        except Exception as exc:
+            raise _describe(exc, what) from exc
+    return found
+
+
 def iter_author_works(author_id: str, per_page: int | None = None) -> Iterator[tuple[list[dict[str, Any]], int | None]]:
     """Yield (page of works, total count) for every page of the author's works, with cursor
     paging to the end (pyalex stops at 10,000 unless told otherwise)."""

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from profiles.domains import homepage_domain
 from profiles.identifiers import is_current_author_id
 from profiles.orcid import normalize_orcid
 
@@ -409,12 +410,16 @@ def _counts_by_year(value: Any, entity: str, *, with_works: bool) -> list[dict[s
 
 
 def email_domains_from_homepage(url: str) -> list[str]:
-    """``https://www.unc.edu/`` -> ``["unc.edu"]``: the domain whose addresses count as the
-    institution's (subdomains included, claims decide that)."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".") if url else ""
-    if host.startswith("www."):
-        host = host[4:]
-    return [host] if host and "." in host else []
+    """``https://www.unc.edu/`` -> ``["unc.edu"]``: the registrable domain (Public Suffix
+    List, profiles.domains) whose addresses count as the institution's, subdomains included
+    (claims decide that). ``https://www.cs.ox.ac.uk/`` -> ``["ox.ac.uk"]``; a homepage at a
+    public suffix (``https://www.ac.uk/``) or an IP address gives none."""
+    try:
+        host = (urlsplit(url).hostname or "") if url else ""
+    except ValueError:  # a malformed homepage URL vouches for nothing
+        return []
+    domain = homepage_domain(host)
+    return [domain] if domain else []
 
 
 def _ror(value: Any) -> str:

@@ -24,6 +24,7 @@ from works.openalex_parser import (
     AuthorRecord,
     ErrorBody,
     ImportBatch,
+    InstitutionRecord,
     MalformedRecord,
     WorkRecord,
     parse_author,
@@ -164,4 +165,20 @@ def _fetch_author(job: ImportJob) -> tuple[ImportBatch, AuthorRecord]:
         )
     if len(batch.works) == 0 and author.works_count:
         logger.info("OpenAlex listed no works for %s although works_count=%s", author.openalex_id, author.works_count)
+    _fetch_institutions(batch, author)
     return batch, author
+
+
+def _fetch_institutions(batch: ImportBatch, author: AuthorRecord) -> None:
+    """The full records of the author's own institutions (affiliations and last known), in
+    one request: the author record only carries them dehydrated, without the homepage from
+    which their email domains come (claims by institutional email need them). Co-authors'
+    institutions stay dehydrated until a file import or their own import brings them."""
+    wanted = sorted({i.openalex_id for i in author.institutions})
+    if not wanted:
+        return
+    for raw in openalex_client.get_institutions(wanted):
+        institution = parse_entity(raw)
+        if not isinstance(institution, InstitutionRecord):
+            raise MalformedRecord(institution.openalex_id, "the institutions list returned something else")
+        batch.add(institution)

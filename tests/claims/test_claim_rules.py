@@ -43,7 +43,11 @@ def test_email_domain_is_lower_case_and_empty_without_an_at() -> None:
         (["EXAMPLE.edu."], ["example.edu"], ("example.edu", "example.edu")),
         (["badexample.edu"], ["example.edu"], None),  # a suffix that is not a subdomain
         (["example.edu.evil.com"], ["example.edu"], None),
-        (["example.edu"], ["cs.example.edu"], None),  # the parent does not match a subdomain
+        # Both sides are registrable domains: a department's stored domain is its university's.
+        (["example.edu"], ["cs.example.edu"], ("example.edu", "cs.example.edu")),
+        (["ox.ac.uk"], ["ac.uk"], None),  # a public suffix is no institution's domain
+        (["cs.ox.ac.uk"], ["ox.ac.uk"], ("cs.ox.ac.uk", "ox.ac.uk")),
+        (["ox.ac.uk"], ["cam.ac.uk"], None),
         (["gmail.com"], ["gmail.com"], None),  # public mail never vouches
         (["x.github.io"], ["github.io"], None),
         (["uni.edu"], ["edu"], None),  # one label would match every .edu address
@@ -54,6 +58,140 @@ def test_email_domain_is_lower_case_and_empty_without_an_at() -> None:
 def test_match_email_domain(emails: list[str], institutions: list[str], expected: tuple[str, str] | None) -> None:
     match = rules.match_email_domain(emails, institutions)
     assert (None if match is None else (match.email_domain, match.institution_domain)) == expected
+
+
+def test_mailbox_ignores_case_and_plus_tags() -> None:
+    assert rules.mailbox("Jane.Doe+x@Uni.EDU") == "jane.doe@uni.edu"
+    assert rules.mailbox("jane.doe+a+b@uni.edu.") == rules.mailbox("jane.doe@uni.edu") == "jane.doe@uni.edu"
+    assert rules.mailbox("no-at-sign") == rules.mailbox("+tag@uni.edu") == rules.mailbox("x@") == ""
+
+
+@pytest.mark.parametrize(
+    ("email", "institution", "registrable"),
+    [
+        ("cs.example.edu", "example.edu", "example.edu"),
+        ("ox.ac.uk", "ac.uk", ""),  # stored from a homepage at www.ac.uk: shown, never approved
+        ("uni.edu", "edu", ""),
+        ("ox.ac.uk", "www.ac.uk", None),  # the registrable www.ac.uk is not ox.ac.uk's
+        ("badexample.edu", "example.edu", None),
+        ("gmail.com", "gmail.com", None),
+    ],
+)
+def test_domain_match_compares_registrable_domains(email: str, institution: str, registrable: str | None) -> None:
+    match = rules.domain_match(email, institution)
+    assert (None if match is None else match.registrable_domain) == registrable
+
+
+@pytest.mark.parametrize(
+    "local",
+    [
+        "jane.doe", "jdoe", "doej", "jane_doe", "jane-doe", "janedoe", "doe.jane", "j.doe", "Jane.Doe", "jane.doe+lab",
+        "j_doe", "doe_j", "jqdoe", "jane.q.doe",
+    ],
+)
+def test_usual_local_parts_follow_the_name(local: str) -> None:
+    assert rules.local_part_name_match(local, ["Jane Q. Doe"]) is not None
+
+
+@pytest.mark.parametrize(
+    ("local", "names"),
+    [
+        ("zoe.muller", ["Zoë Müller"]),  # folded for accents, with the one name folding
+        ("Zoë.Müller", ["Zoe Muller"]),
+        ("lukasz.nowak", ["Łukasz Nowak"]),
+        ("jean-pierre.dupont", ["Jean-Pierre Dupont"]),
+        ("jpdupont", ["Jean-Pierre Dupont"]),
+        ("mgarcia", ["María García López"]),
+        ("maria.garcia-lopez", ["María García López"]),
+        ("ada.lovelace", ["A. Byron", "Ada Lovelace"]),  # an alternative name
+        ("jane.doe", ["Doe, Jane"]),
+    ],
+)
+def test_names_are_folded_and_alternatives_count(local: str, names: list[str]) -> None:
+    assert rules.local_part_name_match(local, names) is not None
+
+
+@pytest.mark.parametrize(
+    "local",
+    ["mallory", "jane", "doe", "jd", "ja.nedoe", "jane..doe", "john.doe", "janedoe.x", "admin", "office.doe"],
+)
+def test_other_local_parts_do_not_follow_the_name(local: str) -> None:
+    assert rules.local_part_name_match(local, ["Jane Doe"]) is None
+
+
+def test_a_one_word_name_is_matched_by_no_address() -> None:
+    assert rules.local_part_name_match("plato", ["Plato"]) is None
+
+
+@pytest.mark.parametrize(
+    ("local", "opaque"), [("ab123", True), ("jane.doe2", True), ("x!y", True), ("jane.doe", False)]
+)
+def test_opaque_local_parts(local: str, opaque: bool) -> None:
+    assert rules.local_part_is_opaque(local) is opaque
+    if opaque:
+        assert rules.local_part_name_match(local, ["Jane Doe"]) is None
+
+
+def test_an_institution_is_current_when_last_known_or_recently_listed() -> None:
+    def at(**kw) -> rules.RecordInstitution:
+        return rules.RecordInstitution(name="U", domains=("u.edu",), **kw)
+
+    assert rules.is_current_institution(at(is_last_known=True, years=(2001,)), 2026)
+    assert rules.is_current_institution(at(years=(2019, 2024)), 2026)
+    assert not rules.is_current_institution(at(years=(2019, 2023)), 2026)
+    assert not rules.is_current_institution(at(), 2026)
+
+
+UNI = rules.RecordInstitution(name="Uni", domains=("uni.edu",), is_last_known=True)
+OLD = rules.RecordInstitution(name="Old College", domains=("old.edu",), years=(2010, 2012))
+SUFFIX = rules.RecordInstitution(name="Everyone", domains=("ac.uk",), is_last_known=True)
+
+
+@pytest.mark.parametrize(
+    ("address", "institutions", "codes"),
+    [
+        ("jane.doe@cs.uni.edu", [UNI], []),
+        ("jane.doe@ox.ac.uk", [SUFFIX], [rules.PUBLIC_SUFFIX]),
+        ("jane.doe@old.edu", [OLD], [rules.NOT_CURRENT]),
+        ("mallory@uni.edu", [UNI], [rules.NAME_MISMATCH]),
+        ("ab123@uni.edu", [UNI], [rules.OPAQUE]),
+        ("ab123@old.edu", [OLD, UNI], [rules.NOT_CURRENT, rules.OPAQUE]),
+        ("jane.doe@else.edu", [UNI], None),  # no domain match: no check at all
+    ],
+)
+def test_email_checks_name_every_broken_condition(
+    address: str, institutions: list[rules.RecordInstitution], codes: list[str] | None
+) -> None:
+    checks = rules.email_checks([address], institutions, ["Jane Doe"], this_year=2026)
+    if codes is None:
+        assert checks == []
+        return
+    (check,) = checks
+    assert [code for code, _ in check.problems] == codes
+    assert check.approvable is (codes == [])
+    assert check.as_data()["problems"] == [{"code": c, "text": t} for c, t in check.problems]
+
+
+def test_a_mailbox_backing_another_claim_is_a_problem_and_the_best_address_wins() -> None:
+    checks = rules.email_checks(
+        ["jane.doe+second@uni.edu", "jdoe@uni.edu"], [UNI], ["Jane Doe"], this_year=2026
+    )
+    best = rules.best_email_check(checks, {"jane.doe@uni.edu": [7]})
+    assert best is not None and best.address == "jdoe@uni.edu" and best.approvable
+    only = rules.best_email_check(checks[:1], {"jane.doe@uni.edu": [7]})
+    assert only is not None and only.mailbox == "jane.doe@uni.edu" and only.mailbox_claims == (7,)
+    assert [code for code, _ in only.problems] == [rules.MAILBOX_IN_USE]
+    assert "claim 7" not in " ".join(text for _, text in only.problems)  # the claimant sees these too
+
+
+def test_the_problems_are_sentences_with_the_facts() -> None:
+    (check,) = rules.email_checks(["ab123@ox.ac.uk"], [SUFFIX], ["Jane Doe"], this_year=2026)
+    texts = [text for _, text in check.problems]
+    assert texts[0].startswith("ox.ac.uk falls under ac.uk, a public suffix")
+    assert texts[1].startswith("The address ab123@ox.ac.uk is not made of a name")
+    (old,) = rules.email_checks(["jane.doe@old.edu"], [OLD], ["Jane Doe"], this_year=2026)
+    assert "Old College is not one of the record's current institutions" in old.problems[0][1]
+    assert "2024 or later" in old.problems[0][1]
 
 
 # --- Evidence links ----------------------------------------------------------------------------

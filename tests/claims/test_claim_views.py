@@ -142,12 +142,26 @@ def test_with_orcid_configured_the_page_starts_allauths_orcid_sign_in(
 
 
 def test_the_email_path_is_offered_when_a_verified_address_matches(client: Client, record, verified_user) -> None:
-    verify(verified_user, "ada@cs.example.edu")
+    verify(verified_user, "ada.example@cs.example.edu")
     client.force_login(verified_user)
     page = client.get(_url(record)).content.decode()
     assert "Your verified address at <strong>cs.example.edu</strong> is at example.edu" in page
+    assert "so the claim is approved at once" in page
     assert _post_claim(client, record, "email_domain", evidence_url="").status_code == 302
-    assert Claim.objects.get().method == "email_domain"
+    assert Claim.objects.get().method == "email_domain" and Claim.objects.get().state == "approved"
+
+
+def test_the_email_path_says_when_a_moderator_checks_the_address(client: Client, record, verified_user) -> None:
+    verify(verified_user, "ab123@example.edu")  # an opaque address at the institution
+    client.force_login(verified_user)
+    page = client.get(_url(record)).content.decode()
+    assert "A moderator checks a claim with this address before it is approved" in page
+    assert "ab123@example.edu is not made of a name" in page
+    _post_claim(client, record, "email_domain", evidence_url="")
+    claim = Claim.objects.get()
+    assert (claim.method, claim.state, claim.email_mailbox) == ("email_domain", "pending", "ab123@example.edu")
+    page = client.get(_url(record)).content.decode()
+    assert "Why a moderator checks it" in page and "is not made of a name" in page
 
 
 def test_claiming_an_owned_record_is_announced_as_a_dispute(client: Client, record, owner, stranger) -> None:

@@ -210,7 +210,7 @@ def test_owner_data_and_hidden_works_survive_every_reimport(tmp_path: Path, veri
     call_command("import_openalex", *_openalex_files(tmp_path, updated="2025-10-01T00:00:00"), "--followups=now")
     record = Researcher.objects.get(openalex_id=AUTHOR)
     assert record.affiliations.get().institution.email_domains == ["example.edu"]
-    verify(verified_user, "ada@example.edu")
+    verify(verified_user, "ada.imported@example.edu")  # the record is "Ada Imported"
     claim = services.claim_submit(user=verified_user, researcher_id=record.pk, method="email_domain")
     assert claim.state == "approved"
     corrections.profile_update(

@@ -159,6 +159,10 @@ class TestWithClaim:
             "claim approved automatically: the claimant verified an email address at ox.ac.uk, "
             "a domain of one of the record's institutions"
         )
+        # An email claim that did not meet the rule for approval at once, approved by a moderator.
+        moderated = verify(orcid="", claim=claim(method="email_domain", email_domain="ox.ac.uk", by_moderator=True))
+        assert moderated.level == 3
+        assert moderated.evidence.startswith("claim approved by a moderator: the claimant verified an email address")
 
     def test_a_moderator_decision_on_evidence_is_claimed(self) -> None:
         v = verify(claim=claim(method="evidence"))

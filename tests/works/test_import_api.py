@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from openalex_fake import OpenAlexFakeServer
-from profiles.models import Researcher, ResearcherAlias
+from profiles.models import Institution, Researcher, ResearcherAlias
 from tests import openalex_records as oa
 from works import services
 from works.models import ImportJob, Work
@@ -185,6 +185,26 @@ def test_legacy_id_is_resolved_to_the_current_record_through_orcid(openalex: Ope
     # Importing the legacy id again changes nothing.
     import_author("A2000000100")
     assert Researcher.objects.filter(record_status="imported").count() == 1
+
+
+def test_the_authors_institutions_arrive_whole_with_their_email_domains(openalex: OpenAlexFakeServer) -> None:
+    """Claims by institutional email need the institutions' domains, which only their full
+    records carry (the homepage): the API import fetches them, in one request."""
+    elsewhere = oa.institution("I901", "Everyone's Academy")
+    seed(openalex)
+    openalex.add_entity(oa.author("A5000000100", "Rosa Example", institutions=[PLACE, elsewhere], topics=[TOPIC]))
+    openalex.add_entity(oa.institution("I900", "Example University", homepage="https://www.cs.example.edu/", full=True))
+    openalex.add_entity(oa.institution("I901", "Everyone's Academy", homepage="https://www.ac.uk/", full=True))
+    job = import_author("A5000000100")
+
+    assert job.status == "done"
+    place = Institution.objects.get(openalex_id="I900")
+    assert (place.is_full_record, place.homepage_url) == (True, "https://www.cs.example.edu/")
+    assert place.email_domains == ["example.edu"]  # the registrable domain of the homepage
+    academy = Institution.objects.get(openalex_id="I901")
+    assert academy.is_full_record and academy.email_domains == []  # www.ac.uk: a public suffix vouches for no one
+    (request,) = openalex.requests.matching("/institutions")
+    assert request.query["filter"] == "openalex:I900|I901"
 
 
 def test_truncated_author_lists_are_fetched_whole(openalex: OpenAlexFakeServer) -> None:

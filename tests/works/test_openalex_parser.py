@@ -20,6 +20,7 @@ from works.openalex_parser import (
     MalformedRecord,
     TopicRecord,
     WorkRecord,
+    email_domains_from_homepage,
     parse_author_query,
     parse_entity,
     parse_merged_ids,
@@ -379,7 +380,27 @@ def test_batch_keeps_the_newer_record_and_full_institutions() -> None:
     batch.add(full)
     batch.add(parse_entity(copy.deepcopy(dehydrated_in_work)))
     assert batch.institutions["I1"].display_name == "Full Name"
-    assert batch.institutions["I1"].email_domains == ["full.example.org"]
+    # Homepage www.full.example.org: the registrable domain under the Public Suffix List.
+    assert batch.institutions["I1"].email_domains == ["example.org"]
+
+
+@pytest.mark.parametrize(
+    ("homepage", "domains"),
+    [
+        ("https://www.unc.edu/", ["unc.edu"]),
+        ("https://www.cs.ox.ac.uk/research", ["ox.ac.uk"]),  # the registrable domain, not the department's host
+        ("http://WWW.Example.EDU.", ["example.edu"]),
+        ("https://www.ac.uk/", []),  # a public suffix: it would make every *.ac.uk address this institution's
+        ("https://ac.uk", []),
+        ("https://someone.github.io/lab", ["someone.github.io"]),  # github.io is a public suffix; this site is not
+        ("http://192.0.2.7/", []),
+        ("http://localhost:8000/", []),
+        ("http://[::1/", []),  # malformed: vouches for nothing, and the record still imports
+        ("", []),
+    ],
+)
+def test_email_domains_are_registrable_domains_of_the_homepage(homepage: str, domains: list[str]) -> None:
+    assert email_domains_from_homepage(homepage) == domains
 
 
 def test_full_records_never_alter_the_shared_dehydrated_ones() -> None:
