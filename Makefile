@@ -11,6 +11,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The venv is (re)installed only when a requirements file changes.
 VENV_STAMP := $(VENV)/.requirements.stamp
+# What the Docker image installs: requirements.txt alone, without the test tools (whose own
+# dependencies could hide a missing runtime package). scripts/runtime_venv.py rebuilds it only
+# when the sha256 of requirements.txt changes; tests/test_runtime_install.py runs web, worker
+# and a task in it, and finds it through BZPEER_RUNTIME_VENV.
+RUNTIME_VENV := .venv-runtime
 AXE := node_modules/axe-core/axe.min.js
 # The OpenAlex parser compiled with mypyc (scripts/compile_parser.py); rebuilt when its source
 # changes, and used only for exactly the source it was built from (works/__init__.py).
@@ -24,7 +29,7 @@ PYTEST_ARGS ?=
 WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$urls"; \
 	export DEBUG="$${DEBUG:-1}";
 
-.PHONY: help venv compiled debian-tools axe services test demo lint bench-import bench-trust bench-web \
+.PHONY: help venv runtime-venv compiled debian-tools axe services test demo lint bench-import bench-trust bench-web \
 	stop status clean distclean
 
 help:
@@ -33,9 +38,13 @@ help:
 	@echo "make lint          ruff check + mypy"
 	@echo "make bench-import | bench-trust | bench-web   benchmarks (scripts/bench/)"
 	@echo "make services | status | stop   project-local PostgreSQL and Redis in .data/"
-	@echo "make clean         stop services, delete .data/ and caches (distclean: also .venv)"
+	@echo "make runtime-venv  $(RUNTIME_VENV): requirements.txt alone, as the Docker image installs"
+	@echo "make clean         stop services, delete .data/, $(RUNTIME_VENV) and caches (distclean: also .venv)"
 
 venv: $(VENV_STAMP)
+
+runtime-venv:
+	@$(PYTHON) scripts/runtime_venv.py --venv $(RUNTIME_VENV) >/dev/null
 
 $(VENV_STAMP): requirements.txt requirements-test.txt
 	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
@@ -86,9 +95,9 @@ status:
 stop:
 	@$(SERVICES) stop
 
-test: venv compiled debian-tools axe services lint
+test: venv runtime-venv compiled debian-tools axe services lint
 	@$(WITH_SERVICES) echo "pytest with DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL"; \
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	BZPEER_RUNTIME_VENV="$(abspath $(RUNTIME_VENV))" $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # scripts/demo.py starts (and on Ctrl-C stops) the services itself.
 demo: venv compiled
@@ -109,7 +118,7 @@ bench-web: venv compiled services
 
 clean:
 	$(SERVICES) clean
-	rm -rf staticfiles .pytest_cache .ruff_cache .mypy_cache .build
+	rm -rf staticfiles .pytest_cache .ruff_cache .mypy_cache .build $(RUNTIME_VENV) $(RUNTIME_VENV).lock
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 		-name __pycache__ -type d -prune -exec rm -rf {} +
 
