@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from bzpeer.http import HtmxRequest, is_htmx_partial
+from bzpeer.http import HtmxRequest, absolute_url, is_htmx_partial
 from pages import page_cache, selectors
 from pages.forms import SearchForm, WorksFilterForm
 from profiles import selectors as profiles_selectors
@@ -80,7 +80,7 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
 def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Template and context of the full profile, or of the lighter page of a co-author stub
     (known only from other records' authorships)."""
-    canonical_url = request.build_absolute_uri(reverse("pages:detail", args=[researcher.openalex_id]))
+    canonical_url = absolute_url(reverse("pages:detail", args=[researcher.openalex_id]))
     if researcher.record_status != Researcher.RecordStatus.STUB:
         page = selectors.profile_page(researcher, **filters)
         return "pages/researcher_detail.html", {
