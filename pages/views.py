@@ -56,9 +56,9 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     canonical = parse_openalex_id(openalex_id, "A")
     cached = None
     if canonical and not partial and page_cache.applies(request):
-        cached = page_cache.lookup(request, canonical)
-        if cached and cached.html is not None:
-            return page_cache.respond(request, cached.html)
+        cached = page_cache.lookup(request, page_cache.PROFILE, canonical)
+        if cached and cached.stored is not None:
+            return page_cache.respond(request, cached.stored)
     found = researcher_or_response(
         request,
         openalex_id,
