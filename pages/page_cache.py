@@ -249,8 +249,8 @@ def respond(request: HttpRequest, stored: bytes) -> HttpResponse:
 
 def render_and_store(request: HttpRequest, key: str, template: str, context: dict[str, Any]) -> HttpResponse:
     """Render the anonymous page with a marker of its own for the CSRF token, keep it under
-    ``key``, and answer with the visitor's token in place. The marker is random and made
-    after everything the page shows was read, so no record can contain it."""
+    ``key``, and answer with the visitor's token in place. The marker is random (128 bits)
+    and new for every render, so no record can contain it."""
     marker = f"csrf-marker-{secrets.token_hex(16)}"
     html = render_to_string(template, {**context, "csrf_token": marker}, request).encode()
     stored = marker.encode() + b"\n" + html

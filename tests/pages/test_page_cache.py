@@ -75,7 +75,7 @@ def test_a_visitor_with_a_csrf_cookie_gets_a_working_token_in_a_cached_page(lead
     assert response.status_code == 302 and Follow.objects.filter(user=stranger).exists()
 
 
-@pytest.mark.parametrize("kind", ["profile", "co-author stub"])
+@pytest.mark.parametrize("kind", ["profile", "co-author stub", "work"])
 def test_a_forged_host_never_reaches_the_next_visitor(lead: Researcher, settings, kind: str) -> None:
     """Whatever Host a visitor sends (here one ALLOWED_HOSTS accepts), the cached page names
     SITE_URL's host only, in its canonical link and its JSON-LD."""
@@ -83,6 +83,7 @@ def test_a_forged_host_never_reaches_the_next_visitor(lead: Researcher, settings
     paths = {
         "profile": f"/researchers/{lead.openalex_id}/",
         "co-author stub": f"/researchers/{f.stub('Stub Person').openalex_id}/",
+        "work": f"/works/{Work.objects.get(title='Cached work 2024').openalex_id}/",
     }
     path = paths[kind]
     forged = Client().get(path, HTTP_HOST="localhost:8080").content.decode()
