@@ -15,9 +15,10 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected into the image (served by WhiteNoise). Settings refuse to load
-# without SECRET_KEY when DEBUG is off, so the build uses a throwaway one; the real key
-# comes from the environment at run time.
-RUN SECRET_KEY=collectstatic-only-not-a-secret DEBUG=0 python manage.py collectstatic --noinput
+# without SECRET_KEY and SITE_URL when DEBUG is off, so the build uses throwaway ones; the
+# real values come from the environment at run time.
+RUN SECRET_KEY=collectstatic-only-not-a-secret SITE_URL=http://localhost:8000 DEBUG=0 \
+    python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 10001 --home-dir /app bzpeer && mkdir -p /app/var \
     && chown bzpeer /app/var

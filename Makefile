@@ -30,13 +30,14 @@ WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$
 	export DEBUG="$${DEBUG:-1}";
 
 .PHONY: help venv runtime-venv compiled debian-tools axe services test demo lint bench-import bench-trust bench-web \
+	bench-work \
 	stop status clean distclean
 
 help:
 	@echo "make demo          migrate, import the demo data, run web + worker + beat (Ctrl-C stops)"
 	@echo "make test          install test needs, start services, ruff check, pytest"
 	@echo "make lint          ruff check + mypy"
-	@echo "make bench-import | bench-trust | bench-web   benchmarks (scripts/bench/)"
+	@echo "make bench-import | bench-trust | bench-web | bench-work   benchmarks (scripts/bench/)"
 	@echo "make services | status | stop   project-local PostgreSQL and Redis in .data/"
 	@echo "make runtime-venv  $(RUNTIME_VENV): requirements.txt alone, as the Docker image installs"
 	@echo "make clean         stop services, delete .data/, $(RUNTIME_VENV) and caches (distclean: also .venv)"
@@ -115,6 +116,9 @@ bench-trust: venv compiled services
 
 bench-web: venv compiled services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_web.py
+
+bench-work: venv services
+	@$(WITH_SERVICES) $(PY) scripts/bench/bench_work_page.py
 
 clean:
 	$(SERVICES) clean

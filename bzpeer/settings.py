@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -41,6 +42,24 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def site_url(name: str, value: str) -> str:
+    """``value`` as a public base URL: ``http(s)://host[:port]`` with nothing after it (a
+    trailing slash is dropped). Empty is refused: the default is empty when DEBUG is off."""
+    value = value.strip().rstrip("/")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off (the public base URL: https://bzpeer.example.org)")
+    parts = urlsplit(value)
+    try:
+        _ = parts.port  # raises ValueError for a port that is not a number or out of range
+        port_ok = True
+    except ValueError:
+        port_ok = False
+    extra = parts.path or parts.query or parts.fragment or "@" in parts.netloc
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or extra:
+        raise ImproperlyConfigured(f"{name} must be http(s)://host[:port] with nothing after it, not {value!r}")
+    return value
+
+
 # --- Django core --------------------------------------------------------------------------
 
 DEBUG = envbool("DEBUG", "false")
@@ -51,6 +70,10 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production-" + "x" * 20
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# The public base URL: every absolute URL (canonical links, JSON-LD, emails, feeds, sitemaps)
+# starts with it (bzpeer.http.absolute_url), never with the request's Host header, which the
+# visitor chooses and which cached pages would hand on to everyone else.
+SITE_URL = site_url("SITE_URL", env("SITE_URL", "http://127.0.0.1:8000" if DEBUG else ""))
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -187,6 +210,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+# Links in account emails start with SITE_URL, never with the request's Host (bzpeer/accounts.py).
+ACCOUNT_ADAPTER = "bzpeer.accounts.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BZPEER] "
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
@@ -210,8 +236,6 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.example.org>")
-# Links in emails sent outside a request (claim decisions) start with this.
-SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Claims (claims/rules.py) -----------------------------------------------------------
 

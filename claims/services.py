@@ -31,7 +31,6 @@ from collections.abc import Iterable
 from datetime import UTC, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import send_mail
@@ -40,6 +39,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from bzpeer.http import absolute_url
 from claims import rules
 from claims.corrections import revert_owner_corrections
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
@@ -480,7 +480,7 @@ def _notify_after_commit(claim: Claim, template: str) -> None:
         context = {
             "claim": fresh,
             "record": _record_name(fresh.researcher),
-            "claim_url": _absolute(reverse("claims:claim", args=[fresh.researcher.openalex_id])),
+            "claim_url": absolute_url(reverse("claims:claim", args=[fresh.researcher.openalex_id])),
             "next_step": rules.next_step(fresh.state),
         }
         subject, _, body = render_to_string(f"claims/email/{template}.txt", context).strip().partition("\n")
@@ -490,8 +490,3 @@ def _notify_after_commit(claim: Claim, template: str) -> None:
             logger.exception("could not email claim %s (%s)", claim_pk, template)
 
     transaction.on_commit(send)
-
-
-def _absolute(path: str) -> str:
-    base = str(getattr(settings, "SITE_URL", "")).rstrip("/")
-    return f"{base}{path}" if base else path

@@ -1,4 +1,5 @@
-"""Forms of the public pages: search and the works-list filter (GET forms)."""
+"""Forms of the public pages: search, the works-list filter and the slice of a work's authors
+(GET forms)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,17 @@ class WorksFilterForm(forms.Form):
         self.is_valid()  # cleaned_data then holds the valid fields only
         data = self.cleaned_data
         return {"type": data.get("type") or "", "year": data.get("year"), "page": data.get("page") or 1}
+
+
+class AuthorsSliceForm(forms.Form):
+    """Which of a work's authors its page shows: those after a byline position (``?authors_after=``,
+    what "and N more" links to). An invalid value is dropped, like the works filter's: the
+    first authors."""
+
+    authors_after = forms.IntegerField(min_value=0, max_value=32_767, required=False)  # smallint positions
+
+    def after(self) -> int:
+        """The byline position the shown authors come after; -1 for the first ones."""
+        self.is_valid()
+        after = self.cleaned_data.get("authors_after")
+        return -1 if after is None else after

@@ -1,14 +1,15 @@
-"""Anonymous visitors' profile pages, served from the cache (Redis) while nothing they show
-has changed.
+"""Anonymous visitors' public pages (profiles and works), served from the cache (Redis) while
+nothing they show has changed.
 
 Rendering a full profile costs 10–20 ms of queries and template work; nearly all traffic to
-a public profile is anonymous and sees the same page. So the view asks :func:`lookup` first:
-one raw SQL statement reads a **version stamp** of everything the anonymous page shows, and
-one cache GET fetches the page stored under that stamp. A hit skips every other query and
-the template rendering.
+public pages is anonymous and sees the same page. So the view asks :func:`lookup` first:
+one prepared SQL statement reads a **version stamp** of everything the anonymous page shows,
+and one cache GET fetches the page stored under that stamp. A hit skips every other query
+and the template rendering. Each kind of page is a :class:`CachedPage`: its name and its
+stamp statement; the rest (keys, code digest, storage, the CSRF token) is shared.
 
-The stamp is cheap on purpose (index lookups of a few rows; about 0.2 ms on 1,000,000
-works): it changes with
+The profile stamp (:data:`PROFILE`) is cheap on purpose (index lookups of a few rows; about
+0.2 ms on 1,000,000 works): it changes with
 
 * the researcher row (any UPDATE: imports of the author record, owner edits of bio, name or
   the collaborate flag), read as PostgreSQL's row version ``xmin``;
@@ -24,27 +25,40 @@ researchers it touched (graph.tasks.refresh_after_import), and the works count, 
 co-author count are trust inputs, so the snapshot changes with them. What neither sees (a
 work's title corrected in OpenAlex, an institution renamed, a co-author's second shared
 work on a work already listed) is bounded by :data:`CACHE_SECONDS` (setting
-``PROFILE_PAGE_CACHE_SECONDS``; 0 turns the cache off). Signed-in visitors always get a
-fresh render: their page shows their own follow and claim state. Pages with pending
-messages are neither cached nor served from cache.
+``PAGE_CACHE_SECONDS``; 0 turns the cache off).
 
-Keys also carry a digest of the templates and of the code of every app the page reads
-(:data:`PAGE_CODE_FOLDERS`), so a release that changes the page never serves what the
-previous one rendered.
+The work stamp (:data:`WORK`) changes with the work row and its venue's, the number of its
+authorships, the row versions of the authorships the page shows (a slice: the first ones,
+or those after ``?authors_after=``) and of their researchers (names, merges), and the count
+and row versions of the work's topics and of those topics. It never reads every authorship
+of a 5,000-author work beyond counting them on the key's index.
 
-The stored HTML is rendered with a placeholder for the CSRF token (it sits on ``<body
-hx-headers>``), which every answer replaces with the visitor's own token, or with nothing
-for a visitor who has none yet (see :func:`respond`).
+Signed-in visitors always get a fresh render: their page shows their own follow and claim
+state. Pages with pending messages are neither cached nor served from cache.
 
-Whoever adds something to the anonymous profile page that none of the above covers must add
-it to :data:`STAMP_SQL` (tests/pages/test_page_cache.py changes each input and expects
-the page to follow).
+Keys also carry a digest of the templates and of the code of every app the pages read
+(:data:`PAGE_CODE_FOLDERS`), so a release that changes a page never serves what the
+previous one rendered, and the request's full path (the query string selects what the page
+shows; the header's "Log in" link carries it back). Nothing else of the request reaches a
+cached page: absolute URLs come from ``SITE_URL`` (bzpeer.http.absolute_url), never from
+the ``Host`` header a visitor sends.
+
+A stored page is rendered with a marker in place of the CSRF token (it sits on ``<body
+hx-headers>``): a random one, new for every render and stored with the page, so that only
+the places the template put it are replaced (with the visitor's own token, or with nothing
+for a visitor who has none yet; see :func:`respond`). A fixed marker would also be replaced
+inside whatever an owner wrote into their bio.
+
+Whoever adds something to an anonymous cached page that its stamp does not cover must add
+it to the stamp (tests/pages/test_page_cache.py changes each input and expects the page to
+follow).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,19 +74,40 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
 CACHE_SECONDS = 600
-KEY_VERSION = "1"
-TOKEN_PLACEHOLDER = "@@csrf-token-of-the-visitor@@"  # noqa: S105 (a marker, not a secret)
-_PLACEHOLDER_BYTES = TOKEN_PLACEHOLDER.encode()
+# 2: stored pages start with the line of their own CSRF marker.
+KEY_VERSION = "2"
 
 
 def _rows(table: str, alias: str, where: str) -> str:
-    """``count:max-xmin`` of the researcher's rows in ``table``."""
+    """``count:max-xmin`` of the rows of ``table`` matching ``where``."""
     return (
         f"(SELECT count(*) || ':' || coalesce(max(({alias}.xmin)::text::bigint), 0) FROM {table} {alias} WHERE {where})"
     )
 
 
-STAMP_SQL = f"""
+@dataclass(frozen=True)
+class CachedPage:
+    """A kind of page the cache keeps: its name (in keys and in the name of its prepared
+    statement) and the statement that reads the version stamp of one such page. The
+    statement takes ``$1``... of ``arg_types`` (the first is the page's OpenAlex id) and
+    returns one row, ``(id, stamp)``, or none when the id names nothing to show."""
+
+    name: str
+    stamp_sql: str
+    arg_types: tuple[str, ...]
+
+    @property
+    def prepare_sql(self) -> str:
+        return f"PREPARE {self.name}_stamp({', '.join(self.arg_types)}) AS {self.stamp_sql}"
+
+    @property
+    def execute_sql(self) -> str:
+        return f"EXECUTE {self.name}_stamp({', '.join(['%s'] * len(self.arg_types))})"
+
+
+PROFILE = CachedPage(
+    "profile_page",
+    f"""
 SELECT r.id, concat_ws('|',
     r.xmin::text,
     coalesce((SELECT t.id FROM graph_trustsnapshot t WHERE t.researcher_id = r.id AND t.is_current), 0),
@@ -84,8 +119,33 @@ SELECT r.id, concat_ws('|',
     {_rows("profiles_researchertopic", "rt", "rt.researcher_id = r.id")}
 )
 FROM profiles_researcher r
-WHERE r.openalex_id = %s AND r.record_status <> 'deleted'
-"""
+WHERE r.openalex_id = $1 AND r.record_status <> 'deleted'
+""",
+    ("text",),
+)
+
+# $1 the work's OpenAlex id, $2 the byline position the shown authors come after (-1: the
+# first ones), $3 how many are shown.
+WORK = CachedPage(
+    "work_page",
+    f"""
+SELECT w.id, concat_ws('|',
+    w.xmin::text,
+    coalesce((SELECT s.xmin::text FROM works_source s WHERE s.id = w.source_id), '-'),
+    (SELECT count(*) FROM works_authorship a WHERE a.work_id = w.id),
+    (SELECT string_agg(a.version || '.' || coalesce(r.xmin::text, '-'), ',' ORDER BY a.position)
+       FROM (SELECT a.xmin::text AS version, a.position, a.researcher_id FROM works_authorship a
+             WHERE a.work_id = w.id AND a.position > $2 ORDER BY a.position LIMIT $3) a
+       LEFT JOIN profiles_researcher r ON r.id = a.researcher_id),
+    {_rows("works_worktopic", "wt", "wt.work_id = w.id")},
+    (SELECT coalesce(max(t.xmin::text::bigint), 0) FROM works_worktopic wt JOIN profiles_topic t ON t.id = wt.topic_id
+      WHERE wt.work_id = w.id)
+)
+FROM works_work w
+WHERE w.openalex_id = $1
+""",
+    ("text", "integer", "integer"),
+)
 
 
 @dataclass(frozen=True)
@@ -93,11 +153,11 @@ class Lookup:
     """Where the page for this request lives in the cache, and the page if it is there."""
 
     key: str
-    html: bytes | None  # UTF-8, as stored
+    stored: bytes | None  # as stored: the marker line, then the page's UTF-8
 
 
 def cache_seconds() -> int:
-    return int(getattr(settings, "PROFILE_PAGE_CACHE_SECONDS", CACHE_SECONDS))
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", CACHE_SECONDS))
 
 
 def applies(request: HttpRequest) -> bool:
@@ -109,35 +169,35 @@ def applies(request: HttpRequest) -> bool:
     return not request.user.is_authenticated and len(get_messages(request)) == 0
 
 
-_PREPARED_FLAG = "_bzpeer_profile_stamp_prepared"
-_PREPARE_SQL = "PREPARE profile_page_stamp(text) AS " + STAMP_SQL.replace("%s", "$1")
+_PREPARED_ATTRIBUTE = "_bzpeer_page_stamps_prepared"
 
 
-def _stamp(openalex_id: str) -> tuple[int, str] | None:
+def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
     """The stamp row, through a statement prepared once per database connection: planning
     its subqueries costs more than running them. (Django leaves psycopg's own statement
     preparing off, for connection poolers in transaction mode; BZPEER talks to PostgreSQL
     directly. Put such a pooler in front and this must go.)"""
     with connection.cursor() as cursor:
         raw = connection.connection
-        if not getattr(raw, _PREPARED_FLAG, False):
+        prepared: set[str] = getattr(raw, _PREPARED_ATTRIBUTE, set())
+        if page.name not in prepared:
             # Connection set-up, like Django's own: straight to psycopg, outside the query log.
-            raw.execute(_PREPARE_SQL)
-            setattr(raw, _PREPARED_FLAG, True)
-        cursor.execute("EXECUTE profile_page_stamp(%s)", [openalex_id])
+            raw.execute(page.prepare_sql)
+            setattr(raw, _PREPARED_ATTRIBUTE, prepared | {page.name})
+        cursor.execute(page.execute_sql, list(args))
         return cursor.fetchone()
 
 
-# Every folder whose code or templates shape the profile page: the templates, this app, and
+# Every folder whose code or templates shape the cached pages: the templates, this app, and
 # every app it composes (pages reads profiles, works, claims and graph) with the shared plumbing.
-# A new app the page reads goes here too (tests/pages/test_page_cache.py checks the apps).
+# A new app the pages read goes here too (tests/pages/test_page_cache.py checks the apps).
 PAGE_CODE_FOLDERS = ("templates", "bzpeer", "profiles", "works", "claims", "graph", "pages")
 
 
 @functools.cache
 def _code_version() -> str:
-    """A digest of the templates and of the code of every app the page reads, read once per
-    process: a deploy that changes how the page looks, what it reads or which static files it
+    """A digest of the templates and of the code of every app the pages read, read once per
+    process: a deploy that changes how a page looks, what it reads or which static files it
     links does not serve pages rendered by the previous release."""
     digest = hashlib.blake2b(digest_size=8)
     roots = [Path(settings.BASE_DIR) / folder for folder in PAGE_CODE_FOLDERS]
@@ -150,48 +210,49 @@ def _code_version() -> str:
 @functools.cache
 def _redis() -> redis.Redis:
     """One client per process: Django's RedisCache builds a client object for every call,
-    which costs more than the GET itself on this path. Values are the page's UTF-8 bytes."""
+    which costs more than the GET itself on this path. Values are bytes."""
     return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
 
 
-def _key(openalex_id: str, digest: str) -> str:
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    return f"{prefix}:profile-page:{KEY_VERSION}:{openalex_id}:{digest}"
-
-
-def lookup(request: HttpRequest, openalex_id: str) -> Lookup | None:
-    """The cache key of the anonymous page of ``openalex_id`` for this URL, and the cached
-    page under it. 1 query and 1 Redis GET. None when the id names no current record (the
-    view then answers as usual: alias redirect, 404 or 410)."""
-    row = _stamp(openalex_id)
+def lookup(request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any) -> Lookup | None:
+    """The cache key of the anonymous ``page`` of ``openalex_id`` (with the stamp statement's
+    further ``args``) for this URL, and the stored page under it. 1 query and 1 Redis GET.
+    None when the id names nothing to show (the view then answers as usual: alias
+    redirect, 404 or 410)."""
+    row = _stamp(page, (openalex_id, *args))
     if row is None:
         return None
-    # The full path: the query string selects the works page and filter, and the header's
-    # "Log in" link carries it back. The database name keeps test and demo databases apart.
+    # The full path: the query string selects what the page shows, and the header's "Log in"
+    # link carries it back. The database name keeps test and demo databases apart.
     digest = hashlib.blake2b(
         f"{connection.settings_dict['NAME']}\n{_code_version()}\n{row[1]}\n{request.get_full_path()}".encode(),
         digest_size=16,
     ).hexdigest()
-    key = _key(openalex_id, digest)
-    html = _redis().get(key)
-    return Lookup(key, html if isinstance(html, bytes) else None)
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    key = f"{prefix}:{page.name}:{KEY_VERSION}:{openalex_id}:{digest}"
+    stored = _redis().get(key)
+    return Lookup(key, stored if isinstance(stored, bytes) else None)
 
 
-def respond(request: HttpRequest, html: bytes) -> HttpResponse:
-    """A stored (or just stored) page with this visitor's CSRF token put in, when they have
-    one. An anonymous profile has nothing to post (following and claiming are links to log
-    in), so a first-time visitor gets no token and no cookie: making one costs a tenth of a
-    cache hit. The log-in and sign-up forms hand it out."""
+def respond(request: HttpRequest, stored: bytes) -> HttpResponse:
+    """A stored (or just stored) page with this visitor's CSRF token where the template put
+    the token, when they have one. An anonymous page has nothing to post (following and
+    claiming are links to log in), so a first-time visitor gets no token and no cookie:
+    making one costs a tenth of a cache hit. The log-in and sign-up forms hand it out."""
+    marker, _, html = stored.partition(b"\n")
     token = get_token(request).encode() if settings.CSRF_COOKIE_NAME in request.COOKIES else b""
-    response = HttpResponse(html.replace(_PLACEHOLDER_BYTES, token))
+    response = HttpResponse(html.replace(marker, token) if marker else html)
     # Rendered for visitors without a session: a shared cache must not give it to others.
     patch_vary_headers(response, ("Cookie",))
     return response
 
 
 def render_and_store(request: HttpRequest, key: str, template: str, context: dict[str, Any]) -> HttpResponse:
-    """Render the anonymous page with a placeholder for the CSRF token, keep it under
-    ``key``, and answer with the visitor's token in place."""
-    html = render_to_string(template, {**context, "csrf_token": TOKEN_PLACEHOLDER}, request).encode()
-    _redis().set(key, html, ex=cache_seconds())
-    return respond(request, html)
+    """Render the anonymous page with a marker of its own for the CSRF token, keep it under
+    ``key``, and answer with the visitor's token in place. The marker is random (128 bits)
+    and new for every render, so no record can contain it."""
+    marker = f"csrf-marker-{secrets.token_hex(16)}"
+    html = render_to_string(template, {**context, "csrf_token": marker}, request).encode()
+    stored = marker.encode() + b"\n" + html
+    _redis().set(key, stored, ex=cache_seconds())
+    return respond(request, stored)

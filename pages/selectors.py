@@ -1,5 +1,5 @@
-"""Reads of the public pages composed from every app: the profile page, topic and
-institution pages.
+"""Reads of the public pages composed from every app: the profile page, the work page, topic
+and institution pages.
 
 Every function here runs a fixed number of queries whatever the size of the record (the
 docstrings say how many); the view tests pin those numbers. Templates get everything they
@@ -24,8 +24,8 @@ from profiles.display import meta_description, person_jsonld
 from profiles.models import Follow, Institution, Researcher, ResearcherAffiliation, ResearcherTopic, Topic
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 from profiles.selectors import count_of
-from works.models import Authorship, Work
-from works.selectors import WorksPage, works_page
+from works.models import Authorship, Work, WorkTopic
+from works.selectors import AUTHORS_SHOWN, AuthorList, WorksPage, author_lists, works_page
 
 
 def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Researcher]:
@@ -134,6 +134,38 @@ def profile_page(researcher: Researcher, *, type: str = "", year: int | None = N
         orcid=orcid,
         orcid_link=orcid_url(orcid) if orcid else "",
     )
+
+
+# --- The work page ---------------------------------------------------------------------------
+
+
+@dataclass
+class WorkPage:
+    work: Work
+    authors: AuthorList  # a slice of the authors, however many there are
+    topics: list[WorkTopic]
+
+
+def _work(openalex_id: str) -> Work | None:
+    return Work.objects.select_related("source").filter(openalex_id=openalex_id).first()
+
+
+def work_page(openalex_id: str, *, authors_after: int = -1) -> WorkPage | None:
+    """A work with its venue, a slice of its authors in byline order (the first
+    :data:`works.selectors.AUTHORS_SHOWN`, or those after byline position ``authors_after``)
+    and its topics. 4 queries whatever the number of authors; None if we do not hold it."""
+    work = _work(openalex_id)
+    if work is None:
+        return None
+    authors = author_lists([work], after=authors_after)[work.pk]
+    topics = list(work.work_topics.select_related("topic").order_by("-is_primary", F("score").desc(nulls_last=True)))
+    return WorkPage(work, authors, topics)
+
+
+def work_authors(openalex_id: str, *, after: int, limit: int = AUTHORS_SHOWN) -> AuthorList | None:
+    """The next slice of a work's authors alone ("and N more"). 3 queries; None if unknown."""
+    work = _work(openalex_id)
+    return author_lists([work], after=after, limit=limit)[work.pk] if work else None
 
 
 # --- Topic and institution pages -------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Public pages: home search, the researcher profile (and its works-list fragment), follow,
-topic and institution pages. Composed from every app below; the profile's anonymous page
-comes from pages.page_cache."""
+the work page (and its authors fragment), topic and institution pages. Composed from every
+app below; anonymous profile and work pages come from pages.page_cache."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from bzpeer.http import HtmxRequest, is_htmx_partial
+from bzpeer.http import HtmxRequest, absolute_url, is_htmx_partial
 from pages import page_cache, selectors
-from pages.forms import SearchForm, WorksFilterForm
+from pages.forms import AuthorsSliceForm, SearchForm, WorksFilterForm
 from profiles import selectors as profiles_selectors
 from profiles import services as profiles_services
 from profiles.display import person_jsonld
@@ -24,7 +24,7 @@ from profiles.identifiers import parse_openalex_id
 from profiles.models import Researcher
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 from profiles.shortcuts import researcher_or_response
-from works.selectors import works_page
+from works.selectors import AUTHORS_SHOWN, works_page
 
 
 def _is_staff(request: HtmxRequest) -> bool:
@@ -56,9 +56,9 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     canonical = parse_openalex_id(openalex_id, "A")
     cached = None
     if canonical and not partial and page_cache.applies(request):
-        cached = page_cache.lookup(request, canonical)
-        if cached and cached.html is not None:
-            return page_cache.respond(request, cached.html)
+        cached = page_cache.lookup(request, page_cache.PROFILE, canonical)
+        if cached and cached.stored is not None:
+            return page_cache.respond(request, cached.stored)
     found = researcher_or_response(
         request,
         openalex_id,
@@ -80,7 +80,7 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
 def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Template and context of the full profile, or of the lighter page of a co-author stub
     (known only from other records' authorships)."""
-    canonical_url = request.build_absolute_uri(reverse("pages:detail", args=[researcher.openalex_id]))
+    canonical_url = absolute_url(reverse("pages:detail", args=[researcher.openalex_id]))
     if researcher.record_status != Researcher.RecordStatus.STUB:
         page = selectors.profile_page(researcher, **filters)
         return "pages/researcher_detail.html", {
@@ -134,6 +134,39 @@ def researcher_follow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     researcher.is_following = action == "follow"  # type: ignore[attr-defined]
     researcher.followers_count = profiles_selectors.followers_count(researcher)  # type: ignore[attr-defined]
     return render(request, "pages/researcher_detail.html#follow-box", {"researcher": researcher, "oob": True})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
+    """The public page of a work: title, venue, year, DOI, abstract, topics and the first
+    authors in byline order with "and N more" (``?authors_after=<position>`` shows the next
+    ones; htmx gets only those, appended in place). Its size never depends on the number of
+    authors. Anonymous visitors get the page from the cache while its stamp is unchanged
+    (pages.page_cache)."""
+    canonical = parse_openalex_id(openalex_id, "W")
+    if canonical is None:
+        raise Http404("Not an OpenAlex work id")
+    after = AuthorsSliceForm(request.GET).after()
+    if is_htmx_partial(request):
+        authors = selectors.work_authors(canonical, after=after)
+        if authors is None:
+            raise Http404("No such work")
+        return render(request, "works/partials/author_list.html#more-authors", {"authors": authors})
+    cached = None
+    if page_cache.applies(request):
+        cached = page_cache.lookup(request, page_cache.WORK, canonical, after, AUTHORS_SHOWN)
+        if cached is None:
+            raise Http404("No such work")  # the stamp statement found none
+        if cached.stored is not None:
+            return page_cache.respond(request, cached.stored)
+    page = selectors.work_page(canonical, authors_after=after)
+    if page is None:
+        raise Http404("No such work")
+    context = {"page": page, "work": page.work, "canonical_url": absolute_url(reverse("pages:work", args=[canonical]))}
+    if cached:
+        return page_cache.render_and_store(request, cached.key, "pages/work_detail.html", context)
+    return render(request, "pages/work_detail.html", context)
 
 
 @require_GET

@@ -21,7 +21,7 @@ from profiles.models import Researcher
 from profiles.selectors import AliasRedirect, ResearcherNotFound, researcher_resolve
 
 # Where an id of another entity kind typed into a researcher URL has its own page.
-OTHER_ENTITY_PAGES = {"W": "works:detail", "T": "pages:topic", "I": "pages:institution"}
+OTHER_ENTITY_PAGES = {"W": "pages:work", "T": "pages:topic", "I": "pages:institution"}
 
 
 def researcher_or_response(

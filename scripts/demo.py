@@ -279,6 +279,8 @@ class Demo:
         self.staff_user()
 
         port = localservices.pick_port(web_port)
+        # Links in pages and emails start with SITE_URL: the port the demo really serves.
+        self.env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
         banner(f"web (gunicorn) on 127.0.0.1:{port}, Celery worker and beat")
         web = self.spawn("web", [sys.executable, "-m", "gunicorn", "bzpeer.wsgi",
                                  "--workers", "2", "--bind", f"127.0.0.1:{port}",

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -16,7 +18,12 @@ def production_env(**extra: str) -> dict[str, str]:
     # The suite's conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never does.
     dropped = ("DEBUG", "SECURE_", "SESSION_", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="bzpeer.example.org")
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="bzpeer.example.org",
+        SITE_URL="https://bzpeer.example.org",
+    )
     env.update(extra)
     return env
 
@@ -38,6 +45,23 @@ def test_settings_refuse_to_start_without_secret_key_in_production() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "SITE_URL must be set when DEBUG is off"),
+        ("https://bzpeer.example.org/bzpeer", "SITE_URL must be http(s)://host[:port] with nothing after it"),
+        ("bzpeer.example.org", "SITE_URL must be http(s)://host[:port] with nothing after it"),
+    ],
+)
+def test_settings_refuse_to_start_without_a_usable_site_url_in_production(value: str, message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO, env=production_env(SITE_URL=value), capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_compose_file_is_valid_and_has_the_five_services() -> None:

@@ -25,6 +25,10 @@ class Source(models.Model):
         return self.display_name
 
 
+# Longest title a page shows (Work.display_title); longer ones end in an ellipsis.
+DISPLAY_TITLE_MAX = 3_000
+
+
 class Work(models.Model):
     openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
     doi = models.CharField(
@@ -74,7 +78,11 @@ class Work(models.Model):
 
     @property
     def display_title(self) -> str:
-        return self.title or "Untitled work"
+        """The title as every page shows it: "Untitled work" when there is none, and cut at
+        :data:`DISPLAY_TITLE_MAX` characters with an ellipsis. Imports already truncate
+        titles (at 2,000 characters), but a page must stay small whatever a row holds."""
+        title = self.title or "Untitled work"
+        return title if len(title) <= DISPLAY_TITLE_MAX else title[: DISPLAY_TITLE_MAX - 1].rstrip() + "…"
 
 
 class Authorship(models.Model):

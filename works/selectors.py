@@ -1,16 +1,18 @@
-"""Reads of the works app: import jobs, a work's page, and a researcher's works (the one
-definition of "their works", which the profile, the claims pages, the graph slice and the
-trust inputs all read)."""
+"""Reads of the works app: import jobs, the authors of works (the one author-list selector,
+:func:`author_lists`), and a researcher's works (the one definition of "their works", which
+the profile, the claims pages, the graph slice and the trust inputs all read)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from profiles.display import abstract_is_long
 from profiles.models import Researcher
-from works.models import Authorship, HiddenWork, ImportJob, Work, WorkTopic
+from works.models import Authorship, HiddenWork, ImportJob, Work
 
 WORKS_PER_PAGE = 20
 
@@ -23,25 +25,75 @@ def import_job_get(*, job_id: int) -> ImportJob:
     return ImportJob.objects.select_related("researcher").get(pk=job_id)
 
 
-# --- Public work page ---------------------------------------------------------------------------
+# --- Authors of works: the author-list component ----------------------------------------------
+
+# Authors a work shows at once; "and N more" pages on by this many.
+AUTHORS_SHOWN = 20
 
 
 @dataclass
-class WorkPage:
+class AuthorList:
+    """A slice of one work's authors in byline order and where it sits among them: what the
+    author-list component (templates/works/partials/author_list.html) shows, on the work page
+    and in any list of works. The size of the page it lands on never depends on ``total``."""
+
     work: Work
-    authorships: list[Authorship]
-    topics: list[WorkTopic]
+    authorships: list[Authorship]  # with their researcher (or None) selected
+    total: int  # every author of the work
+    before: int  # authors before this slice
+
+    @property
+    def start(self) -> int:
+        """Byline number of the first author shown (1-based)."""
+        return self.before + 1
+
+    @property
+    def end(self) -> int:
+        return self.before + len(self.authorships)
+
+    @property
+    def remaining(self) -> int:
+        """Authors after this slice ("and N more")."""
+        return self.total - self.end
+
+    @property
+    def next_after(self) -> int:
+        """The ``after`` of the next slice: the byline position of the last author shown."""
+        return self.authorships[-1].position if self.authorships else -1
 
 
-def work_page(openalex_id: str) -> WorkPage | None:
-    """A work with its venue, its authors in byline order (linked researchers) and its topics.
-    3 queries; None if we do not hold it."""
-    work = Work.objects.select_related("source").filter(openalex_id=openalex_id).first()
-    if work is None:
-        return None
-    authorships = list(work.authorships.select_related("researcher").order_by("position"))
-    topics = list(work.work_topics.select_related("topic").order_by("-is_primary", F("score").desc(nulls_last=True)))
-    return WorkPage(work, authorships, topics)
+def author_lists(works: Sequence[Work], *, after: int = -1, limit: int = AUTHORS_SHOWN) -> dict[int, AuthorList]:
+    """For each of ``works`` (by primary key), at most ``limit`` authors at byline positions
+    after ``after`` (-1: the first ones), with the counts "and N more" needs. 2 queries
+    whatever the number of works and of their authors: the counts, read from the authorship
+    key's index, and the slices, ranked on that index before any researcher row is read
+    (joining first would read every author of a 5,000-author work). No query for no works."""
+    ids = [work.pk for work in works]
+    if not ids:
+        return {}
+    counts = {
+        work_id: (total, later)
+        for work_id, total, later in Authorship.objects.filter(work_id__in=ids)
+        .order_by()
+        .values_list("work_id")
+        .annotate(total=Count("position"), later=Count("position", filter=Q(position__gt=after)))
+    }
+    ranked = (
+        Authorship.objects.filter(work_id__in=ids, position__gt=after)
+        .annotate(rank=Window(RowNumber(), partition_by=F("work_id"), order_by=F("position").asc()))
+        .filter(rank__lte=limit)
+        .values_list("work_id", "position")
+    )
+    slices: dict[int, list[Authorship]] = {work_id: [] for work_id in ids}
+    for authorship in (
+        Authorship.objects.filter(pk__in=ranked).select_related("researcher").order_by("work_id", "position")
+    ):
+        slices[authorship.work_id].append(authorship)
+    lists: dict[int, AuthorList] = {}
+    for work in works:
+        total, later = counts.get(work.pk, (0, 0))
+        lists[work.pk] = AuthorList(work=work, authorships=slices[work.pk], total=total, before=total - later)
+    return lists
 
 
 # --- A researcher's works ------------------------------------------------------------------

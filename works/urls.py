@@ -9,6 +9,4 @@ urlpatterns = [
     path("imports/", views.import_list, name="import_list"),
     path("imports/<int:job_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:job_id>/progress/", views.import_progress, name="import_progress"),
-    # Public work pages.
-    path("works/<str:openalex_id>/", views.work_detail, name="detail"),
 ]

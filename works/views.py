@@ -1,4 +1,5 @@
-"""Staff pages for importing researchers from OpenAlex."""
+"""Staff pages for importing researchers from OpenAlex. (The public work page is composed in
+pages.views.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from bzpeer.http import HtmxRequest, staff_required
-from profiles.identifiers import parse_openalex_id
 from works import selectors, services
 from works.forms import AuthorImportForm
 from works.models import ImportJob
@@ -49,12 +49,3 @@ def import_progress(request: HtmxRequest, job_id: int) -> HttpResponse:
         response.status_code = HttpResponseStopPolling.status_code
     return response
 
-
-@require_GET
-def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    """The public page of a work: title, authors in order, venue, year, DOI, abstract, topics."""
-    canonical = parse_openalex_id(openalex_id, "W")
-    page = selectors.work_page(canonical) if canonical else None
-    if page is None:
-        raise Http404("No such work")
-    return render(request, "works/work_detail.html", {"page": page, "work": page.work})

@@ -90,6 +90,7 @@ def ensure_database(url: str) -> bool:
 def django_env(url: str) -> dict[str, str]:
     env = dict(os.environ, DATABASE_URL=url, DEBUG="0")
     env.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)
+    env.setdefault("SITE_URL", "http://127.0.0.1:8000")  # required with DEBUG off
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

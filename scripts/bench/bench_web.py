@@ -91,6 +91,7 @@ def django_env(url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ, DATABASE_URL=url, DEBUG="0", SECRET_KEY=SECRET_KEY, PYTHONUNBUFFERED="1")
     env.update(
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL="http://127.0.0.1:8000",  # required with DEBUG off
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CACHE_KEY_PREFIX="bzpeer-bench-web",  # pages cached by this run stay apart from others

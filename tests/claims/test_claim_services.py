@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -59,7 +60,7 @@ def test_orcid_sign_in_with_the_records_id_is_approved_at_once_as_l4(
     assert [m.subject for m in mailoutbox] == [f"Your claim on Ada Example ({record.openalex_id}) is approved"]
     assert "you signed in with ORCID iD 0000-0002-1825-0097" in mailoutbox[0].body
     assert mailoutbox[0].to == [verified_user.email]
-    assert f"http://localhost:8000/researchers/{record.openalex_id}/claim/" in mailoutbox[0].body  # SITE_URL
+    assert f"{settings.SITE_URL}/researchers/{record.openalex_id}/claim/" in mailoutbox[0].body
 
 
 def test_orcid_sign_in_with_another_id_is_refused(record, verified_user) -> None:

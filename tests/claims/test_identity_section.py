@@ -78,7 +78,7 @@ def test_the_section_adds_no_query_to_the_profile(
     """The claim facts ride on the page's researcher query: the same count for an unclaimed
     record seen anonymously and a claimed one with history seen by its owner (rendered, not
     served from the anonymous page cache)."""
-    settings.PROFILE_PAGE_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     corrections.profile_update(owner=owner, researcher_id=record.pk, bio="Mine.")
     url = f"/researchers/{record.openalex_id}/"
     client.get(url)  # warm caches (site, content types)

@@ -3,8 +3,10 @@ the page shows is seen at once (pages.page_cache)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from html import unescape
 
 import pytest
 from django.contrib.messages import constants
@@ -40,6 +42,14 @@ def page(client: Client, researcher: Researcher, query: str = "") -> str:
     return client.get(f"/researchers/{researcher.openalex_id}/{query}").content.decode()
 
 
+def profile_lookup(researcher: Researcher) -> page_cache.Lookup:
+    found = page_cache.lookup(
+        RequestFactory().get(f"/researchers/{researcher.openalex_id}/"), page_cache.PROFILE, researcher.openalex_id
+    )
+    assert found is not None
+    return found
+
+
 def test_a_second_anonymous_visit_is_one_query_and_the_same_page(
     client: Client, lead: Researcher, django_assert_num_queries
 ) -> None:
@@ -47,7 +57,7 @@ def test_a_second_anonymous_visit_is_one_query_and_the_same_page(
     with django_assert_num_queries(1):
         response = client.get(f"/researchers/{lead.openalex_id}/")
     second = response.content.decode()
-    assert first == second and page_cache.TOKEN_PLACEHOLDER not in second
+    assert first == second and "csrf-marker-" not in second
     assert response["Vary"].count("HX-Request") == 1 and "Cookie" in response["Vary"]
     # Nothing on an anonymous profile posts: a first-time visitor gets no token, no cookie.
     assert 'hx-headers=\'{"x-csrftoken": ""}\'' in second and "csrftoken" not in response.cookies
@@ -63,6 +73,46 @@ def test_a_visitor_with_a_csrf_cookie_gets_a_working_token_in_a_cached_page(lead
     visitor.force_login(stranger)
     response = visitor.post(f"/researchers/{lead.openalex_id}/follow/", {"action": "follow"}, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 302 and Follow.objects.filter(user=stranger).exists()
+
+
+@pytest.mark.parametrize("kind", ["profile", "co-author stub", "work"])
+def test_a_forged_host_never_reaches_the_next_visitor(lead: Researcher, settings, kind: str) -> None:
+    """Whatever Host a visitor sends (here one ALLOWED_HOSTS accepts), the cached page names
+    SITE_URL's host only, in its canonical link and its JSON-LD."""
+    settings.SITE_URL = "https://bzpeer.example.org"
+    paths = {
+        "profile": f"/researchers/{lead.openalex_id}/",
+        "co-author stub": f"/researchers/{f.stub('Stub Person').openalex_id}/",
+        "work": f"/works/{Work.objects.get(title='Cached work 2024').openalex_id}/",
+    }
+    path = paths[kind]
+    forged = Client().get(path, HTTP_HOST="localhost:8080").content.decode()
+    normal = Client().get(path).content.decode()
+    for html in (forged, normal):
+        assert f'<link rel="canonical" href="https://bzpeer.example.org{path}">' in html
+        assert "localhost" not in html and "testserver" not in html
+        assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # absolute links: SITE_URL's
+    if kind != "work":
+        jsonld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', normal, re.S).group(1))
+        assert jsonld["url"] == f"https://bzpeer.example.org{path}"
+
+
+PLACEHOLDER_BIO = "My token is @@csrf-token-of-the-visitor@@ and csrf-marker-0123456789abcdef0123456789abcdef."
+
+
+def test_a_bio_containing_the_csrf_placeholder_shows_literally_and_no_token_leaks(lead: Researcher) -> None:
+    """The token goes only where the template put it: an owner cannot make the cached page
+    show each visitor their own CSRF token (or erase text) by writing the marker."""
+    Researcher.objects.filter(pk=lead.pk).update(owner_bio=PLACEHOLDER_BIO)
+    first = page(Client(), lead)  # renders and stores
+    visitor = Client()
+    visitor.get("/accounts/login/")  # now holds a CSRF cookie
+    second = page(visitor, lead)  # from the cache, with the visitor's token put in
+    for html in (first, second):
+        bio = re.search(r'<p class="bio">(.*?)</p>', html, re.S).group(1)
+        assert unescape(bio) == PLACEHOLDER_BIO
+    token = re.search(r'hx-headers=\'\{"x-csrftoken": "([^"]*)"\}\'', second).group(1)
+    assert len(token) == 64 and second.count(token) == 1  # on <body hx-headers> only
 
 
 CHANGES: dict[str, Callable[[Researcher], str]] = {}
@@ -153,10 +203,10 @@ def _edges(r: Researcher) -> str:
 @pytest.mark.parametrize("name", list(CHANGES))
 def test_every_change_to_what_the_page_shows_is_seen_at_once(client: Client, lead: Researcher, name: str) -> None:
     before = page(client, lead)
-    key = page_cache.lookup(RequestFactory().get(f"/researchers/{lead.openalex_id}/"), lead.openalex_id).key
+    key = profile_lookup(lead).key
     with transaction.atomic():  # its own (sub)transaction, as every real change has
         expected = CHANGES[name](lead)
-    after_key = page_cache.lookup(RequestFactory().get(f"/researchers/{lead.openalex_id}/"), lead.openalex_id).key
+    after_key = profile_lookup(lead).key
     assert after_key != key, f"{name} does not move the page stamp"
     after = page(client, lead)
     if expected:
@@ -165,10 +215,10 @@ def test_every_change_to_what_the_page_shows_is_seen_at_once(client: Client, lea
 
 def test_what_the_stamp_does_not_see_expires_with_the_cache(client: Client, lead: Researcher) -> None:
     """A work title corrected in OpenAlex moves no trust input and no counted row: the cached
-    page keeps the old title until the entry expires (PROFILE_PAGE_CACHE_SECONDS)."""
+    page keeps the old title until the entry expires (PAGE_CACHE_SECONDS)."""
     page(client, lead)
-    found = page_cache.lookup(RequestFactory().get(f"/researchers/{lead.openalex_id}/"), lead.openalex_id)
-    assert found is not None and found.html is not None
+    found = profile_lookup(lead)
+    assert found is not None and found.stored is not None
     assert 0 < page_cache._redis().ttl(found.key) <= page_cache.CACHE_SECONDS
     with transaction.atomic():
         Work.objects.filter(title="Cached work 2024").update(title="Renamed work")
@@ -204,7 +254,7 @@ def test_pending_messages_are_shown_not_cached(client: Client, lead: Researcher)
 
 
 def test_the_cache_can_be_turned_off(client: Client, lead: Researcher, settings, django_assert_num_queries) -> None:
-    settings.PROFILE_PAGE_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     page(client, lead)
     with django_assert_num_queries(6):
         page(client, lead)

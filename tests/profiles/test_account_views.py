@@ -7,6 +7,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 
@@ -24,7 +25,8 @@ def no_rate_limits(settings) -> None:
 
 
 def link_in(message) -> str:
-    return re.search(r"https?://testserver(/accounts/\S+/)", message.body).group(1)
+    """The path of the account link in ``message``, which must start with SITE_URL."""
+    return re.search(re.escape(settings.SITE_URL) + r"(/accounts/\S+/)", message.body).group(1)
 
 
 def test_the_header_offers_log_in_and_sign_up_or_the_account_and_log_out(client: Client, verified_user) -> None:
@@ -86,6 +88,35 @@ def test_password_reset_by_email(client: Client, verified_user) -> None:
     client.post(key_url, {"password1": "a new long passphrase 42", "password2": "a new long passphrase 42"})
     verified_user.refresh_from_db()
     assert verified_user.check_password("a new long passphrase 42")
+
+
+def test_account_emails_link_to_site_url_whatever_host_the_request_names(
+    client: Client, verified_user, settings
+) -> None:
+    """A reset requested through another host name (here one ALLOWED_HOSTS accepts) must not
+    send the account's owner a link to that host, nor name it."""
+    settings.SITE_URL = "https://bzpeer.example.org"
+    settings.ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+    client.post("/accounts/password/reset/", {"email": verified_user.email}, HTTP_HOST="localhost")
+    client.post("/accounts/password/reset/", {"email": "nobody@example.org"}, HTTP_HOST="localhost")
+    client.post(
+        "/accounts/signup/",
+        {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD},
+        HTTP_HOST="localhost",
+    )
+    client.post(
+        "/accounts/signup/",
+        {"email": verified_user.email, "password1": PASSWORD, "password2": PASSWORD},
+        HTTP_HOST="localhost",
+    )
+    # Password reset, unknown account, address confirmation, account already exists.
+    assert len({message.subject for message in mail.outbox}) == 4, [m.subject for m in mail.outbox]
+    for message in mail.outbox:
+        body = str(message.body)
+        links = re.findall(r"https?://\S+", body)
+        assert links and all(link.startswith("https://bzpeer.example.org/") for link in links), body
+        assert "localhost" not in body and "example.com" not in body
+        assert message.subject.startswith("[BZPEER] ")
 
 
 def test_other_allauth_pages_use_the_site_layout(client: Client, verified_user) -> None:
