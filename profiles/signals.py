@@ -14,9 +14,10 @@ trust_inputs_changed = Signal()
 """``send(sender, researcher_ids=[...])``: something a trust score reads changed for these
 researchers (a follow, a claim decision, an owner's correction).
 
-Sent inside the writer's transaction. Receiver: ``graph.receivers`` enqueues
-``graph.recompute_trust`` for each id once that transaction commits (nothing is enqueued if
-it rolls back)."""
+Sent inside the writer's transaction. Receiver: ``graph.receivers`` schedules one
+``graph.recompute_trust`` per researcher for a burst of changes (graph/trust_schedule.py:
+queued once that transaction commits, 30 s ahead, and not again while it waits; nothing is
+queued if the transaction rolls back)."""
 
 researcher_merged = Signal()
 """``send(sender, source_id=..., target_id=...)``: OpenAlex merged researcher ``source_id``

@@ -21,8 +21,9 @@ def follow_url(researcher) -> str:
 
 
 def enqueued_recomputes(callbacks) -> list[tuple[str, tuple]]:
-    """(task name, args) of each ``delay_on_commit`` registered in the transaction."""
-    return [(cb.func.__self__.name, cb.args) for cb in callbacks]
+    """(task name, args) of each task queued once the transaction commits (graph/receivers.py
+    queues ``apply_async(args, countdown=...)``)."""
+    return [(cb.func.__self__.name, cb.args[0]) for cb in callbacks]
 
 
 def test_anonymous_visitors_are_sent_to_log_in_and_back(client: Client) -> None:
@@ -47,8 +48,9 @@ def test_a_stranger_follows_in_place_and_the_count_updates_out_of_band(
     lead = f.researcher()
     Follow.objects.create(user=verified_user, researcher=lead)
     client.force_login(stranger)
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(5):
-        # session, user, researcher, insert, followers count
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(9):
+        # session, user, researcher, the follow limits (lock, read, count: core.limits), insert,
+        # the recompute mark (graph.trust_schedule), followers count
         response = client.post(follow_url(lead), {"action": "follow"}, **HX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
