@@ -166,7 +166,9 @@ def test_the_rate_limit_is_explained(client: Client, record, verified_user, sett
     claim = Claim.objects.create(user=verified_user, researcher=record, state="withdrawn")
     page = client.get(_url(record)).content.decode()
     assert "Too many claims today" in page
-    assert _post_claim(client, record).status_code == 400
+    refused = _post_claim(client, record)
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 86400
+    assert "You can file another after" in refused.content.decode()
     assert list(Claim.objects.values_list("pk", flat=True)) == [claim.pk]
 
 
