@@ -129,9 +129,10 @@ def _stamp(openalex_id: str) -> tuple[int, str] | None:
 
 
 # Every folder whose code or templates shape the profile page: the templates, this app, and
-# every app it composes (pages reads profiles, works, claims and graph) with the shared plumbing.
-# A new app the page reads goes here too (tests/pages/test_page_cache.py checks the apps).
-PAGE_CODE_FOLDERS = ("templates", "bzpeer", "profiles", "works", "claims", "graph", "pages")
+# every app it composes (pages reads profiles, works, claims and graph, which stand on core)
+# with the shared plumbing. A new app the page reads goes here too
+# (tests/pages/test_page_cache.py checks the apps).
+PAGE_CODE_FOLDERS = ("templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "pages")
 
 
 @functools.cache
