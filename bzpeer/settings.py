@@ -7,6 +7,7 @@ Helpers below fail loudly on malformed values instead of guessing.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -77,7 +78,8 @@ SITE_URL = site_url("SITE_URL", env("SITE_URL", "http://127.0.0.1:8000" if DEBUG
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with BZPEER's site: log in through allauth, verified staff only.
+    "bzpeer.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -91,7 +93,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.orcid",
+    "axes",
     # Our apps, in their dependency order: each imports only those above it (ARCHITECTURE.md).
+    "core",
     "profiles",
     "works",
     "claims",
@@ -110,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, as axes asks: turns a locked-out log-in into the 429 page (bzpeer.accounts).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bzpeer.urls"
@@ -187,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "graph.recompute_trust_all",
         "schedule": crontab(hour=3, minute=30),
     },
+    "prune-rate-limits-nightly": {
+        "task": "core.prune_rate_limits",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
 
 # --- OpenAlex -------------------------------------------------------------------------------
@@ -202,6 +212,8 @@ OPENALEX_PER_PAGE = envint("OPENALEX_PER_PAGE", "100")
 # --- Accounts (django-allauth) --------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password, right or wrong, while the account is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -215,6 +227,51 @@ ACCOUNT_ADAPTER = "bzpeer.accounts.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BZPEER] "
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
+ACCOUNT_ADAPTER = "bzpeer.accounts.AccountAdapter"
+
+# --- Limits: client addresses, the log-in lockout, allauth's rate limits ----------------------
+
+# How many reverse proxies stand in front of the web server, each appending the address it
+# got the request from to X-Forwarded-For (bzpeer.http.client_ip, the one rule every limit
+# uses). 0 = clients connect directly and the header is never trusted.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth's adapter calls client_ip too
+
+# The log-in lockout (django-axes, state in PostgreSQL): after LOGIN_FAILURE_LIMIT wrong
+# passwords for one account, from anywhere, every password for it (the right one too) is
+# refused for LOGIN_LOCKOUT_MINUTES, counted from the last failure before the lock; tries
+# during the lock do not extend it. A successful log-in clears the count.
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", "15")
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# By account only: failures for one address add up whatever the client address or browser
+# (tests/profiles/test_login_lockout.py). Locking addresses too would lock a whole campus
+# behind one NAT; per-address limits are allauth's ("login" below).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns when the parameters lack "ip_address", for fear of rotating user agents; that
+# bypass needs user agent among the parameters, and these count every row of the username.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "bzpeer.accounts.login_username"
+AXES_CLIENT_IP_CALLABLE = "bzpeer.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "bzpeer.accounts.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins need no row each
+
+# allauth's rate limits (per client address, counted on POST; "key" = the email address a
+# mail goes to). They live in the cache. Wrong passwords are axes' lockout above, so
+# allauth's own per-login failure limit ("login_failed") is off.
+ACCOUNT_RATE_LIMITS: dict[str, str | None] = {
+    "login": "10/m/ip,60/h/ip",
+    "login_failed": None,
+    "signup": "5/m/ip,20/h/ip",
+    "reset_password": "5/m/ip,20/h/ip,3/h/key",
+    "reset_password_from_key": "10/m/ip",
+}
 
 ORCID_CLIENT_ID = env("ORCID_CLIENT_ID")
 ORCID_SECRET = env("ORCID_SECRET")

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from bzpeer.health import healthz
 
+# allauth answers its rate limits with this (allauth.core.internal.ratelimit.respond_429).
+handler429 = "bzpeer.accounts.rate_limited"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,13 @@ from profiles.orcid import normalize_orcid, orcid_checksum_is_valid
 # --- Limits ------------------------------------------------------------------------------------
 
 CLAIMS_PER_DAY = 3  # claims one account may file in any 24 hours (settings.CLAIMS_PER_DAY)
+# Disputes (claims on a record that has an owner or an open claim) wait for a moderator and
+# email the owner: bounded per account and per record in any DISPUTE_WINDOW_DAYS, withdrawn
+# ones included, and the owner is emailed about at most DISPUTE_EMAILS_PER_OWNER_PER_DAY.
+DISPUTE_WINDOW_DAYS = 30
+DISPUTES_PER_ACCOUNT = 2
+DISPUTES_PER_RECORD = 5
+DISPUTE_EMAILS_PER_OWNER_PER_DAY = 1
 EVIDENCE_URL_MAX = 500
 NOTE_MAX = 1000
 MESSAGE_MAX = 2000
@@ -35,6 +43,24 @@ HIDE_NOTE_MAX = 200
 
 class ClaimRefused(Exception):
     """The request breaks a claim rule; ``str(exc)`` is the sentence to show. Nothing changed."""
+
+
+class ClaimRateLimited(ClaimRefused):
+    """The request is over a limit (claims per day, disputes per account or per record);
+    ``retry_at`` is when it would be accepted. Nothing changed."""
+
+    def __init__(self, message: str, *, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+def window_full_until(times: Iterable[datetime], *, limit: int, window: timedelta, now: datetime) -> datetime | None:
+    """When a window of ``window`` that may hold ``limit`` events has room again, given the
+    events' ``times``; None when it has room now."""
+    recent = sorted(at for at in times if at > now - window)
+    if len(recent) < limit:
+        return None
+    return recent[-limit] + window
 
 
 

@@ -11,7 +11,10 @@ Rules (DESIGN §4; pure parts in claims/rules.py):
 
 * Claimants are signed in with a verified email address (allauth ``EmailAddress``).
 * An account holds at most one approved and one open (pending or needs-evidence) claim, and
-  files at most ``settings.CLAIMS_PER_DAY`` claims in any 24 hours.
+  files at most ``settings.CLAIMS_PER_DAY`` claims in any 24 hours. Disputes are bounded per
+  account and per record (``rules.DISPUTES_PER_ACCOUNT``/``DISPUTES_PER_RECORD`` in any
+  ``DISPUTE_WINDOW_DAYS``), and their emails to the owner per day. Over a limit:
+  :class:`ClaimRateLimited`, which says when to try again.
 * ORCID sign-in whose iD is the record's → approved at once (L4); a verified email whose
   domain matches one of the record's institutions → approved at once (L3) only when the
   whole rule of claims.rules.EmailCheck holds (registrable domain, current institution, a
@@ -43,8 +46,9 @@ from bzpeer.http import absolute_url
 from claims import rules
 from claims.corrections import revert_owner_corrections
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
-from claims.rules import ClaimRefused
+from claims.rules import ClaimRateLimited, ClaimRefused, window_full_until
 from claims.selectors import Proofs, claims_per_day, has_verified_email, proofs_for, verified_emails
+from core.limits import Rate, RateLimited, rate_limit_hit
 from profiles.models import Researcher
 from profiles.signals import trust_inputs_changed
 from works.models import HiddenWork
@@ -106,10 +110,14 @@ def claim_submit(
             .values_list("pk", flat=True)
         )
         is_dispute = bool(rivals)
+        if is_dispute:
+            _check_dispute_limits(user.pk, researcher)
         owns_another = Claim.objects.filter(user_id=user.pk, state=State.APPROVED).exists()
         email = proofs.email if method == Method.EMAIL_DOMAIN else None
         proven = method == Method.ORCID or (email is not None and email.approvable)
         auto = proven and not is_dispute and not owns_another
+        owner: Claim | None = None
+        mail_owner = False
         now = timezone.now()
         claim = Claim(
             user_id=user.pk,
@@ -130,17 +138,17 @@ def claim_submit(
         if auto:
             _log(Event.AUTO_APPROVED, claim, actor_id=None, data={"method": method, **_proof_data(claim)})
         elif is_dispute:
+            owner = Claim.objects.filter(researcher=researcher, state=State.APPROVED).first()
+            mail_owner = owner is not None and _dispute_mail_allowed(owner)
             _log(
                 Event.DISPUTE_OPENED,
                 claim,
                 actor_id=user.pk,
-                data={"rivals": rivals},
+                data={"rivals": rivals, "owner_emailed": mail_owner},
             )
     _after_commit(claim, "auto_approved" if auto else "submitted", trust=auto)
-    if is_dispute:
-        owner = Claim.objects.filter(researcher=researcher, state=State.APPROVED).select_related("user").first()
-        if owner is not None:
-            _notify_after_commit(owner, "dispute_owner")
+    if owner is not None and mail_owner:
+        _notify_after_commit(owner, "dispute_owner")
     return claim
 
 
@@ -171,17 +179,14 @@ def _check_claimant(user_id: int, researcher: Researcher) -> None:
         raise ClaimRefused("Verify your email address before you claim a record.")
     if researcher.record_status == Researcher.RecordStatus.DELETED:
         raise ClaimRefused("OpenAlex deleted this author record, so it cannot be claimed.")
-    since = timezone.now() - timedelta(days=1)
-    recent = list(
-        Claim.objects.filter(user_id=user_id, created_at__gte=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-    )
-    if len(recent) >= claims_per_day():
-        again = (recent[-claims_per_day()] + timedelta(days=1)).astimezone(UTC)
-        raise ClaimRefused(
+    now, day = timezone.now(), timedelta(days=1)
+    recent = list(Claim.objects.filter(user_id=user_id, created_at__gt=now - day).values_list("created_at", flat=True))
+    again = window_full_until(recent, limit=claims_per_day(), window=day, now=now)
+    if again is not None:
+        raise ClaimRateLimited(
             f"You have filed {len(recent)} claims in the last 24 hours, the most an account may. "
-            f"You can file another after {again:%Y-%m-%d %H:%M} UTC."
+            f"You can file another after {again.astimezone(UTC):%Y-%m-%d %H:%M} UTC.",
+            retry_at=again,
         )
     mine = {
         c.researcher_id: c
@@ -197,6 +202,44 @@ def _check_claimant(user_id: int, researcher: Researcher) -> None:
             "You already have an open claim on another record. An account holds one open claim at a time: "
             "withdraw it, or wait for its decision, before you claim another."
         )
+
+
+def _check_dispute_limits(user_id: int, researcher: Researcher) -> None:
+    """Refuse a dispute over the per-account or the per-record bound (withdrawn disputes
+    count: filing and withdrawing must not reset them). Runs with the account and the
+    record locked, so concurrent disputes cannot both take the last place."""
+    now, window = timezone.now(), timedelta(days=rules.DISPUTE_WINDOW_DAYS)
+    disputes = Claim.objects.filter(is_dispute=True, created_at__gt=now - window)
+    mine = disputes.filter(user_id=user_id).values_list("created_at", flat=True)
+    again = window_full_until(mine, limit=rules.DISPUTES_PER_ACCOUNT, window=window, now=now)
+    if again is not None:
+        raise ClaimRateLimited(
+            f"You have opened {rules.DISPUTES_PER_ACCOUNT} disputes in the last {rules.DISPUTE_WINDOW_DAYS} days, "
+            "the most an account may. You can dispute a record again after "
+            f"{again.astimezone(UTC):%Y-%m-%d %H:%M} UTC.",
+            retry_at=again,
+        )
+    on_record = disputes.filter(researcher_id=researcher.pk).values_list("created_at", flat=True)
+    again = window_full_until(on_record, limit=rules.DISPUTES_PER_RECORD, window=window, now=now)
+    if again is not None:
+        raise ClaimRateLimited(
+            f"This record has had {rules.DISPUTES_PER_RECORD} disputes in the last {rules.DISPUTE_WINDOW_DAYS} days, "
+            "the most it takes while moderators review them. You can dispute it after "
+            f"{again.astimezone(UTC):%Y-%m-%d %H:%M} UTC.",
+            retry_at=again,
+        )
+
+
+def _dispute_mail_allowed(owner: Claim) -> bool:
+    """Whether the owner may be emailed about one more dispute today (at most
+    ``rules.DISPUTE_EMAILS_PER_OWNER_PER_DAY``, counted in core.limits within the caller's
+    transaction). A dispute over it is still filed, and waits in the moderators' queue."""
+    try:
+        rate_limit_hit({f"dispute-email:user:{owner.user_id}": (Rate(rules.DISPUTE_EMAILS_PER_OWNER_PER_DAY, 86400),)})
+    except RateLimited:
+        logger.info("dispute on record %s: owner %s already emailed today", owner.researcher_id, owner.user_id)
+        return False
+    return True
 
 
 def _orcid_mismatch(proofs: Proofs, researcher: Researcher) -> str:

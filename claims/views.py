@@ -8,6 +8,7 @@ Anonymous visitors are sent to log in and back; a claim or correction that is no
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import cast
 
@@ -18,13 +19,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bzpeer.http import HtmxRequest
 from claims import corrections, selectors, services
 from claims.forms import ClaimForm, EvidenceForm, HideWorkForm, OwnerProfileForm
 from claims.models import Claim, ProfileCorrection
-from claims.rules import ClaimRefused
+from claims.rules import ClaimRateLimited, ClaimRefused
 from profiles.models import Researcher
 from profiles.shortcuts import researcher_or_response
 
@@ -46,6 +48,7 @@ def claim(request: HtmxRequest, researcher_id: str) -> HttpResponse:
     if isinstance(researcher, HttpResponse):
         return researcher
     form = ClaimForm(request.POST or None)
+    limited: ClaimRateLimited | None = None
     if request.method == "POST" and form.is_valid():
         try:
             made = services.claim_submit(
@@ -57,13 +60,18 @@ def claim(request: HtmxRequest, researcher_id: str) -> HttpResponse:
             )
         except ClaimRefused as exc:
             form.add_error(None, str(exc))
+            limited = exc if isinstance(exc, ClaimRateLimited) else None
         else:
             messages.success(request, _submitted(made))
             return redirect("claims:claim", researcher.openalex_id)
     page = selectors.claim_page(_user(request), researcher)
     status = 400 if form.is_bound and not form.is_valid() else 200
     chosen = form.data.get("method", "") if form.is_bound else ""
-    return render(request, "claims/claim.html", {"page": page, "form": form, "chosen": chosen}, status=status)
+    response = render(request, "claims/claim.html", {"page": page, "form": form, "chosen": chosen}, status=status)
+    if limited is not None:  # over a limit: 429, the form says when to try again
+        response.status_code = 429
+        response["Retry-After"] = str(max(1, math.ceil((limited.retry_at - timezone.now()).total_seconds())))
+    return response
 
 
 def _submitted(claim: Claim) -> str:

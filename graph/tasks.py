@@ -9,6 +9,7 @@ from celery import chain, shared_task
 from django.db import transaction
 
 from graph import edges, trust_services
+from graph.trust_schedule import trust_recompute_started
 from graph.trust_services import RecomputeReport, TrustLockTimeout
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,11 @@ def recompute_trust(researcher_id: int) -> int:
 
     When the researcher's verification level changed (a claim approved or revoked, an ORCID iD
     gained or lost), their co-authors' "claimed co-authors" input may have changed too: their
-    recompute is enqueued. Returns the number of snapshots written (0 or 1)."""
+    recompute is enqueued. Returns the number of snapshots written (0 or 1).
+
+    First of all it clears the researcher's "recompute queued" mark (graph/trust_schedule.py),
+    so a change from now on queues the next run instead of counting on this one."""
+    trust_recompute_started(researcher_id)
     report = trust_services.trust_recompute(researcher_ids=[researcher_id], lock_timeout=TRUST_LOCK_WAIT_SECONDS)
     if any(change.level_changed for change in report.changes):
         coauthors = edges.coauthor_ids(researcher_id)

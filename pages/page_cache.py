@@ -189,9 +189,10 @@ def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
 
 
 # Every folder whose code or templates shape the cached pages: the templates, this app, and
-# every app it composes (pages reads profiles, works, claims and graph) with the shared plumbing.
-# A new app the pages read goes here too (tests/pages/test_page_cache.py checks the apps).
-PAGE_CODE_FOLDERS = ("templates", "bzpeer", "profiles", "works", "claims", "graph", "pages")
+# every app it composes (pages reads profiles, works, claims and graph, which stand on core)
+# with the shared plumbing. A new app the pages read goes here too
+# (tests/pages/test_page_cache.py checks the apps).
+PAGE_CODE_FOLDERS = ("templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "pages")
 
 
 @functools.cache

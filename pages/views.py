@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from bzpeer.http import HtmxRequest, absolute_url, is_htmx_partial
+from bzpeer.http import HtmxRequest, absolute_url, client_ip, is_htmx_partial, too_many_requests
+from core.limits import RateLimited
 from pages import page_cache, selectors
 from pages.forms import AuthorsSliceForm, SearchForm, WorksFilterForm
 from profiles import selectors as profiles_selectors
@@ -113,7 +114,8 @@ def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, An
 def researcher_follow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """Follow (``action=follow``) or unfollow (``action=unfollow``) a researcher. Anonymous
     visitors go to log in and come back to the profile. htmx gets the follow box back, with
-    the Quick read follower count swapped out of band."""
+    the Quick read follower count swapped out of band. Over the follow limits: 429, the box
+    (htmx) or a page saying when to try again, and nothing changed."""
     canonical = parse_openalex_id(openalex_id, "A")
     if canonical is None:
         raise Http404("Not an OpenAlex author id")
@@ -128,12 +130,38 @@ def researcher_follow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     if isinstance(researcher, HttpResponse):
         return researcher
     profile_url = reverse("pages:detail", args=[researcher.openalex_id])
-    profiles_services.follow_set(user_id=request.user.pk, researcher=researcher, following=action == "follow")
+    try:
+        profiles_services.follow_set(
+            user_id=request.user.pk, researcher=researcher, following=action == "follow", client_ip=client_ip(request)
+        )
+    except RateLimited as limited:
+        return _follow_limited(request, researcher, limited)
     if not request.htmx:
         return redirect(profile_url)
     researcher.is_following = action == "follow"  # type: ignore[attr-defined]
     researcher.followers_count = profiles_selectors.followers_count(researcher)  # type: ignore[attr-defined]
     return render(request, "pages/researcher_detail.html#follow-box", {"researcher": researcher, "oob": True})
+
+
+def _follow_limited(request: HtmxRequest, researcher: Researcher, limited: RateLimited) -> HttpResponse:
+    """429 for a follow over the limits: the follow box as it stands, with the message in it
+    (htmx swaps 429s in place, templates/base.html), or the 429 page with a way back."""
+    message = f"You have changed follows too often ({limited.rate}). Try again {limited.when}."
+    profile_url = reverse("pages:detail", args=[researcher.openalex_id])
+    if not request.htmx:
+        back = {"back_url": profile_url, "back_label": f"Back to {researcher.name}"}
+        return too_many_requests(request, message=message, retry_after=limited.retry_after, context=back)
+    user_id = int(request.user.pk or 0)  # signed in: the view checked
+    researcher.is_following = profiles_selectors.is_following(user_id, researcher)  # type: ignore[attr-defined]
+    researcher.followers_count = profiles_selectors.followers_count(researcher)  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"researcher": researcher, "oob": True}
+    return too_many_requests(
+        request,
+        message=message,
+        retry_after=limited.retry_after,
+        template="pages/researcher_detail.html#follow-box",
+        context=context,
+    )
 
 
 @require_GET

@@ -110,3 +110,8 @@ def researchers_recent(*, limit: int = 12) -> list[Researcher]:
 def followers_count(researcher: Researcher) -> int:
     """1 query."""
     return Follow.objects.filter(researcher=researcher).count()
+
+
+def is_following(user_id: int, researcher: Researcher) -> bool:
+    """Whether the account follows the researcher. 1 query."""
+    return Follow.objects.filter(user_id=user_id, researcher=researcher).exists()

@@ -15,9 +15,11 @@ trust_inputs_changed = Signal()
 researchers (a follow, a claim decision, an owner's correction).
 
 Sent by the writer once its change is made: inside a transaction or after it committed.
-Receiver: ``graph.receivers`` enqueues ``graph.recompute_trust`` for each id when the
-transaction open at the time of sending commits (at once when none is open; nothing is
-enqueued if it rolls back), so a receiver never sees an uncommitted change."""
+Receiver: ``graph.receivers`` schedules one ``graph.recompute_trust`` per researcher for a
+burst of changes (graph/trust_schedule.py: queued when the transaction open at the time of
+sending commits, at once when none is open, 30 s ahead, and not again while it waits;
+nothing is queued if the transaction rolls back), so a receiver never sees an uncommitted
+change."""
 
 researcher_merged = Signal()
 """``send(sender, source_id=..., target_id=...)``: OpenAlex merged researcher ``source_id``

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
+from profiles import services as profiles_services
 from tests.cast import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -99,6 +100,26 @@ def test_following_toggles_the_count_in_place(page: Page, demo_site, stranger, l
     expect(page.locator("#follow-box .follow-count")).to_have_text("0")
     expect(page.locator("#quick-followers")).to_have_text("0 followers")
     assert console_errors == []
+
+
+def test_a_follow_over_the_limit_says_in_the_box_when_to_try_again(
+    page: Page, demo_site, stranger, log_in, console_errors, monkeypatch
+) -> None:
+    from core.limits import Rate
+
+    monkeypatch.setattr(profiles_services, "FOLLOW_RATES_PER_ACCOUNT", (Rate(1, 60),))  # 30 in the product
+    log_in(stranger)
+    open_profile(page, demo_site)
+    box = page.locator("#follow-box")
+    box.get_by_role("button", name="Follow researcher").click()
+    expect(box.locator(".follow-count")).to_have_text("1")
+    box.get_by_role("button", name="Unfollow").click()  # answered 429: htmx swaps it in place
+    expect(box.get_by_role("alert")).to_contain_text("You have changed follows too often (1 in a minute). Try again in")
+    expect(box.locator(".follow-count")).to_have_text("1")
+    expect(box.get_by_role("button", name="Unfollow")).to_be_visible()
+    assert page.url.endswith(f"/researchers/{SEED}/")
+    # The browser reports the 429 itself; nothing else went wrong.
+    assert [e for e in console_errors if "429" not in e] == []
 
 
 def test_anonymous_visitors_log_in_and_come_back_to_follow(page: Page, demo_site, stranger) -> None:

@@ -82,6 +82,7 @@ def test_the_log_outlives_what_it_names(record, claimant) -> None:
 
 def test_django_admin_shows_claims_and_the_log_read_only(client: Client, record, claimant) -> None:
     admin = cast.account("root", is_staff=True, is_superuser=True)  # Django admin's superuser, not a moderator
+    cast.verify(admin)  # the admin opens only for staff with a verified email address
     claim = claimant.claims.get()
     event = ClaimAuditEvent.objects.create(
         kind="submitted", actor=claimant, claim=claim, researcher=record, message="m"

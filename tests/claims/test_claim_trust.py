@@ -11,6 +11,7 @@ from claims import facts as claim_facts
 from claims.models import Claim
 from graph import tasks as graph_tasks
 from graph.models import TrustSnapshot
+from graph.trust_schedule import trust_recompute_started
 from graph.trust_services import trust_recompute
 from tests import cast
 from tests import factories as f
@@ -21,9 +22,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def enqueued(monkeypatch) -> list[int]:
-    """Researcher ids given to recompute_trust.delay (the broker is not involved)."""
+    """Researcher ids whose recompute was queued (the broker is not involved). Each queued
+    task counts as started at once, so the next change queues again instead of being
+    coalesced into it (graph/trust_schedule.py)."""
     calls: list[int] = []
-    monkeypatch.setattr(graph_tasks.recompute_trust, "delay", lambda researcher_id: calls.append(researcher_id))
+
+    def queue(args, **options) -> None:
+        calls.append(args[0])
+        trust_recompute_started(args[0])
+
+    monkeypatch.setattr(graph_tasks.recompute_trust, "apply_async", queue)
     return calls
 
 

@@ -180,8 +180,40 @@ def test_the_rate_limit_is_explained(client: Client, record, verified_user, sett
     claim = Claim.objects.create(user=verified_user, researcher=record, state="withdrawn")
     page = client.get(_url(record)).content.decode()
     assert "Too many claims today" in page
-    assert _post_claim(client, record).status_code == 400
+    refused = _post_claim(client, record)
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 86400
+    assert "You can file another after" in refused.content.decode()
     assert list(Claim.objects.values_list("pk", flat=True)) == [claim.pk]
+
+
+def test_a_stranger_opens_two_disputes_a_month_and_the_owner_hears_once_a_day(
+    client: Client, record, owner, stranger, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    client.force_login(stranger)
+    for _ in range(2):  # dispute, withdraw, dispute again: withdrawn disputes still count
+        with django_capture_on_commit_callbacks(execute=True):
+            assert _post_claim(client, record).status_code == 302
+        dispute = Claim.objects.get(user=stranger, state="pending")
+        client.post(_url(record, f"claim/{dispute.pk}/withdraw/"))
+    refused = _post_claim(client, record)
+    assert refused.status_code == 429 and 29 * 86400 < int(refused["Retry-After"]) <= 30 * 86400
+    assert "You have opened 2 disputes in the last 30 days" in refused.content.decode()
+    assert "You can dispute a record again after" in refused.content.decode()
+    assert Claim.objects.filter(user=stranger).count() == 2
+    assert [m.to for m in mailoutbox].count([owner.email]) == 1  # not once per dispute
+    opened = ClaimAuditEvent.objects.filter(kind="dispute_opened").order_by("id")
+    assert [e.data["owner_emailed"] for e in opened] == [True, False]
+
+
+def test_a_record_takes_five_disputes_a_month(client: Client, record, owner) -> None:
+    for n in range(5):
+        client.force_login(cast.stranger(f"rival{n}"))
+        assert _post_claim(client, record).status_code == 302
+    client.force_login(cast.stranger("rival5"))
+    refused = _post_claim(client, record)
+    assert refused.status_code == 429
+    assert "This record has had 5 disputes in the last 30 days" in refused.content.decode()
+    assert Claim.objects.filter(is_dispute=True).count() == 5
 
 
 def test_legacy_ids_redirect_and_unknown_ids_are_404(client: Client, record, verified_user) -> None:

@@ -1,14 +1,18 @@
-"""Follow and unfollow in place: the cast, CSRF, idempotency, the trust recompute it enqueues."""
+"""Follow and unfollow in place: the cast, CSRF, idempotency, the trust recompute it enqueues,
+the limits (per account, per client address) and their 429s."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from profiles import services
 from profiles.models import Follow
+from tests import cast
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +25,9 @@ def follow_url(researcher) -> str:
 
 
 def enqueued_recomputes(callbacks) -> list[tuple[str, tuple]]:
-    """(task name, args) of each ``delay_on_commit`` registered in the transaction."""
-    return [(cb.func.__self__.name, cb.args) for cb in callbacks]
+    """(task name, args) of each task queued once the transaction commits (graph/receivers.py
+    queues ``apply_async(args, countdown=...)``)."""
+    return [(cb.func.__self__.name, cb.args[0]) for cb in callbacks]
 
 
 def test_anonymous_visitors_are_sent_to_log_in_and_back(client: Client) -> None:
@@ -47,8 +52,9 @@ def test_a_stranger_follows_in_place_and_the_count_updates_out_of_band(
     lead = f.researcher()
     Follow.objects.create(user=verified_user, researcher=lead)
     client.force_login(stranger)
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(5):
-        # session, user, researcher, insert, followers count
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(9):
+        # session, user, researcher, the follow limits (lock, read, count: core.limits), insert,
+        # the recompute mark (graph.trust_schedule), followers count
         response = client.post(follow_url(lead), {"action": "follow"}, **HX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
@@ -138,3 +144,75 @@ def test_follow_set_is_idempotent(stranger) -> None:
     assert services.follow_set(user_id=stranger.pk, researcher=lead, following=False) is True
     assert services.follow_set(user_id=stranger.pk, researcher=lead, following=False) is False
     assert not Follow.objects.exists()
+
+
+# --- Limits --------------------------------------------------------------------------------------
+
+
+def toggle(client: Client, lead, n: int, **extra: Any):
+    return client.post(follow_url(lead), {"action": "unfollow" if n % 2 else "follow"}, **extra)
+
+
+def test_thirty_follow_changes_a_minute_then_429_in_the_follow_box(
+    client: Client, stranger, verified_user, django_capture_on_commit_callbacks
+) -> None:
+    lead = f.researcher()
+    client.force_login(stranger)
+    for n in range(30):
+        assert toggle(client, lead, n, **HX).status_code == 200
+    with django_capture_on_commit_callbacks() as callbacks:
+        refused = client.post(follow_url(lead), {"action": "follow"}, **HX)
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
+    html = refused.content.decode()
+    # The box htmx swaps in place (templates/base.html lets 429s swap), as it stands, saying when.
+    assert html.lstrip().startswith('<div id="follow-box"') and "<html" not in html
+    assert ">Follow researcher</button>" in html and '<span class="follow-count">0</span>' in html
+    assert "You have changed follows too often (30 in a minute). Try again in " in html and 'role="alert"' in html
+    assert not Follow.objects.exists() and callbacks == []
+    # Another account is not held back by it.
+    client.force_login(verified_user)
+    assert client.post(follow_url(lead), {"action": "follow"}, **HX).status_code == 200
+
+
+def test_three_hundred_follow_changes_a_day(client: Client, stranger) -> None:
+    from core.models import RateLimitHit  # here, so the module's other tests run on older code too
+
+    lead = f.researcher()
+    earlier = timezone.now() - timedelta(hours=23)
+    RateLimitHit.objects.bulk_create(
+        RateLimitHit(key=f"follow:user:{stranger.pk}", at=earlier, expires_at=earlier + timedelta(days=1))
+        for _ in range(300)
+    )
+    client.force_login(stranger)
+    refused = client.post(follow_url(lead), {"action": "follow"})
+    assert refused.status_code == 429 and 3500 <= int(refused["Retry-After"]) <= 3600
+    page = refused.content.decode()
+    assert "<title>Too many requests · BZPEER</title>" in page and "(300 in a day). Try again in 60 minutes" in page
+    assert f'href="/researchers/{lead.openalex_id}/">Back to {lead.name}</a>' in page
+    assert not Follow.objects.exists()
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_one_address_is_bounded_across_accounts_and_a_forged_header_changes_nothing(
+    proxies: int, settings, monkeypatch
+) -> None:
+    from core.limits import Rate
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    monkeypatch.setattr(services, "FOLLOW_RATES_PER_ADDRESS", (Rate(3, 60),))  # 120 in the product
+    lead = f.researcher()
+    client_address = "198.51.100.23"
+    # Direct: the client is REMOTE_ADDR. One proxy: REMOTE_ADDR is the proxy, which appends the
+    # client's address to whatever X-Forwarded-For the client sent.
+    remote = client_address if proxies == 0 else "10.0.0.2"
+
+    def post(account: Any, forged: str):
+        browser = Client(REMOTE_ADDR=remote)
+        browser.force_login(account)
+        header = forged if proxies == 0 else f"{forged}, {client_address}"
+        return browser.post(follow_url(lead), {"action": "follow"}, HTTP_X_FORWARDED_FOR=header, **HX)
+
+    for n in range(3):
+        assert post(cast.verified_user(f"campus{n}"), forged=f"203.0.113.{n}").status_code == 200
+    assert post(cast.verified_user("campus3"), forged="203.0.113.200").status_code == 429
+    assert Follow.objects.filter(researcher=lead).count() == 3
