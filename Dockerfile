@@ -14,14 +14,16 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# Static files are collected into the image (served by WhiteNoise). Settings refuse to load
+# Static files are collected into the image. docker-compose.yml shares /app/staticfiles with
+# nginx through a volume, which web refreshes with collectstatic at start (so web's user owns
+# it); WhiteNoise serves them when gunicorn runs without nginx. Settings refuse to load
 # without SECRET_KEY and SITE_URL when DEBUG is off, so the build uses throwaway ones; the
 # real values come from the environment at run time.
 RUN SECRET_KEY=collectstatic-only-not-a-secret SITE_URL=http://localhost:8000 DEBUG=0 \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 10001 --home-dir /app bzpeer && mkdir -p /app/var \
-    && chown bzpeer /app/var
+    && chown bzpeer /app/var && chown -R bzpeer /app/staticfiles
 USER bzpeer
 
 EXPOSE 8000

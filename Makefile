@@ -61,8 +61,10 @@ $(COMPILED_STAMP): works/openalex_parser.py works/import_rows.py profiles/identi
 	@touch $@
 
 # Debian packages the tests need: Chromium for the Playwright browser tests (Playwright cannot
-# download its own here) and docker-compose, which checks docker-compose.yml.
-DEBIAN_TOOLS := $(CHROMIUM):chromium /usr/bin/docker-compose:docker-compose
+# download its own here), docker-compose, which checks docker-compose.yml, and nginx, which
+# tests/deploy runs unprivileged on loopback in front of gunicorn (its own config and ports;
+# the tests never use the system service the package may start on port 80).
+DEBIAN_TOOLS := $(CHROMIUM):chromium /usr/bin/docker-compose:docker-compose /usr/sbin/nginx:nginx
 
 debian-tools:
 	@missing=""; for tool in $(DEBIAN_TOOLS); do \

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that reads request.POST (CSRF, allauth): refuses large bodies and files.
+    "bzpeer.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -297,6 +299,18 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.example.o
 # --- Claims (claims/rules.py) -----------------------------------------------------------
 
 CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", "3")
+
+# --- Request bodies (bzpeer/request_limits.py) -----------------------------------------------
+
+# BZPEER's largest form (a moderation message of 2,000 characters) is under 20 KB even
+# percent-encoded; no form takes a file. nginx refuses the same size first
+# (client_max_body_size in deploy/nginx/default.conf.template; tests/deploy keeps them equal).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 128 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# No file is ever accepted: the multipart parser stops at the first file part, and no upload
+# handler exists that could write one to memory or to a temporary file.
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
+FILE_UPLOAD_HANDLERS: list[str] = []
 
 # --- Static files ---------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def test_settings_refuse_to_start_without_a_usable_site_url_in_production(value:
     assert message in result.stderr
 
 
-def test_compose_file_is_valid_and_has_the_five_services() -> None:
+def test_compose_file_is_valid_and_has_the_six_services() -> None:
     # `make test` installs Debian's docker-compose; a missing one fails here, it is not skipped.
     env = {k: v for k, v in os.environ.items() if k != "COMPOSE_FILE"}
     result = subprocess.run(
@@ -72,4 +72,4 @@ def test_compose_file_is_valid_and_has_the_five_services() -> None:
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert set(result.stdout.split()) == {"db", "redis", "web", "worker", "beat"}
+    assert set(result.stdout.split()) == {"db", "redis", "web", "worker", "beat", "nginx"}
