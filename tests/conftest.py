@@ -1,11 +1,11 @@
-"""Shared fixtures: paths to the OpenAlex samples, a local OpenAlex server, the shared record and
-the cast of users (tests/cast.py), a real Celery worker."""
+"""Shared fixtures: a local OpenAlex server, the shared record and the cast of users
+(tests/cast.py), a real Celery worker. Tests that read OpenAlex records of every schema era take
+them from tests/openalex_corpora.py (our own fixtures, plus the real samples when present)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +22,6 @@ from tests.database import database_url
 # synchronous and safe there (research/stack-notes.md §6).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "openalex-samples"
-
 redis_scope.isolate(settings, celery_app)
 
 
@@ -37,14 +35,6 @@ def _redis_keys_of_this_session() -> Iterator[None]:
         raise RuntimeError("the cache was set up before tests/conftest.py could give it this session's prefix")
     yield
     redis_scope.sweep(settings.REDIS_URL)
-
-
-@pytest.fixture(scope="session")
-def samples() -> Path:
-    """The real OpenAlex records in ../shared (other projects' data: read, never copied)."""
-    if not SAMPLES.is_dir():
-        pytest.skip(f"OpenAlex samples folder {SAMPLES} is absent (CI has it beside the checkout)")
-    return SAMPLES
 
 
 @pytest.fixture
