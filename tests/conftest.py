@@ -25,6 +25,49 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 redis_scope.isolate(settings, celery_app)
 
 
+# --- A fresh clone tests everything: `make test` (and so CI) fails on a skipped test ----------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--no-skips",
+        action="store_true",
+        help="fail the run when any test or module is skipped (make test passes it)",
+    )
+
+
+_SKIPPED: list[str] = []
+
+
+def _note_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
+    # An xfail is reported as skipped too; it is an expected failure, not a test left out.
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _note_skip(report)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _note_skip(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SKIPPED and session.config.getoption("--no-skips") and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _SKIPPED and config.getoption("--no-skips"):
+        terminalreporter.write_line(
+            f"--no-skips: {len(_SKIPPED)} skipped, so the run fails (reasons in the short test summary): "
+            + ", ".join(_SKIPPED[:5])
+            + (" …" if len(_SKIPPED) > 5 else ""),
+            red=True,
+        )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _redis_keys_of_this_session() -> Iterator[None]:
     """The cache and the task queues under this session's name (tests/redis_scope.py), and
