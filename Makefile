@@ -98,9 +98,10 @@ status:
 stop:
 	@$(SERVICES) stop
 
+# --no-skips: a skipped test fails the run (tests/conftest.py); everything must run here and in CI.
 test: venv runtime-venv compiled debian-tools axe services lint
 	@$(WITH_SERVICES) echo "pytest with DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL"; \
-	BZPEER_RUNTIME_VENV="$(abspath $(RUNTIME_VENV))" $(VENV)/bin/pytest $(PYTEST_ARGS)
+	BZPEER_RUNTIME_VENV="$(abspath $(RUNTIME_VENV))" $(VENV)/bin/pytest --no-skips $(PYTEST_ARGS)
 
 # scripts/demo.py starts (and on Ctrl-C stops) the services itself.
 demo: venv compiled

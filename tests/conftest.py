@@ -1,11 +1,11 @@
-"""Shared fixtures: paths to the OpenAlex samples, a local OpenAlex server, the shared record and
-the cast of users (tests/cast.py), a real Celery worker."""
+"""Shared fixtures: a local OpenAlex server, the shared record and the cast of users
+(tests/cast.py), a real Celery worker. Tests that read OpenAlex records of every schema era take
+them from tests/openalex_corpora.py (our own fixtures, plus the real samples when present)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +22,50 @@ from tests.database import database_url
 # synchronous and safe there (research/stack-notes.md §6).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "openalex-samples"
-
 redis_scope.isolate(settings, celery_app)
+
+
+# --- A fresh clone tests everything: `make test` (and so CI) fails on a skipped test ----------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--no-skips",
+        action="store_true",
+        help="fail the run when any test or module is skipped (make test passes it)",
+    )
+
+
+_SKIPPED: list[str] = []
+
+
+def _note_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
+    # An xfail is reported as skipped too; it is an expected failure, not a test left out.
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _note_skip(report)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _note_skip(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SKIPPED and session.config.getoption("--no-skips") and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _SKIPPED and config.getoption("--no-skips"):
+        terminalreporter.write_line(
+            f"--no-skips: {len(_SKIPPED)} skipped, so the run fails (reasons in the short test summary): "
+            + ", ".join(_SKIPPED[:5])
+            + (" …" if len(_SKIPPED) > 5 else ""),
+            red=True,
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,14 +78,6 @@ def _redis_keys_of_this_session() -> Iterator[None]:
         raise RuntimeError("the cache was set up before tests/conftest.py could give it this session's prefix")
     yield
     redis_scope.sweep(settings.REDIS_URL)
-
-
-@pytest.fixture(scope="session")
-def samples() -> Path:
-    """The real OpenAlex records in ../shared (other projects' data: read, never copied)."""
-    if not SAMPLES.is_dir():
-        pytest.skip(f"OpenAlex samples folder {SAMPLES} is absent (CI has it beside the checkout)")
-    return SAMPLES
 
 
 @pytest.fixture

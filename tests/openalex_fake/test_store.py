@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from openalex_fake import OpenAlexFakeServer, OpenAlexLoadError, OpenAlexStore
+from tests.openalex_corpora import Corpus, each_corpus
 from tests.openalex_fake.records import ADA, BEA, CY, OA, WORKS, get
 
 
@@ -61,14 +62,29 @@ def test_error_bodies_and_unknown_ids_are_skipped(tmp_path: Path) -> None:
     assert report.entities == 0 and len(report.skipped) == 2
 
 
-def test_serves_the_shared_samples(samples: Path) -> None:
-    with OpenAlexFakeServer([samples]) as srv:
-        priem = get(srv, "/authors/orcid:0000-0001-6187-6610").json()
+@each_corpus(
+    own={
+        "orcid": "0000-0000-0004-2025",
+        "author": "A5980000201",
+        "merged": ("A3100000501", "A4000000600"),
+        "truncated": "W9800000005",
+    },
+    shared={
+        "orcid": "0000-0001-6187-6610",
+        "author": "A5023888391",
+        "merged": ("A3125154712", "A4317838346"),
+        "truncated": "W4288079944",
+    },
+)
+def test_serves_a_folder_of_every_era(corpus: Corpus) -> None:
+    with OpenAlexFakeServer([corpus.root]) as srv:
+        author = get(srv, f"/authors/orcid:{corpus.orcid}").json()
         # The 2025 record was loaded after the 2023 one (sorted names) and replaced it.
-        assert priem["id"] == OA + "A5023888391"
-        assert "last_known_institutions" in priem
-        merged = get(srv, "/authors/A3125154712", allow_redirects=False)
+        assert author["id"] == OA + corpus.author
+        assert "last_known_institutions" in author
+        old_id, survivor_id = corpus.merged
+        merged = get(srv, f"/authors/{old_id}", allow_redirects=False)
         assert merged.status_code == 301
-        assert merged.headers["Location"].endswith("/authors/A4317838346")
-        planck = get(srv, "/works/W4288079944").json()
-        assert planck["is_authors_truncated"] is True  # stored from a list, served as stored
+        assert merged.headers["Location"].endswith(f"/authors/{survivor_id}")
+        truncated = get(srv, f"/works/{corpus.truncated}").json()
+        assert truncated["is_authors_truncated"] is True  # stored from a list, served as stored

@@ -1,5 +1,8 @@
 """import_openalex: files of every schema era through the one parser and the one upsert, on
-the real PostgreSQL. Idempotency, atomicity, and what re-imports must never touch."""
+the real PostgreSQL. Idempotency, atomicity, and what re-imports must never touch.
+
+The era files are our own (tests/fixtures/openalex/), and the real samples of
+../shared/openalex-samples as well where that folder exists (tests/openalex_corpora.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from django.db import connection
 from graph.models import CoauthorEdge
 from profiles.models import Institution, Researcher, ResearcherAlias, Topic
 from tests import openalex_records as oa
+from tests.openalex_corpora import Corpus, each_corpus
 from works.models import Authorship, ImportJob, Work
 
 pytestmark = pytest.mark.django_db
@@ -54,97 +58,159 @@ def run(*paths: str | Path) -> None:
     call_command("import_openalex", *[str(p) for p in paths], "--followups=now")
 
 
-# --- The real samples ------------------------------------------------------------------------
+# --- Records of every era: our own, and the real samples when present (tests/openalex_corpora.py) ---
 
-SAMPLE_FOLDERS = ["authors", "works", "institutions", "topics", "lists"]
+CORPUS_FOLDERS = ["authors", "works", "institutions", "topics", "lists"]
 
 
-def import_samples(samples: Path) -> None:
+def import_corpus(corpus: Corpus) -> None:
     with pytest.raises(CommandError, match="could not be imported"):
         # lists/ holds a select=ids probe and a group_by answer: reported, not imported.
-        run(*(samples / folder for folder in SAMPLE_FOLDERS))
+        run(*(corpus.path(folder) for folder in CORPUS_FOLDERS))
 
 
-def test_every_era_imports_faithfully(samples: Path) -> None:
-    import_samples(samples)
+@each_corpus(
+    own={
+        "priem": {
+            "id": "A5980000201",
+            "numbers": (47, 13, 4.0),
+            "orcid": "0000-0000-0004-2025",
+            "earlier": ("I9980000002", [2019, 2018, 2015]),
+            "top_topic": "T18001",
+            "bio": "Works mainly on Catalogue interoperability and reading-room access",
+        },
+        "piwowar": {"orcid": "0000-0000-0004-2017", "id": "A5980000101", "legacy_id": "A1000000101"},
+        "three_eras": ("W9800000001", "S9980000001", "T18001"),
+        "arxiv": ("W9800000002", "Quarry Preprints: Mathematical Physics"),
+        "null_title": ("W9800000004", "Ottoline Farrow-Beck"),
+        "truncated": "W9800000005",
+        "deleted": "A5980000999",
+        "funder": ("I9980000003", "fernhollow.example.org"),
+        "concept": "C9800000001",
+        "stubs_more_than": 150,
+    },
+    shared={
+        "priem": {
+            "id": "A5023888391",
+            "numbers": (62, 17, 6.0),
+            "orcid": "0000-0001-6187-6610",
+            "earlier": ("I4210166736", [2018, 2017, 2013]),
+            "top_topic": "T10102",
+            "bio": "Works mainly on scientometrics and bibliometrics research",
+        },
+        "piwowar": {"orcid": "0000-0003-1613-5981", "id": "A5048491430", "legacy_id": "A1969205032"},
+        "three_eras": ("W2741809807", "S1983995261", "T10102"),
+        "arxiv": ("W1672158254", "arXiv: Mathematical Physics"),
+        "null_title": ("W4234567890", "Bakhtiyor Rasulev"),
+        "truncated": "W4288079944",
+        "deleted": "A5317838346",
+        "funder": ("I114027177", "unc.edu"),
+        "concept": "C71924100",
+        "stubs_more_than": 100,
+    },
+)
+def test_every_era_imports_faithfully(corpus: Corpus) -> None:
+    import_corpus(corpus)
 
-    priem = Researcher.objects.get(openalex_id="A5023888391")
+    expected = corpus.priem
+    priem = Researcher.objects.get(openalex_id=expected["id"])
     # The 2025 record wins over the 2023 one, whichever file comes first.
-    assert (priem.works_count, priem.h_index, priem.two_year_mean_citedness) == (62, 17, 6.0)
-    assert priem.record_status == "imported" and priem.orcid == "0000-0001-6187-6610"
+    assert (priem.works_count, priem.h_index, priem.two_year_mean_citedness) == expected["numbers"]
+    assert priem.record_status == "imported" and priem.orcid == expected["orcid"]
     affiliations = {a.institution.openalex_id: a for a in priem.affiliations.select_related("institution")}
-    assert affiliations["I4210166736"].years == [2018, 2017, 2013]
-    assert priem.topics.first().topic.openalex_id == "T10102"
+    earlier, years = expected["earlier"]
+    assert affiliations[earlier].years == years
+    assert priem.topics.first().topic.openalex_id == expected["top_topic"]
     assert [row["year"] for row in priem.counts_by_year] == sorted(row["year"] for row in priem.counts_by_year)
-    assert priem.generated_bio.startswith("Works mainly on scientometrics and bibliometrics research")
+    assert priem.generated_bio.startswith(expected["bio"])
 
     # Legacy 2022 id and current record share an ORCID: one researcher, the old id an alias.
-    piwowar = Researcher.objects.get(orcid="0000-0003-1613-5981")
-    assert piwowar.openalex_id == "A5048491430"
-    assert ResearcherAlias.objects.get(openalex_id="A1969205032").researcher == piwowar
+    piwowar = Researcher.objects.get(orcid=corpus.piwowar["orcid"])
+    assert piwowar.openalex_id == corpus.piwowar["id"]
+    assert ResearcherAlias.objects.get(openalex_id=corpus.piwowar["legacy_id"]).researcher == piwowar
     # 2022 works list her under the legacy id; the authorships point at the current record.
     assert Authorship.objects.filter(researcher=piwowar).count() > 10
 
-    state_of_oa = Work.objects.get(openalex_id="W2741809807")
-    assert state_of_oa.openalex_updated.year == 2025  # newest of the three eras kept
-    assert state_of_oa.type == "article" and state_of_oa.source.openalex_id == "S1983995261"
-    assert state_of_oa.work_topics.filter(is_primary=True).get().topic.openalex_id == "T10102"
+    work_id, source_id, topic_id = corpus.three_eras
+    three_eras = Work.objects.get(openalex_id=work_id)
+    assert three_eras.openalex_updated.year == 2025  # newest of the three eras kept
+    assert three_eras.type == "article" and three_eras.source.openalex_id == source_id
+    assert three_eras.work_topics.filter(is_primary=True).get().topic.openalex_id == topic_id
 
-    arxiv = Work.objects.get(openalex_id="W1672158254")
-    assert (arxiv.type, arxiv.type_crossref, arxiv.venue_name) == (
-        "preprint",
-        "journal-article",
-        "arXiv: Mathematical Physics",
-    )
-    null_title = Work.objects.get(openalex_id="W4234567890")
+    work_id, venue = corpus.arxiv
+    arxiv = Work.objects.get(openalex_id=work_id)
+    assert (arxiv.type, arxiv.type_crossref, arxiv.venue_name) == ("preprint", "journal-article", venue)
+    work_id, author_name = corpus.null_title
+    null_title = Work.objects.get(openalex_id=work_id)
     assert null_title.title is None
     [orphan] = null_title.authorships.all()
-    assert orphan.researcher is None and orphan.raw_author_name == "Bakhtiyor Rasulev"
+    assert orphan.researcher is None and orphan.raw_author_name == author_name
 
-    planck = Work.objects.get(openalex_id="W4288079944")
-    assert planck.is_authors_truncated and planck.authorships.count() == 100
+    truncated = Work.objects.get(openalex_id=corpus.truncated)
+    assert truncated.is_authors_truncated and truncated.authorships.count() == 100
 
-    assert not Researcher.objects.filter(openalex_id="A5317838346").exists()  # deleted author
-    unc = Institution.objects.get(openalex_id="I114027177")
-    assert unc.is_full_record and unc.email_domains == ["unc.edu"]
-    assert Topic.objects.get(openalex_id="C71924100").kind == "concept"
+    assert not Researcher.objects.filter(openalex_id=corpus.deleted).exists()  # deleted author
+    institution_id, domain = corpus.funder
+    funder = Institution.objects.get(openalex_id=institution_id)
+    assert funder.is_full_record and funder.email_domains == [domain]
+    assert Topic.objects.get(openalex_id=corpus.concept).kind == "concept"
     # Co-authors known only from works are stubs.
-    assert Researcher.objects.filter(record_status="stub").count() > 100
+    assert Researcher.objects.filter(record_status="stub").count() > corpus.stubs_more_than
 
 
-def test_importing_twice_changes_nothing(samples: Path) -> None:
-    import_samples(samples)
+@each_corpus(own={}, shared={})
+def test_importing_twice_changes_nothing(corpus: Corpus) -> None:
+    import_corpus(corpus)
     first = snapshot()
-    import_samples(samples)
+    import_corpus(corpus)
     assert snapshot() == first
     jobs = ImportJob.objects.order_by("pk")
     assert [j.status for j in jobs] == ["failed", "failed"]  # the two non-records are reported each time
     assert jobs.last().works_written == 0
 
 
-def test_error_bodies_and_partial_records_are_reported(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@each_corpus(
+    own={
+        "error": "OpenAlex error response: Invalid or missing API key: The api_key parameter names no known key",
+        "partial": "A5980000301",
+    },
+    shared={
+        "error": "OpenAlex error response: Invalid or missing API key: API key not found",
+        "partial": "A5017898742",
+    },
+)
+def test_error_bodies_and_partial_records_are_reported(corpus: Corpus, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(CommandError, match="4 record"):
-        run(samples / "misc")
+        run(corpus.path("misc"))
     err = capsys.readouterr().err
-    assert (
-        "error__invalid-api-key__http401__api-2026-03.json: OpenAlex error response: Invalid or missing API key" in err
-    )
-    assert "A5017898742: partial record" in err
-    assert not Researcher.objects.filter(openalex_id="A5017898742").exists()
+    assert f"error__invalid-api-key__http401__api-2026-03.json: {corpus.error}" in err
+    assert f"{corpus.partial}: partial record" in err
+    assert not Researcher.objects.filter(openalex_id=corpus.partial).exists()
     # The merged-ids CSV in the same folder is applied (nothing to fold yet, nothing broken).
     job = ImportJob.objects.get()
     assert job.status == "failed" and "4 problem(s)" in job.error
 
 
-def test_merged_ids_fold_the_old_record_into_the_survivor(tmp_path: Path, samples: Path) -> None:
-    old = oa.author("A3125154712", "Merged Person")
-    survivor = oa.author("A4317838346", "Merged Person")
+@each_corpus(
+    own={
+        "file": "misc/merged_ids__authors__snapshot-2023-05-02.csv",
+        "merge": ("A3100000502", "A4000000600", "2023-05-02"),
+    },
+    shared={
+        "file": "misc/merged_ids__authors__snapshot-2023-04-13.csv",
+        "merge": ("A3125154712", "A4317838346", "2023-04-13"),
+    },
+)
+def test_merged_ids_fold_the_old_record_into_the_survivor(tmp_path: Path, corpus: Corpus) -> None:
+    old_id, survivor_id, merged_on = corpus.merge
+    old = oa.author(old_id, "Merged Person")
+    survivor = oa.author(survivor_id, "Merged Person")
     run(write_json(tmp_path / "old.json", old), write_json(tmp_path / "new.json", survivor))
     assert Researcher.objects.count() == 2
-    run(samples / "misc/merged_ids__authors__snapshot-2023-04-13.csv")
-    assert list(Researcher.objects.values_list("openalex_id", flat=True)) == ["A4317838346"]
-    alias = ResearcherAlias.objects.get(openalex_id="A3125154712")
-    assert alias.reason == "merged" and str(alias.merged_on) == "2023-04-13"
+    run(corpus.path(corpus.file))
+    assert list(Researcher.objects.values_list("openalex_id", flat=True)) == [survivor_id]
+    alias = ResearcherAlias.objects.get(openalex_id=old_id)
+    assert alias.reason == "merged" and str(alias.merged_on) == merged_on
 
 
 # --- Bad input ---------------------------------------------------------------------------------
