@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -31,7 +31,7 @@ def _is_staff(request: HtmxRequest) -> bool:
     return bool(getattr(request.user, "is_staff", False))
 
 
-@require_GET
+@require_safe
 def home(request: HtmxRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
@@ -46,7 +46,7 @@ def home(request: HtmxRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The profile; for htmx requests (paging, filtering) only the ``#works-list`` fragment.
@@ -136,7 +136,7 @@ def researcher_follow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     return render(request, "pages/researcher_detail.html#follow-box", {"researcher": researcher, "oob": True})
 
 
-@require_GET
+@require_safe
 def topic_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     canonical = parse_openalex_id(openalex_id, "T")
     page = selectors.topic_page(canonical) if canonical else None
@@ -145,7 +145,7 @@ def topic_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     return render(request, "pages/topic_detail.html", {"page": page})
 
 
-@require_GET
+@require_safe
 def institution_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     canonical = parse_openalex_id(openalex_id, "I")
     page = selectors.institution_page(canonical) if canonical else None
