@@ -32,3 +32,27 @@ class PrivateCacheForSignedInMiddleware:
         ):
             patch_cache_control(response, private=True)
         return response
+
+
+class HeadAsGetMiddleware:
+    """HEAD runs as the GET it mirrors (RFC 9110 §9.3.2: the same status and headers, no body).
+
+    Django's class-based views already answer HEAD with their ``get``, and our function views
+    accept it (``require_safe``); but some views decide on ``request.method == "GET"`` and so
+    answer HEAD differently: allauth's provider log-in starts the OAuth redirect for a HEAD
+    where a GET shows its confirmation page, the admin log-in shows its form to staff a GET
+    would redirect. The view sees GET; the request says HEAD again before the response leaves,
+    so the server (gunicorn, runserver, the test client) sends no body.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method != "HEAD":
+            return self.get_response(request)
+        request.method = "GET"
+        try:
+            return self.get_response(request)
+        finally:
+            request.method = "HEAD"
