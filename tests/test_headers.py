@@ -506,6 +506,26 @@ def test_the_bidi_filters_wrap_values_and_leave_latin_text_alone() -> None:
     assert template.render({"name": ""}) == "<h1></h1><title> · X</title>"
 
 
+def test_generated_bios_and_meta_descriptions_isolate_the_names_inside_them() -> None:
+    from profiles.bio import generate_bio
+    from profiles.display import meta_description
+
+    bio = generate_bio(
+        topics=[hostile("Deep Topic"), "Optics"], institution=hostile("Hostile University"),
+        first_year=None, last_year=2024, works_count=3,
+    )
+    assert isolated(bio) and bio.startswith(f"Works mainly on {FSI}Deep {RLO}Topic{PDI}; also Optics.")
+    latin = generate_bio(
+        topics=["Optics"], institution="Example University", first_year=None, last_year=2024, works_count=3
+    )
+    assert FSI not in latin and PDI not in latin
+    described = meta_description(hostile("Ada Example"), "", works=2, institution=hostile("Hostile University"))
+    assert isolated(described)
+    # Cut inside the name: the isolate it opened is closed again.
+    cut = meta_description(hostile("Ada " + "Example " * 40), "", works=2)
+    assert cut.endswith(f"…{PDI}") and cut.count(FSI) == cut.count(PDI) == 1
+
+
 # --- Cache-Control ---------------------------------------------------------------------------------------
 
 
