@@ -56,7 +56,7 @@ $(VENV_STAMP): requirements.txt requirements-test.txt
 compiled: $(COMPILED_STAMP)
 
 $(COMPILED_STAMP): works/openalex_parser.py works/import_rows.py profiles/identifiers.py profiles/orcid.py profiles/domains.py \
-		profiles/names.py profiles/bio.py scripts/compile_parser.py $(VENV_STAMP)
+		profiles/names.py profiles/bio.py profiles/bidi.py scripts/compile_parser.py $(VENV_STAMP)
 	@$(PY) scripts/compile_parser.py
 	@touch $@
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "template_partials",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -105,13 +106,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise so that static files carry the policy too (an SVG opened on its own is a
+    # document that could run script).
+    "csp.middleware.CSPMiddleware",
     # Before anything that reads request.POST (CSRF, allauth): refuses large bodies and files.
     "bzpeer.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers HEAD for static files itself.
+    "bzpeer.middleware.HeadAsGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bzpeer.middleware.PrivateCacheForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -135,7 +142,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # |bdi and |isolate in every template: record text is isolated for bidirectional
+            # display everywhere it is shown (profiles/bidi.py).
+            "builtins": ["template_partials.templatetags.partials", "profiles.templatetags.bidi"],
         },
     },
 ]
@@ -347,6 +356,31 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp), enforced on every response. Scripts and styles come only
+# from our own static files: no inline script or event handler, no eval (htmx runs with
+# allowEval off and without its injected indicator styles: the meta tag in base.html), no inline
+# style attribute. Data for scripts travels in `json_script` blocks and the profile's JSON-LD;
+# browsers treat both as data blocks that never execute, so the policy needs no exception for
+# them. No nonce either: anonymous profile pages are cached whole (pages/page_cache.py), and a
+# nonce in a cached page would be one every visitor shares. tests/test_headers.py renders every
+# page and holds each to this.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # htmx requests
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],  # as X_FRAME_OPTIONS, for browsers that read only CSP
+        # Sign-in with ORCID posts to our own URL, which redirects to ORCID; browsers check
+        # form-action on that redirect too.
+        "form-action": ["'self'", f"https://{ORCID_BASE_DOMAIN}"],
+    }
+}
 
 LOGGING = {
     "version": 1,

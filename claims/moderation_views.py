@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractUser
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from bzpeer.http import HtmxRequest, staff_required
 from claims import rules, selectors, services
@@ -27,7 +27,7 @@ def _moderator(request: HtmxRequest) -> AbstractUser:
 
 
 @staff_required
-@require_GET
+@require_safe
 def queue(request: HtmxRequest) -> HttpResponse:
     """Open claims oldest first (disputes flagged); other tabs by ?show=."""
     show = request.GET.get("show", "open")
@@ -47,7 +47,7 @@ def _claim_page(request: HtmxRequest, claim_id: int, **forms: object) -> HttpRes
 
 
 @staff_required
-@require_GET
+@require_safe
 def claim(request: HtmxRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, claim_id)
 
@@ -87,7 +87,7 @@ def revoke(request: HtmxRequest, claim_id: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def message_template(request: HtmxRequest, claim_id: int) -> HttpResponse:
     """The templated message for the decision and reason chosen (htmx swaps it into the
     textarea; the moderator edits it before sending)."""
@@ -107,6 +107,6 @@ def message_template(request: HtmxRequest, claim_id: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def audit_log(request: HtmxRequest) -> HttpResponse:
     return render(request, "moderation/log.html", {"events": selectors.audit_log()})

@@ -20,7 +20,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from bzpeer.http import HtmxRequest
 from claims import corrections, selectors, services
@@ -38,7 +38,7 @@ def _user(request: HtmxRequest) -> AbstractUser:
 # --- Claiming ----------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim(request: HtmxRequest, researcher_id: str) -> HttpResponse:
     """The claim page: the visitor's claim on this record and what happens next, or the ways
     to claim it (ORCID, institutional email, evidence)."""
@@ -136,7 +136,7 @@ def claim_evidence(request: HtmxRequest, researcher_id: str, claim_id: int) -> H
     return redirect("claims:claim", claim.researcher.openalex_id)
 
 
-@require_GET
+@require_safe
 def my_claims(request: HtmxRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -158,7 +158,7 @@ def _owned(request: HtmxRequest, researcher_id: str, view: str) -> Researcher | 
     return researcher
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def owner_edit(request: HtmxRequest, researcher_id: str) -> HttpResponse:
     """The owner's page: bio, preferred name, collaborate flag, works to hide, change history."""
     researcher = _owned(request, researcher_id, "claims:owner_edit")
@@ -238,7 +238,7 @@ def correction_revert(request: HtmxRequest, researcher_id: str, correction_id: i
     return redirect("claims:correction_history", openalex_id)
 
 
-@require_GET
+@require_safe
 def correction_history(request: HtmxRequest, researcher_id: str) -> HttpResponse:
     """The public history of the owner's changes to a record."""
     researcher = researcher_or_response(request, researcher_id, view="claims:correction_history")

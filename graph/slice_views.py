@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from bzpeer.http import HtmxRequest
 from graph.slice import graph_slice
 from profiles.shortcuts import researcher_or_response
 
 
-@require_GET
+@require_safe
 def slice_fragment(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The slice, loaded into the profile when it scrolls into view. 5 queries."""
     researcher = researcher_or_response(request, openalex_id, view="graph:slice")
@@ -20,7 +20,7 @@ def slice_fragment(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     return render(request, "graph/slice.html", {"slice": graph_slice(researcher)})
 
 
-@require_GET
+@require_safe
 def explorer(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The full page: the same data with more people and works (a drawn, interactive graph
     comes later). 5 queries."""

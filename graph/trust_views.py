@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from bzpeer.http import HtmxRequest, is_htmx_partial
 from graph import trust_selectors
@@ -13,7 +13,7 @@ from profiles.models import Researcher
 from profiles.shortcuts import researcher_or_response
 
 
-@require_GET
+@require_safe
 def trust_explanation(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """``/researchers/<id>/trust/``: the score, its components, verification and recent
     changes, read from the stored snapshot (never computed here). The id takes the profile's

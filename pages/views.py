@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -32,7 +32,7 @@ def _is_staff(request: HtmxRequest) -> bool:
     return bool(getattr(request.user, "is_staff", False))
 
 
-@require_GET
+@require_safe
 def home(request: HtmxRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
@@ -47,7 +47,7 @@ def home(request: HtmxRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The profile; for htmx requests (paging, filtering) only the ``#works-list`` fragment.
@@ -164,7 +164,7 @@ def _follow_limited(request: HtmxRequest, researcher: Researcher, limited: RateL
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The public page of a work: title, venue, year, DOI, abstract, topics and the first
@@ -197,7 +197,7 @@ def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     return render(request, "pages/work_detail.html", context)
 
 
-@require_GET
+@require_safe
 def topic_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     canonical = parse_openalex_id(openalex_id, "T")
     page = selectors.topic_page(canonical) if canonical else None
@@ -206,7 +206,7 @@ def topic_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     return render(request, "pages/topic_detail.html", {"page": page})
 
 
-@require_GET
+@require_safe
 def institution_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     canonical = parse_openalex_id(openalex_id, "I")
     page = selectors.institution_page(canonical) if canonical else None

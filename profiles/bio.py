@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from profiles.bidi import isolate_text
+
 
 def generate_bio(
     *,
@@ -20,6 +22,11 @@ def generate_bio(
     Returns "" when the record gives nothing specific to say: the page then shows no bio
     rather than a sentence that would fit anyone.
     """
+    # Names inside a sentence are isolated for bidirectional text (profiles/bidi.py): a topic
+    # or institution in right-to-left script, or with a direction control, must not reorder the
+    # rest of the bio. Latin names are left as they are.
+    topics = [isolate_text(topic) for topic in topics]
+    institution = isolate_text(institution) if institution else institution
     sentences: list[str] = []
     if topics:
         # Topic names often contain "and" themselves; a semicolon and commas keep them apart.

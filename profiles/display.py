@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from profiles import bidi
 from profiles.identifiers import OPENALEX_URL
 
 # An abstract longer than this is clamped to three lines with "more" (about three lines of text).
@@ -103,7 +104,15 @@ def jsonld_script_content(data: Any) -> str:
 
 
 def meta_description(name: str, bio: str, *, works: int, institution: str = "", limit: int = 160) -> str:
-    """A one-sentence summary for ``<meta name="description">``, at most ``limit`` characters."""
+    """A one-sentence summary for ``<meta name="description">``, at most ``limit`` characters
+    and the isolate closers a cut needs. The name, the institution and the bio are isolated for
+    bidirectional text (profiles/bidi.py) here: an attribute can hold no ``<bdi>``."""
+    return bidi.balance_isolates(_meta_description(name, bio, works=works, institution=institution, limit=limit))
+
+
+def _meta_description(name: str, bio: str, *, works: int, institution: str, limit: int) -> str:
+    # The cut below may fall inside an isolate: the caller closes what it left open.
+    name, bio, institution = bidi.isolate_text(name), bidi.isolate_text(bio), bidi.isolate_text(institution)
     if bio:
         text = f"{name}: {bio}"
     else:

@@ -24,7 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 # Compiled one by one, so that each extension lives in the works package.
 MODULES = ["openalex_parser", "import_rows"]
 # What they import from the project, copied beside them so mypyc can type-check them.
-IMPORTED = [REPO / "profiles" / name for name in ("identifiers.py", "orcid.py", "names.py", "bio.py", "domains.py")]
+IMPORTED = [
+    REPO / "profiles" / name for name in ("identifiers.py", "orcid.py", "names.py", "bio.py", "bidi.py", "domains.py")
+]
 BUILD = REPO / ".build" / "compiled" / "works"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from bzpeer.http import HtmxRequest, staff_required
@@ -16,7 +16,7 @@ from works.tasks import import_author
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_list(request: HtmxRequest) -> HttpResponse:
     form = AuthorImportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -34,13 +34,13 @@ def _job_or_404(job_id: int) -> ImportJob:
 
 
 @staff_required
-@require_GET
+@require_safe
 def import_detail(request: HtmxRequest, job_id: int) -> HttpResponse:
     return render(request, "works/import_detail.html", {"job": _job_or_404(job_id)})
 
 
 @staff_required
-@require_GET
+@require_safe
 def import_progress(request: HtmxRequest, job_id: int) -> HttpResponse:
     """The polled progress fragment; status 286 tells htmx to stop polling once finished."""
     job = _job_or_404(job_id)

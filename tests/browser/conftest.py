@@ -11,6 +11,8 @@ Fixtures:
 * ``console_errors``: console errors and uncaught page errors of ``page``, for "no errors".
 * ``log_in(user)``: a signed-in session cookie for ``page`` (no login form round trip).
 * ``axe_violations(page)``: axe-core's serious and critical violations on the current page.
+* ``csp_violations(page)``: Content-Security-Policy violations the page reported, from its first
+  script on (``securitypolicyviolation`` events, which the console errors repeat).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from django.conf import settings
@@ -92,7 +95,11 @@ def axe_violations() -> Callable[[Any], list[dict[str, Any]]]:
     source = AXE.read_text()
 
     def run(page: Any) -> list[dict[str, Any]]:
-        page.add_script_tag(content=source)
+        # The Content-Security-Policy refuses inline script, so axe arrives as a script of the
+        # page's own origin, answered by the browser's request routing, not by the site.
+        url = urljoin(page.url, "/__test-assets__/axe.min.js")
+        page.route(url, lambda route: route.fulfill(body=source, content_type="text/javascript"))
+        page.add_script_tag(url=url)
         violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
         return [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"][:3]]}
@@ -101,3 +108,25 @@ def axe_violations() -> Callable[[Any], list[dict[str, Any]]]:
         ]
 
     return run
+
+
+@pytest.fixture
+def csp_violations(page) -> list[str]:
+    """What the browser refused under the Content-Security-Policy, for "no violations": each
+    ``securitypolicyviolation`` event of every document the page loads, as "directive blocked-uri
+    sample" (the current document's are also in ``window.cspViolations``)."""
+    violations: list[str] = []
+
+    def report(text: str) -> None:
+        violations.append(text)
+
+    page.expose_function("reportCspViolation", report)
+    page.add_init_script(
+        """window.cspViolations = [];
+           document.addEventListener("securitypolicyviolation", (event) => {
+             const text = `${event.effectiveDirective} ${event.blockedURI} ${event.sample}`;
+             window.cspViolations.push(text);
+             window.reportCspViolation(text);
+           });"""
+    )
+    return violations

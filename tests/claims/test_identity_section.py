@@ -63,7 +63,7 @@ def test_the_short_history_shows_the_owners_changes_escaped(client: Client, reco
     corrections.work_hide(owner=owner, researcher_id=record.pk, work_id=work.pk, reason="other", note="<script>x")
     section = _section(client, record)
     assert "The owner wrote their own bio" in section and "The owner set their preferred name" in section
-    assert f'<a href="/works/{work.openalex_id}/">{work.title}</a> (&lt;script&gt;x)' in section
+    assert f'<a href="/works/{work.openalex_id}/"><bdi>{work.title}</bdi></a> (<bdi>&lt;script&gt;x</bdi>)' in section
     assert "<script>x" not in section and "Ada <i>" not in section
     for n in range(5):
         corrections.profile_update(owner=owner, researcher_id=record.pk, open_to_collaborate=n % 2 == 0)

@@ -105,7 +105,7 @@ def test_a_claim_stands_beside_its_record_evidence_and_claimant(
     assert "hosts pages people write themselves" in page
     # The claimant's history: joined, email domains (not addresses), other claims.
     assert "cs.example.edu" in page and "example.org" in page and "ada@cs.example.edu" not in page
-    assert f"Claim {earlier.pk}</a> on Bo Other" in page and "Withdrawn" in page
+    assert f"Claim {earlier.pk}</a> on <bdi>Bo Other</bdi>" in page and "Withdrawn" in page
     assert "Joined" in page and verified_user.date_joined.strftime("%Y-%m-%d") in page
     assert "Audit log of this claim" in page and "Claim submitted" in page
 

@@ -114,7 +114,8 @@ def test_the_owner_hides_and_shows_a_work(client: Client, record, owner) -> None
     assert list(researcher_works(record)) == [w for w in researcher_works(record) if w != work]
     assert researcher_works(record).count() == 1
     history = client.get(f"/researchers/{record.openalex_id}/history/").content.decode()
-    assert f'The owner hid\n<a href="/works/{work.openalex_id}/">{work.title}</a> (not theirs)' in history
+    link = f'<a href="/works/{work.openalex_id}/"><bdi>{work.title}</bdi></a>'
+    assert f"The owner hid\n{link} (<bdi>not theirs</bdi>)" in history
     # Hiding twice or hiding a work that is not on the record is refused.
     again = client.post(_edit(record) + f"works/{work.pk}/hide/", {"reason": "duplicate"}, follow=True)
     assert "already hidden" in again.content.decode()

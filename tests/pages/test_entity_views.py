@@ -20,7 +20,7 @@ def test_a_topic_page_lists_its_researchers_and_works(client: Client, django_ass
     with django_assert_num_queries(3):
         response = client.get(f"/topics/{topic.openalex_id}/")
     html = response.content.decode()
-    assert "<h1>Deep Topic</h1>" in html and "Computer Science" in html
+    assert "<h1><bdi>Deep Topic</bdi></h1>" in html and "Computer Science" in html
     assert html.index("Topic Lead") < html.index("Topic Other") and "9 works on this topic" in html
     assert "Tagged work" in html and "Untagged work" not in html
     assert client.get("/topics/T1/").status_code == 404
@@ -34,6 +34,6 @@ def test_an_institution_page_lists_its_researchers_and_their_works(client: Clien
     with django_assert_num_queries(3):
         response = client.get(f"/institutions/{place.openalex_id}/")
     html = response.content.decode()
-    assert "<h1>Example University</h1>" in html and "Member Person" in html and "Member work" in html
+    assert "<h1><bdi>Example University</bdi></h1>" in html and "Member Person" in html and "Member work" in html
     assert "javascript:" not in html  # only http(s) homepages are linked
     assert client.get("/institutions/I1/").status_code == 404

@@ -113,7 +113,7 @@ def test_long_abstracts_are_marked_for_collapsing_and_short_ones_are_not(client:
     f.work([lead], title="Short", abstract="A short abstract.")
     html = client.get(f"/researchers/{lead.openalex_id}/").content.decode()
     assert html.count("data-clamp") == 1  # clamped to three lines with "more" (static/js/profile.js)
-    assert '<p class="abstract">A short abstract.</p>' in html
+    assert '<p class="abstract"><bdi>A short abstract.</bdi></p>' in html
 
 
 @pytest.mark.parametrize(

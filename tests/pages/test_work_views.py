@@ -67,10 +67,10 @@ def test_a_work_page_shows_authors_in_order_venue_doi_abstract_and_topics(
     with django_assert_num_queries(5):
         response = client.get(f"/works/{work.openalex_id}/")
     html = response.content.decode()
-    assert response.status_code == 200 and "<h1>A study of examples</h1>" in html
+    assert response.status_code == 200 and "<h1><bdi>A study of examples</bdi></h1>" in html
     authors = html.split('<h2 id="authors-title">Authors</h2>')[1]
     assert authors.index("First Author") < authors.index("Second Author") < authors.index("Unlinked Third")
-    assert f'href="/researchers/{first.openalex_id}/">First Author</a>' in authors
+    assert f'href="/researchers/{first.openalex_id}/"><bdi>First Author</bdi></a>' in authors
     assert "more author" not in authors  # three authors: all shown
     assert "Journal of Tests" in html and "2023" in html
     assert 'href="https://doi.org/10.5555/example.1"' in html and "We study examples." in html
