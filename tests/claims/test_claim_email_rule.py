@@ -78,35 +78,36 @@ BROKEN: list[tuple[str, Callable[[Researcher], None], str, str, str]] = [
         _public_suffix,
         "public_suffix",
         "ox.ac.uk falls under ac.uk, a public suffix",
-        "ox.ac.uk is under ac.uk, the domain of Example University (a public suffix)",
+        "ox.ac.uk is under ac.uk, the domain of <bdi>Example University</bdi> (a public suffix)",
     ),
     (
         "ada.example@example.edu",
         _old_affiliation,
         "not_current",
         "Example University is not one of the record&#x27;s current institutions",
-        "example.edu is under example.edu, the domain of Example University (registrable domain example.edu)",
+        "example.edu is under example.edu, the domain of <bdi>Example University</bdi>"
+        " (registrable domain example.edu)",
     ),
     (
         "mallory.evil@example.edu",
         _nothing,
         "name_mismatch",
         "The address mallory.evil@example.edu does not follow the record&#x27;s name (Ada Example)",
-        "example.edu is under example.edu, the domain of Example University",
+        "example.edu is under example.edu, the domain of <bdi>Example University</bdi>",
     ),
     (
         "ab123@example.edu",
         _nothing,
         "opaque_address",
         "The address ab123@example.edu is not made of a name",
-        "example.edu is under example.edu, the domain of Example University",
+        "example.edu is under example.edu, the domain of <bdi>Example University</bdi>",
     ),
     (
         "Ada.Example+second@example.edu",
         _mailbox_already_claimed,
         "mailbox_in_use",
         "The mailbox ada.example@example.edu (+tags ignored) already backs another claim",
-        "example.edu is under example.edu, the domain of Example University",
+        "example.edu is under example.edu, the domain of <bdi>Example University</bdi>",
     ),
 ]
 
@@ -171,7 +172,7 @@ def test_every_condition_met_approves_at_once_as_l3(record, verified_user, staff
     assert claim.email_check["institution"] == "Example University" and claim.email_check["institution_current"]
     assert _level(record) == 3
     page = _moderation_page(staff, claim)
-    assert "every condition held at filing" in page and "follows Ada Example" in page
+    assert "every condition held at filing" in page and "follows <bdi>Ada Example</bdi>" in page
 
 
 def test_an_affiliation_year_within_two_years_is_current(record, verified_user) -> None:

@@ -85,7 +85,7 @@ def import_corpus(corpus: Corpus) -> None:
         "null_title": ("W9800000004", "Ottoline Farrow-Beck"),
         "truncated": "W9800000005",
         "deleted": "A5980000999",
-        "funder": ("I9980000003", "fernhollow.example.org"),
+        "funder": ("I9980000003", "example.org"),  # the registrable domain of its homepage host
         "concept": "C9800000001",
         "stubs_more_than": 150,
     },

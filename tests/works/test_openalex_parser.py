@@ -496,7 +496,7 @@ def test_list_responses_of_every_era(corpus: Corpus) -> None:
 
 @each_corpus(
     own={
-        "funder": ("institutions/I9980000003__fernhollow-university__api-2025-10.json", "fernhollow.example.org"),
+        "funder": ("institutions/I9980000003__fernhollow-university__api-2025-10.json", "example.org"),
         "renamed": (
             "institutions/I9980000002__brightwater-university__api-{era}.json",
             "Brightwater University–Eastfield",
