@@ -49,6 +49,7 @@ def recompute_trust(researcher_id: int) -> int:
     so a change from now on queues the next run instead of counting on this one."""
     trust_recompute_started(researcher_id)
     report = trust_services.trust_recompute(researcher_ids=[researcher_id], lock_timeout=TRUST_LOCK_WAIT_SECONDS)
+    _log_failures(report)
     if any(change.level_changed for change in report.changes):
         coauthors = edges.coauthor_ids(researcher_id)
         if coauthors:
@@ -61,6 +62,7 @@ def recompute_trust_many(researcher_ids: list[int]) -> int:
     """Recompute these researchers' trust in one set-based pass (import follow-ups).
     Idempotent. Returns the number of snapshots written."""
     report = trust_services.trust_recompute(researcher_ids=researcher_ids, lock_timeout=TRUST_LOCK_WAIT_SECONDS)
+    _log_failures(report)
     return report.written
 
 
@@ -68,7 +70,9 @@ def recompute_trust_many(researcher_ids: list[int]) -> int:
 def recompute_trust_all() -> int:
     """The nightly pass over every researcher (beat): catches whatever no event announced
     (the recent-activity window moving at New Year, a new formula version, a missed task).
-    Waits for the lock however long it takes. Returns the number of snapshots written."""
+    Waits for the lock however long it takes. Researchers who cannot be scored are logged
+    (with the reason) and skipped; everyone else is scored. Returns the number of snapshots
+    written."""
     report = trust_services.trust_recompute(researcher_ids=None)
     _log(report)
     return report.written
@@ -85,7 +89,7 @@ def refresh_after_import(researcher_ids: Iterable[int], *, inline: bool) -> None
         return
     if inline:
         edges.coauthor_edges_refresh(researcher_ids=ids)
-        trust_services.trust_recompute(researcher_ids=ids)
+        _log_failures(trust_services.trust_recompute(researcher_ids=ids))
         return
     workflow = chain(refresh_coauthor_edges.si(ids), recompute_trust_many.si(ids))
     transaction.on_commit(workflow.apply_async)
@@ -95,3 +99,11 @@ def _log(report: RecomputeReport) -> None:
     logger.info(
         "trust recompute: %s researchers, %s new snapshots, %.1f s", report.researchers, report.written, report.seconds
     )
+    _log_failures(report)
+
+
+def _log_failures(report: RecomputeReport) -> None:
+    for failure in report.failures:
+        logger.warning(
+            "trust: could not score %s (researcher %s): %s", failure.openalex_id, failure.researcher_id, failure.reason
+        )

@@ -103,6 +103,11 @@ from profiles.verification import LEVEL_NAMES
 
 VERSION = "v1"
 
+# What the inputs and the formula raise for values they cannot score (a negative count, an
+# unknown level or record status, a value of the wrong type): the researcher at fault is left
+# unscored and named, everyone else is scored (graph.trust_services).
+INPUT_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, ArithmeticError, LookupError)
+
 
 class Tier(StrEnum):
     EMERGING = "emerging"

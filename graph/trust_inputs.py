@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection
 
 from claims import facts as claim_facts
-from graph.trust_formula import TrustInputs
+from graph.trust_formula import INPUT_ERRORS, TrustInputs
 from profiles.verification import Verification, derive_level
 
 # Recent activity covers the reference year and the two before it (DESIGN §3: "works in the
@@ -47,15 +47,37 @@ class GatheredInputs:
     inputs: TrustInputs
 
 
-def trust_inputs_gather(researcher_ids: Sequence[int] | None, *, reference_year: int) -> list[GatheredInputs]:
+@dataclass(frozen=True, slots=True)
+class Unscorable:
+    """A researcher who could not be scored, and why ("citations cannot be negative (-5)"):
+    the database holds values the formula cannot take (data written before the import
+    bounded them), or refused their snapshot."""
+
+    researcher_id: int
+    openalex_id: str
+    reason: str
+
+
+@dataclass
+class GatherResult:
+    """The inputs of every researcher whose data the formula can take, by id, and the
+    researchers whose data it cannot."""
+
+    inputs: list[GatheredInputs]
+    unscorable: list[Unscorable]
+
+
+def trust_inputs_gather(researcher_ids: Sequence[int] | None, *, reference_year: int) -> GatherResult:
     """The formula inputs of ``researcher_ids`` (every researcher when None), ordered by id.
 
-    Ids that match no researcher are left out. Read-only; a constant number of queries.
-    Raises ValueError (from TrustInputs) if the database holds impossible counts.
+    Ids that match no researcher are left out. Read-only; a constant number of queries. A
+    researcher whose stored data is impossible (a negative count, an unknown record status:
+    TrustInputs and derive_level refuse it) is listed in ``unscorable`` with the reason,
+    never raised: one bad row must not stop the others.
     """
     ids = None if researcher_ids is None else sorted(set(researcher_ids))
     if ids is not None and not ids:
-        return []
+        return GatherResult([], [])
     claimed = sorted(claim_facts.claimed_researcher_ids(None))
     with connection.cursor() as cursor:
         records = _researchers(cursor, ids)
@@ -66,34 +88,39 @@ def trust_inputs_gather(researcher_ids: Sequence[int] | None, *, reference_year:
     findings = claim_facts.upheld_findings_count(ids)
 
     gathered = []
+    unscorable = []
     no_works = (0, None, 0)
     no_coauthors = (0, 0)
     for pk, openalex_id, status, orcid, cited_by, h_index, seen_on in records:
-        verification = derive_level(
-            openalex_id=openalex_id, record_status=status, orcid=orcid, claim=claims.get(pk), record_seen_on=seen_on
-        )
         n_works, first_year, recent = works.get(pk, no_works)
         n_coauthors, n_claimed = coauthors.get(pk, no_coauthors)
-        inputs = TrustInputs(
-            reference_year=reference_year,
-            level=verification.level,
-            level_evidence=verification.evidence,
-            level_established_on=(
-                verification.established_at.isoformat() if verification.established_at else None
-            ),
-            works=n_works,
-            first_work_year=first_year,
-            works_last_3_years=recent,
-            # A stub has no author record: its citation count is unknown, not zero.
-            citations=None if status == "stub" else cited_by,
-            h_index=h_index,
-            distinct_coauthors=n_coauthors,
-            claimed_coauthors=n_claimed,
-            followers=followers.get(pk, 0),
-            upheld_findings=findings.get(pk, 0),
-        )
+        try:
+            verification = derive_level(
+                openalex_id=openalex_id, record_status=status, orcid=orcid, claim=claims.get(pk), record_seen_on=seen_on
+            )
+            inputs = TrustInputs(
+                reference_year=reference_year,
+                level=verification.level,
+                level_evidence=verification.evidence,
+                level_established_on=(
+                    verification.established_at.isoformat() if verification.established_at else None
+                ),
+                works=n_works,
+                first_work_year=first_year,
+                works_last_3_years=recent,
+                # A stub has no author record: its citation count is unknown, not zero.
+                citations=None if status == "stub" else cited_by,
+                h_index=h_index,
+                distinct_coauthors=n_coauthors,
+                claimed_coauthors=n_claimed,
+                followers=followers.get(pk, 0),
+                upheld_findings=findings.get(pk, 0),
+            )
+        except INPUT_ERRORS as exc:
+            unscorable.append(Unscorable(pk, openalex_id, str(exc) or type(exc).__name__))
+            continue
         gathered.append(GatheredInputs(pk, openalex_id, verification, inputs))
-    return gathered
+    return GatherResult(gathered, unscorable)
 
 
 def _scope(column: str, ids: list[int] | None, *, first: bool = True) -> str:

@@ -27,11 +27,20 @@ Contract
   (the Celery task then re-queues itself; see graph.tasks).
 * ``computed_at`` is one timestamp for the whole run; ``reference_year`` (the recent-activity
   window) is its calendar year in ``settings.TIME_ZONE``.
+* **One bad researcher stops no one.** A researcher whose stored data the formula cannot take
+  (a negative count written before the import bounded numbers, an unknown record status) is
+  left out of the pass and named in :attr:`RecomputeReport.failures` with the reason; their
+  current snapshot, if any, stays. Checked per researcher in Python, on the same single pass.
+  Should the database still refuse a run's writes (a value no check foresaw), nothing of
+  that run is kept and its researchers are scored again in halves, each half in its own
+  transaction, down to the single researchers it refuses, who are named in the same way: the
+  normal path stays one set-based pass, the halving costs only when something fails.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,12 +48,14 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from django.db import OperationalError, connection, transaction
+from django.db import DataError, IntegrityError, InternalError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from graph import trust_formula
 from graph.trust_changes import change_reasons, format_delta
-from graph.trust_inputs import trust_inputs_gather
+from graph.trust_inputs import Unscorable, trust_inputs_gather
+
+logger = logging.getLogger(__name__)
 
 # Advisory lock keys (two int4 keys): (namespace, researcher id) per researcher, and
 # (namespace of "all", 0) for the shared/exclusive lock over everyone.
@@ -55,6 +66,13 @@ LOCK_NAMESPACE_ALL = 0x54525341  # "TRSA"
 # "all" replaces the per-researcher locks.
 PER_RESEARCHER_LOCKS_MAX = 256
 WORK_MEM = "64MB"
+# Errors of the database that a value of one researcher's can cause (out of range, a check,
+# a trigger): a run that meets one is retried in halves. Other errors (a lost connection,
+# a lock timeout) concern everyone and propagate.
+REFUSALS = (DataError, IntegrityError, InternalError)
+# Beyond this many researchers refused one by one the problem is not in their data: the
+# halving stops and the error propagates.
+REFUSED_MAX = 100
 
 _SNAPSHOT_COLUMNS = (
     "researcher_id", "formula_version", "score", "tier", "level", "components", "inputs",
@@ -90,7 +108,9 @@ class TrustChange:
 
 @dataclass
 class RecomputeReport:
-    """What one :func:`trust_recompute` did. ``changes`` lists every new snapshot, by id."""
+    """What one :func:`trust_recompute` did. ``changes`` lists every new snapshot, by id;
+    ``failures`` every researcher who could not be scored, and why. ``researchers`` counts
+    both: everyone the run looked at."""
 
     researchers: int = 0
     written: int = 0
@@ -101,10 +121,21 @@ class RecomputeReport:
     write_seconds: float = 0.0
     seconds: float = 0.0
     changes: list[TrustChange] = field(default_factory=list)
+    failures: list[Unscorable] = field(default_factory=list)
 
     @property
     def unchanged(self) -> int:
-        return self.researchers - self.written
+        return self.researchers - self.written - len(self.failures)
+
+    def merge(self, other: RecomputeReport) -> None:
+        """Add what a part of this run did (see :func:`_recompute_refused`)."""
+        self.researchers += other.researchers
+        self.written += other.written
+        self.gather_seconds += other.gather_seconds
+        self.compute_seconds += other.compute_seconds
+        self.write_seconds += other.write_seconds
+        self.changes.extend(other.changes)
+        self.failures.extend(other.failures)
 
 
 def snapshot_digest(formula_version: str, score: float, inputs: Mapping[str, Any]) -> str:
@@ -125,7 +156,9 @@ def trust_recompute(
     Ids of researchers that do not exist are ignored. ``lock_timeout`` (seconds) bounds the
     wait for other recomputes of the same researchers (None waits as long as it takes);
     raises :class:`TrustLockTimeout` past it. ``now`` fixes the computation time (tests).
-    Side effects: TrustSnapshot rows (see the module docstring); enqueues nothing.
+    Researchers who cannot be scored are listed in ``failures``, never raised (see the
+    module docstring). Side effects: TrustSnapshot rows (see the module docstring);
+    enqueues nothing.
     """
     started = time.perf_counter()
     ids = None if researcher_ids is None else sorted(set(researcher_ids))
@@ -133,6 +166,21 @@ def trust_recompute(
     report = RecomputeReport(computed_at=now, formula_version=trust_formula.VERSION)
     if ids is not None and not ids:
         return report
+    whole = RecomputeReport(computed_at=now, formula_version=report.formula_version)
+    try:
+        _recompute_part(ids, lock_timeout, now, whole)
+    except REFUSALS as exc:
+        logger.warning("trust recompute of %s: the database refused it (%s); retrying in halves", _describe(ids), exc)
+        _recompute_refused(ids if ids is not None else _every_researcher_id(), exc, lock_timeout, now, report, [])
+    else:
+        report.merge(whole)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _recompute_part(ids: list[int] | None, lock_timeout: float | None, now: datetime, report: RecomputeReport) -> None:
+    """One transaction: lock, gather, score, write ``ids`` (everyone when None) into
+    ``report``. Raises what the database raises; nothing of the part is then kept."""
     try:
         with transaction.atomic():
             _lock(ids, lock_timeout)
@@ -141,8 +189,52 @@ def trust_recompute(
         if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
             raise TrustLockTimeout(f"trust recompute of {_describe(ids)} waited more than {lock_timeout} s") from exc
         raise
-    report.seconds = time.perf_counter() - started
-    return report
+
+
+def _recompute_refused(
+    ids: list[int],
+    error: Exception,
+    lock_timeout: float | None,
+    now: datetime,
+    report: RecomputeReport,
+    refused: list[int],
+) -> None:
+    """The database refused ``ids`` as one run (``error``; nothing of it was kept): score each
+    half in its own transaction, halving again what is refused, down to single researchers,
+    who are named in ``report.failures`` (and collected in ``refused``). Past REFUSED_MAX of
+    them the refusal is no one researcher's data: ``error`` propagates."""
+    if len(ids) == 1:
+        if len(refused) >= REFUSED_MAX:
+            raise error
+        refused.append(ids[0])
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        report.researchers += 1
+        report.failures.append(
+            Unscorable(ids[0], _openalex_id(ids[0]), f"the database refused the new snapshot: {first_line}")
+        )
+        return
+    middle = len(ids) // 2
+    for half in (ids[:middle], ids[middle:]):
+        part = RecomputeReport(computed_at=now, formula_version=report.formula_version)
+        try:
+            _recompute_part(half, lock_timeout, now, part)
+        except REFUSALS as half_error:
+            _recompute_refused(half, half_error, lock_timeout, now, report, refused)
+        else:
+            report.merge(part)
+
+
+def _every_researcher_id() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM profiles_researcher ORDER BY id")
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _openalex_id(researcher_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT openalex_id FROM profiles_researcher WHERE id = %s", [researcher_id])
+        row = cursor.fetchone()
+    return row[0] if row else f"researcher {researcher_id}"
 
 
 def trust_lock(researcher_ids: Iterable[int] | None, *, lock_timeout: float | None = None) -> None:
@@ -181,7 +273,8 @@ def _recompute_locked(ids: list[int] | None, now: datetime, report: RecomputeRep
     tick = time.perf_counter()
     gathered = trust_inputs_gather(ids, reference_year=timezone.localtime(now).year)
     current = _current_digests(ids)
-    report.researchers = len(gathered)
+    report.researchers = len(gathered.inputs) + len(gathered.unscorable)
+    report.failures.extend(gathered.unscorable)
     report.gather_seconds = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -189,10 +282,14 @@ def _recompute_locked(ids: list[int] | None, now: datetime, report: RecomputeRep
     computed_at = now.isoformat()
     lines: list[str] = []
     written: list[tuple[int, str, trust_formula.TrustScore, dict[str, Any]]] = []
-    for item in gathered:
-        score = trust_formula.compute_trust(item.inputs, version)
-        inputs_json = item.inputs.to_json()
-        digest = snapshot_digest(version, score.score, inputs_json)
+    for item in gathered.inputs:
+        try:
+            score = trust_formula.compute_trust(item.inputs, version)
+            inputs_json = item.inputs.to_json()
+            digest = snapshot_digest(version, score.score, inputs_json)
+        except trust_formula.INPUT_ERRORS as exc:
+            report.failures.append(Unscorable(item.researcher_id, item.openalex_id, str(exc) or type(exc).__name__))
+            continue
         if current.get(item.researcher_id) == digest:
             continue
         written.append((item.researcher_id, item.openalex_id, score, inputs_json))
@@ -232,7 +329,9 @@ def _retire_current(researcher_ids: list[int]) -> dict[int, tuple[float, str, in
 
 
 def _copy_snapshots(lines: list[str]) -> None:
-    with connection.cursor() as cursor, cursor.copy(
+    # COPY is psycopg's own call: wrapped, so that its errors are Django's, like every other
+    # statement's (trust_recompute tells a refusal from other errors by them).
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(
         f"COPY graph_trustsnapshot ({', '.join(_SNAPSHOT_COLUMNS)}) FROM STDIN"
     ) as copy:
         for start in range(0, len(lines), 5000):
@@ -255,9 +354,12 @@ def _change(
         reasons = change_reasons(None, inputs)
         return TrustChange(researcher_id, openalex_id, None, score.score, None, score.level, tuple(reasons))
     before_score, before_version, before_level, before_inputs = before
-    reasons = change_reasons(
-        before_inputs, inputs, before_version=before_version, after_version=score.formula_version
-    )
+    try:
+        reasons = change_reasons(
+            before_inputs, inputs, before_version=before_version, after_version=score.formula_version
+        )
+    except trust_formula.INPUT_ERRORS:  # a stored snapshot with impossible inputs (old data)
+        reasons = ["recomputed; the previous snapshot's inputs could not be compared"]
     return TrustChange(
         researcher_id, openalex_id, before_score, score.score, before_level, score.level, tuple(reasons)
     )

@@ -44,10 +44,11 @@ def registrable_domain(host: str) -> str:
     """The registrable domain ``host`` belongs to: one label more than its public suffix
     (``cs.ox.ac.uk`` -> ``ox.ac.uk``, ``www.example.edu`` -> ``example.edu``,
     ``lab.github.io`` -> ``lab.github.io``). "" when there is none: a public suffix itself
-    (``ac.uk``, ``edu``, ``github.io``), a single label, an IP address, or not a host name."""
+    (``ac.uk``, ``edu``, ``github.io``), a single label, an IP address, or not a host name
+    (longer than 253 characters included)."""
     host = clean_host(host)
-    if not host or "." not in host or _is_ip(host) or ".." in host or host.startswith("."):
-        return ""
+    if not host or len(host) > 253 or "." not in host or _is_ip(host) or ".." in host or host.startswith("."):
+        return ""  # 253: the longest a domain name can be (and the column's width)
     try:
         found = _psl().privatesuffix(host)
     except (ValueError, UnicodeError):  # e.g. a label IDNA cannot encode

@@ -34,16 +34,20 @@ from works.openalex_parser import (
     parse_entity,
     parse_merged_ids,
 )
-from works.services import import_job_update
-from works.upsert import PreparedBatch, WriteResult, WrittenRows, prepare_batch, write_batch, write_prepared
+from works.services import import_job_update, notes_summary
+from works.upsert import PreparedBatch, WriteResult, WrittenRows, prepare_batch, write_prepared
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class FilesReport:
+    """``errors``: what was not imported, and why; ``notes``: what was imported with text cut
+    to fit (works.openalex_parser). Each names file and position, entity and field."""
+
     entities_read: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     result: WriteResult = field(default_factory=WriteResult)
 
 
@@ -82,11 +86,35 @@ def files_import(
     """Import OpenAlex files (single entities, list responses, JSON Lines, .gz, merged_ids
     CSVs; folders are walked). Entities are written in batches of ``batch_size``, each in its
     own transaction. A malformed entity is reported (file, position, entity, reason) and
-    nothing of it is written; everything else still imports. The job ends done when there
-    were no errors, failed otherwise (with the errors as its reason). Idempotent.
+    nothing of it is written; everything else still imports. Text cut to fit is logged and
+    named in the job's message. The job ends done when there were no errors, failed
+    otherwise (with the errors as its reason). Idempotent.
+
+    Whatever happens, the job does not stay running: should the run itself stop (a parsing
+    process dies, the database goes away, the process is interrupted), the job is marked
+    failed with the reason, and the exception propagates.
     """
-    with _fewer_gc_passes():
-        return _files_import(job=job, paths=paths, batch_size=batch_size, on_progress=on_progress)
+    try:
+        with _fewer_gc_passes():
+            return _files_import(job=job, paths=paths, batch_size=batch_size, on_progress=on_progress)
+    except BaseException as exc:
+        _fail_stopped_run(job, exc)
+        raise
+
+
+def _fail_stopped_run(job: ImportJob, exc: BaseException) -> None:
+    """Mark ``job`` failed after the run stopped with ``exc`` (best effort: the database may
+    be what failed)."""
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        reason = "The import was interrupted; nothing after the last finished batch was written."
+    else:
+        first_line = (str(exc).strip().splitlines() or [""])[0][:500]
+        reason = f"The import stopped: {type(exc).__name__}: {first_line}".rstrip(": ")
+    logger.exception("import job %s stopped", job.pk)
+    try:
+        import_job_update(job, status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now())
+    except DatabaseError:
+        logger.exception("could not mark import job %s failed", job.pk)
 
 
 def _files_import(
@@ -107,6 +135,9 @@ def _files_import(
     for parsed in batches:
         report.errors.extend(parsed.errors)
         report.entities_read += parsed.records_read
+        for note in parsed.notes:
+            logger.warning("import job %s: %s", job.pk, note)
+        report.notes.extend(parsed.notes)
         if parsed.items:
             _write_isolating_failures(parsed, report, written_rows)
         import_job_update(job, works_written=report.result.works_written, works_fetched=report.entities_read)
@@ -118,6 +149,8 @@ def _files_import(
         f"{report.entities_read} records read; {report.result.works_written} works, "
         f"{report.result.authors_written} authors and {report.result.stubs_written} co-author stubs written"
     )
+    if report.notes:
+        summary += ". " + notes_summary(report.notes)
     if report.errors:
         import_job_update(
             job,
@@ -134,12 +167,15 @@ def _files_import(
 @dataclass
 class ParsedBatch:
     """A batch ready to write, and where its records came from: ``items`` are (file, ordinal
-    of the item in that file, location) so a refused batch can be retried item by item."""
+    of the item in that file, location) so a refused batch can be retried item by item.
+    ``prepared`` is None when preparing the batch failed: its items are then written one by
+    one, so that only the item at fault is lost."""
 
-    prepared: PreparedBatch
+    prepared: PreparedBatch | None
     items: list[tuple[Path, int, str]]
     errors: list[str]
     records_read: int
+    notes: list[str] = field(default_factory=list)
 
 
 def _parse_item(item: FileItem) -> list[Record | MergedId]:
@@ -182,6 +218,7 @@ def _parse_batches(
     batch = ImportBatch()
     items: list[tuple[Path, int, str]] = []
     errors: list[str] = []
+    notes: list[str] = []
     read = 0
     current = -1
     for path in files:
@@ -189,8 +226,8 @@ def _parse_batches(
         for ordinal, item in read_items(path, share.keep):
             block = share.block(ordinal)
             if block != current and (items or errors):
-                yield ParsedBatch(prepare_batch(batch), items, errors, read)
-                batch, items, errors, read = ImportBatch(), [], [], 0
+                yield ParsedBatch(_prepared(batch), items, errors, read, notes)
+                batch, items, errors, notes, read = ImportBatch(), [], [], [], 0
             current = block
             if item.error:
                 errors.append(f"{item.location}: {item.error}")
@@ -203,15 +240,40 @@ def _parse_batches(
             except ErrorBody as exc:
                 errors.append(f"{item.location}: {exc} (an error response, not a record)")
                 continue
+            except Exception as exc:  # noqa: BLE001 -- one unreadable item must not stop the run
+                errors.append(f"{item.location}: {_entity_hint(item.data)}: could not be read ({_describe(exc)})")
+                continue
             for record in records:
                 if isinstance(record, MergedId):
                     batch.merged_ids.append(record)
                 else:
                     batch.add(record)
+                    if record.notes:
+                        notes.extend(f"{item.location}: {note}" for note in record.notes)
             read += len(records)
             items.append((path, ordinal, item.location))
     if items or errors:
-        yield ParsedBatch(prepare_batch(batch), items, errors, read)
+        yield ParsedBatch(_prepared(batch), items, errors, read, notes)
+
+
+def _prepared(batch: ImportBatch) -> PreparedBatch | None:
+    """The batch prepared, or None if that failed (the writer then takes its items one by one)."""
+    try:
+        return prepare_batch(batch)
+    except Exception:  # noqa: BLE001 -- the writer isolates the item at fault
+        logger.warning("preparing a batch failed; its items will be written one by one", exc_info=True)
+        return None
+
+
+def _entity_hint(data: Any) -> str:
+    """The OpenAlex id of a raw item that could not be parsed, as far as it shows one."""
+    raw = data.get("id") if isinstance(data, dict) else None
+    return raw.rsplit("/", 1)[-1][:40] if isinstance(raw, str) and raw else "record"
+
+
+def _describe(exc: BaseException) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 
 
 def _child_main(files: list[Path], batch_size: int, part: int, owners: tuple[int, ...], channel: Any) -> None:
@@ -288,14 +350,16 @@ def _parsed_in_children(
 
 
 def _write_isolating_failures(parsed: ParsedBatch, report: FilesReport, written_rows: WrittenRows) -> None:
-    """Write the batch in one transaction; if the database refuses it, write its items one
-    by one (read again from their files) so that only what it refuses is lost (and reported)."""
-    try:
-        with transaction.atomic():
-            report.result.merge(write_prepared(parsed.prepared, written_rows))
-        return
-    except DatabaseError as exc:
-        logger.warning("batch of %d items failed (%s); retrying one by one", len(parsed.items), exc)
+    """Write the batch in one transaction; if the database refuses it (or it could not be
+    prepared), write its items one by one (read again from their files) so that only what
+    is refused is lost (and reported)."""
+    if parsed.prepared is not None:
+        try:
+            with transaction.atomic():
+                report.result.merge(write_prepared(parsed.prepared, written_rows))
+            return
+        except DatabaseError as exc:
+            logger.warning("batch of %d items failed (%s); retrying one by one", len(parsed.items), exc)
     for path, ordinal, location in parsed.items:
         item = next(item for _, item in read_items(path, keep=ordinal.__eq__))
         single = ImportBatch()
@@ -304,12 +368,17 @@ def _write_isolating_failures(parsed: ParsedBatch, report: FilesReport, written_
                 single.merged_ids.append(record)
             else:
                 single.add(record)
+        entity = next(
+            iter(single.works or single.authors or single.institutions or single.topics or single.sources),
+            "merged ids",
+        )
+        try:
+            prepared = prepare_batch(single)
+        except Exception as exc:  # noqa: BLE001 -- only this item is lost, and it is named
+            report.errors.append(f"{location}: {entity}: could not be prepared for writing ({_describe(exc)})")
+            continue
         try:
             with transaction.atomic():
-                report.result.merge(write_batch(single))
+                report.result.merge(write_prepared(prepared))
         except DatabaseError as exc:
-            entity = next(
-                iter(single.works or single.authors or single.institutions or single.topics or single.sources),
-                "merged ids",
-            )
             report.errors.append(f"{location}: {entity}: the database refused it: {str(exc).splitlines()[0]}")

@@ -122,11 +122,36 @@ def _read_jsonl(path: Path, keep: Callable[[int], bool] | None) -> Iterator[File
 
 def _loads(text: str | bytes) -> Any:
     """orjson for speed; the standard library where orjson refuses (it names the error
-    position in words, and accepts NaN)."""
+    position in words, and accepts NaN). Raises json.JSONDecodeError for anything it cannot
+    read, including what the standard library refuses otherwise (integers of more than
+    4,300 digits, nesting deeper than the stack)."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        pass
+    try:
+        # The standard library keeps a lone UTF-16 surrogate escape ("\ud800") as a
+        # character that no UTF-8 writer (orjson, PostgreSQL) accepts; orjson refused the
+        # text for it.
+        return _without_lone_surrogates(json.loads(text))
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise json.JSONDecodeError(str(exc).split(";")[0], "", 0) from None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """``data`` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(data, str):
+        return _LONE_SURROGATE.sub("\ufffd", data) if not data.isascii() else data
+    if isinstance(data, list):
+        return [_without_lone_surrogates(item) for item in data]
+    if isinstance(data, dict):
+        return {_without_lone_surrogates(key): _without_lone_surrogates(value) for key, value in data.items()}
+    return data
 
 
 def _read_json(path: Path) -> Iterator[FileItem]:

@@ -3,12 +3,23 @@
 One parser for both sources (the API through pyalex, and OpenAlex files). The schema eras it
 reconciles are listed in ../shared/openalex-samples/SCHEMA-NOTES.md; each place that handles
 one says which. Anything that cannot be read faithfully raises ``MalformedRecord`` naming the
-entity, so the caller can report it and write nothing of that entity.
+entity and the field, so the caller can report it and write nothing of that entity.
+
+Every value is bounded to the column it lands in (see "Bounds" below), so that no record can
+make the database refuse a batch or store a number that breaks what reads it later (a
+negative citation count once stopped every trust recompute):
+
+- a number out of its range, or not a finite number, refuses the record (``MalformedRecord``
+  names the field and the value);
+- over-long text is cut, never refused: the record keeps the text up to the limit, ending in
+  an ellipsis, and its ``notes`` say what was cut (the caller logs them with the file);
+- a record is refused for text only when its id is unusable.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -60,7 +71,8 @@ CROSSREF_TO_OPENALEX_TYPE = {
 
 
 class MalformedRecord(ValueError):
-    """A record we cannot import faithfully. ``entity`` names it (an OpenAlex id or a hint)."""
+    """A record we cannot import faithfully. ``entity`` names it (an OpenAlex id or a hint);
+    ``reason`` starts with the field at fault where there is one."""
 
     def __init__(self, entity: str, reason: str) -> None:
         self.entity = entity
@@ -76,6 +88,69 @@ class ErrorBody(ValueError):
         self.message = message
         shown = message if len(message) <= 200 else message[:200] + "…"
         super().__init__(f"OpenAlex error response: {error}: {shown}".strip())
+
+
+# --- Bounds ----------------------------------------------------------------------------------
+# What each number may be, by the column it lands in (profiles.models, works.models). Counts
+# that land in JSON (counts_by_year) are bounded like the count columns: pages and the bio
+# read them as such.
+
+INT4_MAX = 2_147_483_647
+SMALLINT_MIN = -32_768
+SMALLINT_MAX = 32_767
+# (lowest, highest), inclusive.
+COUNT = (0, INT4_MAX)  # integer columns: works, citations, h-index, i10, topic works, references
+YEAR = (SMALLINT_MIN, SMALLINT_MAX)  # smallint: publication years, affiliation years
+RANK = (0, SMALLINT_MAX)  # smallint from 0: author positions, topic ranks, concept levels
+
+# Text: names and titles are cut at NAME_MAX characters, abstracts and descriptions at
+# LONG_TEXT_MAX, the last character an ellipsis. Links longer than URL_MAX are left out
+# (cut, a link would lead nowhere).
+NAME_MAX = 2_000
+LONG_TEXT_MAX = 20_000
+URL_MAX = 2_000
+HOMEPAGE_MAX = 500  # profiles.Institution.homepage_url
+DOI_MAX = 255  # works.Work.doi
+OPENALEX_ID_MAX = 16  # every openalex_id column, and the id arrays (lineage, referenced works)
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bounded(number: int, name: str, entity: str, bounds: tuple[int, int]) -> int:
+    """``number`` if ``bounds`` hold it; else the record is refused, naming the field."""
+    low, high = bounds
+    if low <= number <= high:
+        return number
+    raise MalformedRecord(entity, f"{name} must be between {low:,} and {high:,}, got {_shown(number)}")
+
+
+def _clip(text: str, limit: int, name: str, entity: str, notes: list[str]) -> str:
+    """``text`` cut to ``limit`` characters, the last an ellipsis, with a note saying so."""
+    if len(text) <= limit:
+        return text
+    notes.append(f"{entity}: {name} cut to {limit:,} characters (it had {len(text):,})")
+    return text[: limit - 1].rstrip() + "…"
+
+
+def _link(value: Any, limit: int, name: str, entity: str, notes: list[str]) -> str:
+    """A URL or identifier as text; "" with a note when longer than ``limit`` (cut, it would
+    be wrong)."""
+    text = _str(value)
+    if len(text) <= limit:
+        return text
+    notes.append(f"{entity}: {name} left out: longer than {limit:,} characters ({len(text):,})")
+    return ""
+
+
+def _notes_of(notes: list[str], records: Iterable[InstitutionRecord | TopicRecord | SourceRecord | None]) -> None:
+    """Add the notes of the entities a record embeds to the record's own."""
+    for record in records:
+        if record is not None and record.notes:
+            notes.extend(record.notes)
 
 
 # --- Records -------------------------------------------------------------------------------
@@ -95,6 +170,9 @@ class InstitutionRecord:
     homepage_url: str = ""
     email_domains: list[str] = field(default_factory=list)
     updated: datetime | None = None
+    # What was cut to fit (see _clip), for the caller to log; includes the notes of the
+    # entities this record embeds.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -102,6 +180,9 @@ class TopicRecord:
     openalex_id: str
     display_name: str
     kind: str = "topic"
+    # What was cut to fit (see _clip), for the caller to log. (Declared before ``field``,
+    # which names a column here and hides dataclasses.field below it.)
+    notes: list[str] = field(default_factory=list)
     subfield: str = ""
     field: str = ""
     domain: str = ""
@@ -117,6 +198,9 @@ class SourceRecord:
     type: str = ""
     issn_l: str = ""
     host_organization_name: str = ""
+    # What was cut to fit (see _clip), for the caller to log; includes the notes of the
+    # entities this record embeds.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -156,6 +240,9 @@ class AuthorRecord:
     # Embedded entities (dehydrated) this record mentions.
     institutions: list[InstitutionRecord] = field(default_factory=list)
     topic_records: list[TopicRecord] = field(default_factory=list)
+    # What was cut to fit (see _clip), for the caller to log; includes the notes of the
+    # entities this record embeds.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def is_legacy_id(self) -> bool:
@@ -214,6 +301,9 @@ class WorkRecord:
     institutions: list[InstitutionRecord] = field(default_factory=list)
     topic_records: list[TopicRecord] = field(default_factory=list)
     source: SourceRecord | None = None
+    # What was cut to fit (see _clip), for the caller to log; includes the notes of the
+    # entities this record embeds.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -240,17 +330,20 @@ def short_id(value: Any, *, entity: str = "?") -> str:
     # Fast path for the canonical form, which is nearly every id an import sees.
     if type(value) is str and value.startswith(_URL_PREFIX):
         tail = value[21:]
-        if len(tail) > 1 and tail[0] in _FAST_PREFIXES and tail[1:].isdigit() and tail.isascii():
+        if 1 < len(tail) <= OPENALEX_ID_MAX and tail[0] in _FAST_PREFIXES and tail[1:].isdigit() and tail.isascii():
             return tail
     if not isinstance(value, str):
-        raise MalformedRecord(entity, f"expected an OpenAlex id, got {value!r}")
+        raise MalformedRecord(entity, f"expected an OpenAlex id, got {_shown(value)}")
     match = OPENALEX_ID.match(value.strip())
     if not match:
-        raise MalformedRecord(entity, f"not an OpenAlex id: {value!r}")
+        raise MalformedRecord(entity, f"not an OpenAlex id: {_shown(value)}")
     prefix = match.group(1).upper()
     if prefix == "V":  # venues became sources in 2023, keeping the number
         prefix = "S"
-    return prefix + match.group(2)
+    key = prefix + match.group(2)
+    if len(key) > OPENALEX_ID_MAX:
+        raise MalformedRecord(entity, f"not an OpenAlex id (longer than {OPENALEX_ID_MAX} characters): {_shown(value)}")
+    return key
 
 
 def short_ids(values: Any, name: str, entity: str) -> list[str]:
@@ -260,7 +353,11 @@ def short_ids(values: Any, name: str, entity: str) -> list[str]:
     if values and all(type(v) is str and v.startswith(_URL_PREFIX) for v in values):
         tails = [v[21:] for v in values]
         digits = "".join(t[1:] for t in tails)
-        if digits.isdigit() and digits.isascii() and all(len(t) > 1 and t[0] in _FAST_PREFIXES for t in tails):
+        if (
+            digits.isdigit()
+            and digits.isascii()
+            and all(1 < len(t) <= OPENALEX_ID_MAX and t[0] in _FAST_PREFIXES for t in tails)
+        ):
             return tails
     return [short_id(v, entity=entity) for v in values]
 
@@ -279,29 +376,53 @@ def is_legacy_author_id(openalex_id: str) -> bool:
     return not is_current_author_id(openalex_id)
 
 
-def _int(value: Any, name: str, entity: str, *, default: int | None = 0) -> int | None:
+def _int(
+    value: Any, name: str, entity: str, *, default: int | None = 0, bounds: tuple[int, int] = COUNT
+) -> int | None:
+    """A whole number (an int, an integral float, or digits as text) within ``bounds`` (a
+    count by default); ``default`` when absent. Anything else refuses the record."""
+    if type(value) is int and bounds[0] <= value <= bounds[1]:
+        return value  # nearly every number an import sees
     if value is None:
         return default
-    if isinstance(value, bool):
+    number: int
+    if type(value) is int:
+        number = value
+    elif isinstance(value, bool):
         raise MalformedRecord(entity, f"{name} must be a number, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise MalformedRecord(entity, f"{name} must be a whole number, got {value!r}")
+    elif (
+        isinstance(value, int)
+        or (isinstance(value, float) and value.is_integer())
+        or (isinstance(value, str) and _is_whole_number(value))
+    ):
+        number = int(value)
+    else:
+        raise MalformedRecord(entity, f"{name} must be a whole number, got {_shown(value)}")
+    return _bounded(number, name, entity, bounds)
+
+
+def _is_whole_number(text: str) -> bool:
+    """ASCII digits with an optional minus, at most 20 of them (no int4 or smallint needs
+    more; longer digit strings are refused before ``int()`` spends time on them)."""
+    digits = text.strip()
+    if digits.startswith("-"):
+        digits = digits[1:]
+    return 0 < len(digits) <= 20 and digits.isascii() and digits.isdigit()
 
 
 def _float(value: Any, name: str, entity: str) -> float | None:
+    """A finite number (NaN and infinities refuse the record, as they would any reader)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise MalformedRecord(entity, f"{name} must be a number, got {value!r}")
+        raise MalformedRecord(entity, f"{name} must be a number, got {_shown(value)}")
     try:
-        return float(value)
-    except ValueError:
-        raise MalformedRecord(entity, f"{name} must be a number, got {value!r}") from None
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise MalformedRecord(entity, f"{name} must be a number, got {_shown(value)}") from None
+    if not math.isfinite(number):
+        raise MalformedRecord(entity, f"{name} must be a finite number, got {_shown(value)}")
+    return number
 
 
 def _str(value: Any) -> str:
@@ -334,7 +455,7 @@ def parse_datetime(value: Any, name: str = "updated_date", entity: str = "?") ->
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise MalformedRecord(entity, f"{name} must be a date string, got {value!r}")
+        raise MalformedRecord(entity, f"{name} must be a date string, got {_shown(value)}")
     text = value.strip().replace("Z", "+00:00")
     try:
         parsed = (
@@ -343,7 +464,7 @@ def parse_datetime(value: Any, name: str = "updated_date", entity: str = "?") ->
             else datetime.combine(date.fromisoformat(text), datetime.min.time())
         )
     except ValueError:
-        raise MalformedRecord(entity, f"{name} is not a date: {value!r}") from None
+        raise MalformedRecord(entity, f"{name} is not a date: {_shown(value)}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -398,12 +519,13 @@ def _counts_by_year(value: Any, entity: str, *, with_works: bool) -> list[dict[s
     rows: dict[int, dict[str, int]] = {}
     for item in _list(value, "counts_by_year", entity):
         item = _dict(item, "counts_by_year[]", entity)
-        year = _int(item.get("year"), "counts_by_year.year", entity, default=None)
+        year = _int(item.get("year"), "counts_by_year.year", entity, default=None, bounds=YEAR)
         if year is None:
             raise MalformedRecord(entity, "counts_by_year entry without a year")
-        row = {"year": year, "cited_by_count": _int(item.get("cited_by_count"), "cited_by_count", entity) or 0}
+        cited_by = _int(item.get("cited_by_count"), "counts_by_year.cited_by_count", entity) or 0
+        row = {"year": year, "cited_by_count": cited_by}
         if with_works:
-            row["works_count"] = _int(item.get("works_count"), "works_count", entity) or 0
+            row["works_count"] = _int(item.get("works_count"), "counts_by_year.works_count", entity) or 0
         rows[year] = row
     # The API lists newest first, a 2026 fixture oldest first: never assume an order.
     return [rows[year] for year in sorted(rows)]
@@ -413,7 +535,7 @@ def email_domains_from_homepage(url: str) -> list[str]:
     """``https://www.unc.edu/`` -> ``["unc.edu"]``: the registrable domain (Public Suffix
     List, profiles.domains) whose addresses count as the institution's, subdomains included
     (claims decide that). ``https://www.cs.ox.ac.uk/`` -> ``["ox.ac.uk"]``; a homepage at a
-    public suffix (``https://www.ac.uk/``) or an IP address gives none."""
+    public suffix (``https://www.ac.uk/``), an IP address or a URL that does not parse gives none."""
     try:
         host = (urlsplit(url).hostname or "") if url else ""
     except ValueError:  # a malformed homepage URL vouches for nothing
@@ -423,8 +545,11 @@ def email_domains_from_homepage(url: str) -> list[str]:
 
 
 def _ror(value: Any) -> str:
+    """The ROR id without its URL; "" for anything longer than the column (32): a ROR id has 9
+    characters, so that is no ROR id."""
     text = _str(value)
-    return text.rsplit("/", 1)[-1] if text else ""
+    key = text.rsplit("/", 1)[-1] if text else ""
+    return key if len(key) <= 32 else ""
 
 
 # --- Entities --------------------------------------------------------------------------------
@@ -448,13 +573,16 @@ def parse_dehydrated_institution(data: Any, entity: str) -> InstitutionRecord | 
     if cached is not None and cached[0] == data:
         return cached[1]
     openalex_id = short_id(raw_id, entity=entity)
+    notes: list[str] = []
     record = InstitutionRecord(
         openalex_id=openalex_id,
-        display_name=_str(data.get("display_name")) or openalex_id,
+        display_name=_clip(_str(data.get("display_name")), NAME_MAX, "display_name", openalex_id, notes)
+        or openalex_id,
         ror=_ror(data.get("ror")),
         country_code=_str(data.get("country_code")).upper()[:2],
-        type=_str(data.get("type")),
+        type=_str(data.get("type"))[:32],
         lineage=[short_id(i, entity=entity) for i in _list(data.get("lineage"), "lineage", entity)],
+        notes=notes,
     )
     if len(_DEHYDRATED_CACHE) >= _DEHYDRATED_CACHE_SIZE:
         _DEHYDRATED_CACHE.clear()
@@ -466,7 +594,8 @@ def parse_institution(data: Mapping[str, Any]) -> InstitutionRecord:
     openalex_id = short_id(data.get("id"), entity="institution")
     dehydrated = parse_dehydrated_institution(data, openalex_id)
     assert dehydrated is not None  # the id was read above
-    homepage = _str(data.get("homepage_url"))
+    notes = list(dehydrated.notes)
+    homepage = _link(data.get("homepage_url"), HOMEPAGE_MAX, "homepage_url", openalex_id, notes)
     # A new record: the dehydrated one may be shared through the cache.
     return replace(
         dehydrated,
@@ -475,6 +604,7 @@ def parse_institution(data: Mapping[str, Any]) -> InstitutionRecord:
         homepage_url=homepage,
         email_domains=email_domains_from_homepage(homepage),
         updated=parse_datetime(data.get("updated_date"), entity=openalex_id),
+        notes=notes,
     )
 
 
@@ -493,7 +623,10 @@ def _topic_from(data: Any, entity: str) -> TopicRecord:
         _hashable(data.get("domain")),
         data.get("level"),
     )
-    cached = _TOPIC_CACHE.get(key)
+    try:
+        cached = _TOPIC_CACHE.get(key)
+    except TypeError:  # a list where a name or level belongs: parsing says what is wrong
+        return _parse_topic_from(data, raw_id, entity)
     if cached is not None:
         return cached
     if len(_TOPIC_CACHE) >= _DEHYDRATED_CACHE_SIZE:
@@ -512,30 +645,51 @@ def _parse_topic_from(data: dict[str, Any], raw_id: Any, entity: str) -> TopicRe
         raw_id = f"C{raw_id}"
     openalex_id = short_id(raw_id, entity=entity)
     kind = "concept" if openalex_id.startswith("C") else "topic"
+    notes: list[str] = []
+    # The names of the topic's subfield, field and domain.
+    names = [
+        _clip(
+            _str(_dict(data.get(part), part, entity).get("display_name")),
+            NAME_MAX,
+            f"{part}.display_name",
+            openalex_id,
+            notes,
+        )
+        for part in ("subfield", "field", "domain")
+    ]
     return TopicRecord(
         openalex_id=openalex_id,
-        display_name=_str(data.get("display_name")) or openalex_id,
+        display_name=_clip(_str(data.get("display_name")), NAME_MAX, "display_name", openalex_id, notes)
+        or openalex_id,
         kind=kind,
-        subfield=_str(_dict(data.get("subfield"), "subfield", entity).get("display_name")),
-        field=_str(_dict(data.get("field"), "field", entity).get("display_name")),
-        domain=_str(_dict(data.get("domain"), "domain", entity).get("display_name")),
-        level=_int(data.get("level"), "level", entity, default=None),
+        subfield=names[0],
+        field=names[1],
+        domain=names[2],
+        level=_int(data.get("level"), "level", entity, default=None, bounds=RANK),
+        notes=notes,
     )
 
 
 def parse_topic(data: Mapping[str, Any]) -> TopicRecord:
+    topic = _topic_from(data, "topic")
+    notes = list(topic.notes)
+    description = _clip(_str(data.get("description")), LONG_TEXT_MAX, "description", topic.openalex_id, notes)
     # A new record: the dehydrated one may be shared through the cache.
-    return replace(_topic_from(data, "topic"), description=_str(data.get("description")), is_full_record=True)
+    return replace(topic, description=description, is_full_record=True, notes=notes)
 
 
 def parse_source(data: Mapping[str, Any], entity: str = "source") -> SourceRecord:
     openalex_id = short_id(data.get("id"), entity=entity)
+    notes: list[str] = []
+    host = _str(data.get("host_organization_name")) or _str(data.get("publisher"))
     return SourceRecord(
         openalex_id=openalex_id,
-        display_name=_str(data.get("display_name")) or openalex_id,
-        type=_str(data.get("type")),
+        display_name=_clip(_str(data.get("display_name")), NAME_MAX, "display_name", openalex_id, notes)
+        or openalex_id,
+        type=_str(data.get("type"))[:32],
         issn_l=_str(data.get("issn_l"))[:9],
-        host_organization_name=_str(data.get("host_organization_name")) or _str(data.get("publisher")),
+        host_organization_name=_clip(host, NAME_MAX, "host_organization_name", openalex_id, notes),
+        notes=notes,
     )
 
 
@@ -558,7 +712,8 @@ def parse_author(data: Mapping[str, Any]) -> AuthorRecord:
             is_deleted=True,
             updated=parse_datetime(data.get("updated_date"), entity=e),
         )
-    display_name = _str(data.get("display_name"))
+    notes: list[str] = []
+    display_name = _clip(_str(data.get("display_name")), NAME_MAX, "display_name", e, notes)
     if not display_name:
         raise MalformedRecord(e, "author has no display_name")
     stats = _dict(data.get("summary_stats"), "summary_stats", e)  # absent in 2022 records
@@ -573,7 +728,8 @@ def parse_author(data: Mapping[str, Any]) -> AuthorRecord:
             continue
         institutions[institution.openalex_id] = institution
         years = sorted(
-            {_int(y, "affiliations.years", e) or 0 for y in _list(item.get("years"), "years", e)}, reverse=True
+            {_int(y, "affiliations.years", e, bounds=YEAR) or 0 for y in _list(item.get("years"), "years", e)},
+            reverse=True,
         )
         affiliations[institution.openalex_id] = AffiliationRecord(institution.openalex_id, years, False, "affiliations")
     last_known = _list(data.get("last_known_institutions"), "last_known_institutions", e)
@@ -598,6 +754,7 @@ def parse_author(data: Mapping[str, Any]) -> AuthorRecord:
     }
     raw_topics = [_dict(t, "topics[]", e) for t in _list(data.get("topics"), "topics", e)]
     if raw_topics:
+        _bounded(len(raw_topics) - 1, "topics: rank", e, RANK)
         raw_topics.sort(key=lambda t: -(_int(t.get("count"), "topics.count", e) or 0))
         for rank, item in enumerate(raw_topics):
             topic = _topic_from(item, e)
@@ -610,24 +767,33 @@ def parse_author(data: Mapping[str, Any]) -> AuthorRecord:
     else:
         # Before 2024 only legacy concepts exist (score 0-100, int or float).
         concepts = [_dict(c, "x_concepts[]", e) for c in _list(data.get("x_concepts"), "x_concepts", e)]
+        if concepts:
+            _bounded(len(concepts) - 1, "x_concepts: rank", e, RANK)
         concepts.sort(key=lambda c: -(_float(c.get("score"), "x_concepts.score", e) or 0))
         for rank, item in enumerate(concepts):
             topic = _topic_from(item, e)
             topic_records[topic.openalex_id] = topic
-            topics.append(ResearcherTopicRecord(topic.openalex_id, rank, score=_float(item.get("score"), "score", e)))
+            topics.append(
+                ResearcherTopicRecord(topic.openalex_id, rank, score=_float(item.get("score"), "x_concepts.score", e))
+            )
 
+    alternatives = [
+        _clip(_str(n), NAME_MAX, "display_name_alternatives", e, notes)
+        for n in _list(data.get("display_name_alternatives"), "display_name_alternatives", e)
+    ]
+    ids = _dict(data.get("ids"), "ids", e)
+    _notes_of(notes, institutions.values())
+    _notes_of(notes, topic_records.values())
     return AuthorRecord(
         openalex_id=openalex_id,
         display_name=display_name,
-        orcid=normalize_orcid(data.get("orcid") or _dict(data.get("ids"), "ids", e).get("orcid")),
-        display_name_alternatives=[
-            _str(n) for n in _list(data.get("display_name_alternatives"), "alternatives", e) if _str(n)
-        ],
+        orcid=normalize_orcid(_str(data.get("orcid")) or _str(ids.get("orcid"))),
+        display_name_alternatives=[n for n in alternatives if n],
         works_count=_int(data.get("works_count"), "works_count", e) or 0,
         cited_by_count=_int(data.get("cited_by_count"), "cited_by_count", e) or 0,
-        h_index=_int(stats.get("h_index"), "h_index", e, default=None),
-        i10_index=_int(stats.get("i10_index"), "i10_index", e, default=None),
-        two_year_mean_citedness=_float(stats.get("2yr_mean_citedness"), "2yr_mean_citedness", e),
+        h_index=_int(stats.get("h_index"), "summary_stats.h_index", e, default=None),
+        i10_index=_int(stats.get("i10_index"), "summary_stats.i10_index", e, default=None),
+        two_year_mean_citedness=_float(stats.get("2yr_mean_citedness"), "summary_stats.2yr_mean_citedness", e),
         counts_by_year=_counts_by_year(data.get("counts_by_year"), e, with_works=True),
         affiliations=list(affiliations.values()),
         topics=topics,
@@ -635,10 +801,11 @@ def parse_author(data: Mapping[str, Any]) -> AuthorRecord:
         created=parse_date(data.get("created_date"), "created_date", e),
         institutions=list(institutions.values()),
         topic_records=list(topic_records.values()),
+        notes=notes,
     )
 
 
-def _venue(data: Mapping[str, Any], e: str) -> tuple[SourceRecord | None, str, str, bool | None]:
+def _venue(data: Mapping[str, Any], e: str, notes: list[str]) -> tuple[SourceRecord | None, str, str, bool | None]:
     """(source, venue name, landing page, location is_oa) from primary_location (2023+) or
     host_venue (2021/2022)."""
     location = data.get("primary_location")
@@ -649,14 +816,19 @@ def _venue(data: Mapping[str, Any], e: str) -> tuple[SourceRecord | None, str, s
         return (
             source,
             source.display_name if source else "",
-            _str(location.get("landing_page_url")),
+            _link(location.get("landing_page_url"), URL_MAX, "primary_location.landing_page_url", e, notes),
             location.get("is_oa"),
         )
     venue = _dict(data.get("host_venue"), "host_venue", e)
     source = None
     if venue.get("id"):
         source = parse_source(venue, e)
-    return source, _str(venue.get("display_name")), _str(venue.get("url")), venue.get("is_oa")
+    return (
+        source,
+        _clip(_str(venue.get("display_name")), NAME_MAX, "host_venue.display_name", e, notes),
+        _link(venue.get("url"), URL_MAX, "host_venue.url", e, notes),
+        venue.get("is_oa"),
+    )
 
 
 def _work_type(data: Mapping[str, Any], source: SourceRecord | None) -> tuple[str, str]:
@@ -672,9 +844,10 @@ def _work_type(data: Mapping[str, Any], source: SourceRecord | None) -> tuple[st
     return work_type, crossref
 
 
-def _texts(value: Any, name: str, e: str) -> list[str]:
+def _texts(value: Any, name: str, e: str, notes: list[str] | None = None, position: int = 0) -> list[str]:
     """Non-empty stripped strings of a list, NUL dropped (other items are ignored, a
-    non-list is refused)."""
+    non-list is refused). With ``notes``, strings longer than NAME_MAX are cut (the field is
+    then ``name`` of authorship ``position``)."""
     if not value:
         return []
     if type(value) is not list:
@@ -686,6 +859,8 @@ def _texts(value: Any, name: str, e: str) -> list[str]:
                 item = item.replace("\x00", "")
             item = item.strip()
             if item:
+                if len(item) > NAME_MAX and notes is not None:
+                    item = _clip(item, NAME_MAX, f"authorships[{position}].{name}", e, notes)
                 texts.append(item)
     return texts
 
@@ -694,9 +869,11 @@ def _texts(value: Any, name: str, e: str) -> list[str]:
 _authorship_orcid = functools.lru_cache(maxsize=100_000)(normalize_orcid)
 
 
-def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord, list[InstitutionRecord]]:
+def parse_authorship(
+    item: Any, position: int, e: str, notes: list[str]
+) -> tuple[AuthorshipRecord, list[InstitutionRecord]]:
     # The hottest function of an import (about ten per work): plain type checks, no helpers
-    # on the common path.
+    # on the common path. Over-long names are cut (``notes`` says so).
     if type(item) is not dict:
         item = _dict(item, "authorships[]", e)
     author = item.get("author")
@@ -709,17 +886,27 @@ def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord
             institution = parse_dehydrated_institution(raw, e)
             if institution is not None:
                 institutions.append(institution)
-    strings = _texts(item.get("raw_affiliation_strings"), "raw_affiliation_strings", e)
+    strings = _texts(item.get("raw_affiliation_strings"), "raw_affiliation_strings", e, notes, position)
     if not strings and _str(item.get("raw_affiliation_string")):  # 2021/2022: one string
-        strings = [_str(item.get("raw_affiliation_string"))]
+        strings = _texts([item.get("raw_affiliation_string")], "raw_affiliation_string", e, notes, position)
     if not strings and item.get("affiliations"):  # 2025: affiliations[].raw_affiliation_string
-        strings = [
-            _str(a.get("raw_affiliation_string"))
-            for a in (_dict(a, "affiliations[]", e) for a in _list(item.get("affiliations"), "affiliations", e))
-            if _str(a.get("raw_affiliation_string"))
-        ]
+        strings = _texts(
+            [
+                _dict(a, "affiliations[]", e).get("raw_affiliation_string")
+                for a in _list(item.get("affiliations"), "affiliations", e)
+            ],
+            "affiliations.raw_affiliation_string",
+            e,
+            notes,
+            position,
+        )
     corresponding = item.get("is_corresponding")
     raw_author_name = _str(item.get("raw_author_name"))
+    author_name = _str(author.get("display_name"))
+    if len(author_name) > NAME_MAX or len(raw_author_name) > NAME_MAX:
+        where = f"authorships[{position}]"
+        author_name = _clip(author_name, NAME_MAX, where + ".author.display_name", e, notes)
+        raw_author_name = _clip(raw_author_name, NAME_MAX, where + ".raw_author_name", e, notes)
     author_id = author.get("id")
     if author_id is not None:  # null in some 2026 records
         author_id = short_id(author_id, entity=e)
@@ -729,7 +916,7 @@ def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord
         position,
         author_position[:8] if type(author_position) is str else "",
         author_id,
-        _str(author.get("display_name")) or raw_author_name,
+        author_name or raw_author_name,
         _authorship_orcid(orcid) if type(orcid) is str else "",
         raw_author_name,
         corresponding if type(corresponding) is bool else None,
@@ -743,15 +930,19 @@ def parse_authorship(item: Any, position: int, e: str) -> tuple[AuthorshipRecord
 def parse_work(data: Mapping[str, Any]) -> WorkRecord:
     openalex_id = short_id(data.get("id"), entity="work")
     e = openalex_id
-    source, venue_name, landing_page, location_oa = _venue(data, e)
+    notes: list[str] = []
+    source, venue_name, landing_page, location_oa = _venue(data, e, notes)
     work_type, crossref_type = _work_type(data, source)
     open_access = _dict(data.get("open_access"), "open_access", e)
     is_oa = open_access.get("is_oa", location_oa)
 
     authorships: list[AuthorshipRecord] = []
     institutions: dict[str, InstitutionRecord] = {}
-    for position, item in enumerate(_list(data.get("authorships"), "authorships", e)):
-        authorship, found = parse_authorship(item, position, e)
+    raw_authorships = _list(data.get("authorships"), "authorships", e)
+    if raw_authorships:
+        _bounded(len(raw_authorships) - 1, "authorships: author position", e, RANK)
+    for position, item in enumerate(raw_authorships):
+        authorship, found = parse_authorship(item, position, e, notes)
         authorships.append(authorship)
         for institution in found:
             institutions[institution.openalex_id] = institution
@@ -785,25 +976,32 @@ def parse_work(data: Mapping[str, Any]) -> WorkRecord:
     if title is not None and not isinstance(title, str):
         raise MalformedRecord(e, f"title must be text, got {type(title).__name__}")
     publication_date = parse_date(data.get("publication_date"), "publication_date", e)
-    year = _int(data.get("publication_year"), "publication_year", e, default=None)
+    year = _int(data.get("publication_year"), "publication_year", e, default=None, bounds=YEAR)
+    doi = _link(
+        normalize_doi(data.get("doi") or _dict(data.get("ids"), "ids", e).get("doi")), DOI_MAX, "doi", e, notes
+    )
+    abstract = _clip(rebuild_abstract(data.get("abstract_inverted_index"), e), LONG_TEXT_MAX, "abstract", e, notes)
+    _notes_of(notes, institutions.values())
+    _notes_of(notes, topic_records.values())
+    _notes_of(notes, (source,))
     return WorkRecord(
         openalex_id=openalex_id,
-        title=_str(title) or None,
+        title=_clip(_str(title), NAME_MAX, "title", e, notes) or None,
         type=work_type[:32],
         type_crossref=crossref_type[:32],
-        doi=normalize_doi(data.get("doi") or _dict(data.get("ids"), "ids", e).get("doi")),
+        doi=doi,
         publication_year=year if year is not None else (publication_date.year if publication_date else None),
         publication_date=publication_date,
         source_id=source.openalex_id if source else None,
         venue_name=venue_name,
         landing_page_url=landing_page,
-        abstract=rebuild_abstract(data.get("abstract_inverted_index"), e),
+        abstract=abstract,
         language=_str(data.get("language"))[:8],
         cited_by_count=_int(data.get("cited_by_count"), "cited_by_count", e) or 0,
         counts_by_year=_counts_by_year(data.get("counts_by_year"), e, with_works=False),
         is_oa=is_oa if isinstance(is_oa, bool) else None,
         oa_status=_str(open_access.get("oa_status"))[:16],
-        oa_url=_str(open_access.get("oa_url")),
+        oa_url=_link(open_access.get("oa_url"), URL_MAX, "open_access.oa_url", e, notes),
         is_retracted=bool(data.get("is_retracted")),
         referenced_works=short_ids(data.get("referenced_works"), "referenced_works", e),
         referenced_works_count=_int(data.get("referenced_works_count"), "referenced_works_count", e, default=None),
@@ -815,6 +1013,7 @@ def parse_work(data: Mapping[str, Any]) -> WorkRecord:
         institutions=list(institutions.values()),
         topic_records=list(topic_records.values()),
         source=source,
+        notes=notes,
     )
 
 
@@ -857,9 +1056,9 @@ def parse_entity(data: Any) -> Record:
 def _hint(data: Mapping[str, Any]) -> str:
     ids = data.get("ids")
     if isinstance(ids, dict) and isinstance(ids.get("openalex"), str):
-        return ids["openalex"].rsplit("/", 1)[-1]
+        return ids["openalex"].rsplit("/", 1)[-1][:40]
     name = data.get("display_name") or data.get("title")
-    return f"record {name!r}" if isinstance(name, str) else "record without id"
+    return f"record {_shown(name)}" if isinstance(name, str) else "record without id"
 
 
 def parse_merged_ids(rows: Iterable[Mapping[str, str]]) -> list[MergedId]:

@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -74,6 +74,15 @@ def import_job_fail(job: ImportJob, reason: str) -> None:
     import_job_update(job, status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now())
 
 
+def notes_summary(notes: list[str], shown: int = 20) -> str:
+    """A sentence for a job's message naming what an import cut to fit ("" for nothing):
+    "2 over-long text(s) cut to fit: <note>; <note>." (the log lists every note)."""
+    if not notes:
+        return ""
+    more = f"; and {len(notes) - shown:,} more (the log lists them all)" if len(notes) > shown else ""
+    return f"{len(notes):,} over-long text(s) cut to fit: " + "; ".join(notes[:shown]) + more + "."
+
+
 # --- From the API ----------------------------------------------------------------------------
 
 
@@ -83,21 +92,32 @@ def author_import(*, job: ImportJob) -> WriteResult:
 
     Fetches first (updating the job's progress as pages arrive), then writes the author and
     every work in one transaction: a failure leaves nothing of the author written. Idempotent.
-    On failure the job is marked failed with a readable reason and ImportFailed is raised.
+    On failure the job is marked failed with a readable reason and ImportFailed is raised; an
+    unexpected error also marks it failed (never left running), then propagates. Text cut to
+    fit (works.openalex_parser) is logged and named in the job's message.
     """
+    notes: list[str] = []
     try:
-        batch, author = _fetch_author(job)
+        batch, author = _fetch_author(job, notes)
         with transaction.atomic():
             result = write_batch(batch)
     except (openalex_client.OpenAlexError, MalformedRecord, ErrorBody, ValueError) as exc:
         reason = f"{exc.entity}: {exc.reason}" if isinstance(exc, MalformedRecord) else str(exc)
         import_job_fail(job, reason)
         raise ImportFailed(reason) from exc
+    except BaseException as exc:
+        try:
+            import_job_fail(job, f"Unexpected error ({type(exc).__name__}); the log has the details.")
+        except DatabaseError:  # the database may be what failed; the original error says more
+            logger.exception("could not mark import job %s failed", job.pk)
+        raise
+    for note in notes:
+        logger.warning("import job %s (%s): %s", job.pk, job.query, note)
 
     researcher = Researcher.objects.filter(openalex_id=author.openalex_id).first()
     if researcher is None:
         researcher = Researcher.objects.filter(aliases__openalex_id=author.openalex_id).first()
-    message = job.message
+    message = " ".join(text for text in (job.message, notes_summary(notes)) if text)
     if author.is_deleted:
         message = f"OpenAlex deleted {author.openalex_id}; nothing was imported." + (
             " The profile we held is now hidden." if researcher else ""
@@ -113,7 +133,9 @@ def author_import(*, job: ImportJob) -> WriteResult:
     return result
 
 
-def _fetch_author(job: ImportJob) -> tuple[ImportBatch, AuthorRecord]:
+def _fetch_author(job: ImportJob, notes: list[str]) -> tuple[ImportBatch, AuthorRecord]:
+    """The author ``job.query`` names and all their works, parsed; what the parser cut to fit
+    is added to ``notes``, with where it came from."""
     query = parse_author_query(job.query)
     if query.kind == "name":
         matches = openalex_client.search_authors(query.value, limit=10)
@@ -148,6 +170,7 @@ def _fetch_author(job: ImportJob) -> tuple[ImportBatch, AuthorRecord]:
             author = current
 
     batch.add(author)
+    notes.extend(f"OpenAlex API: {note}" for note in author.notes)
     if author.is_deleted:
         return batch, author
 
@@ -160,6 +183,7 @@ def _fetch_author(job: ImportJob) -> tuple[ImportBatch, AuthorRecord]:
                 # List responses cap authorships at 100; the single record has them all.
                 work = parse_entity(openalex_client.get_work(work.openalex_id))  # type: ignore[assignment]
             batch.add(work)
+            notes.extend(f"OpenAlex API: {note}" for note in work.notes)
         ImportJob.objects.filter(pk=job.pk).update(
             works_fetched=F("works_fetched") + len(page), pages_fetched=F("pages_fetched") + 1, works_expected=total
         )

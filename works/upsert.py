@@ -435,8 +435,13 @@ def _staging_ready() -> None:
 
 
 def _copy(table: str, lines: Iterable[str]) -> None:
-    """COPY pre-formatted text lines (tab-separated fields, see the helpers above)."""
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN") as copy:
+    """COPY pre-formatted text lines (tab-separated fields, see the helpers above). Errors are
+    raised as Django's (COPY is psycopg's own call), so the file import can isolate them."""
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} FROM STDIN") as copy,
+    ):
         buffer: list[str] = []
         for line in lines:
             buffer.append(line)

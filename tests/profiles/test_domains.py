@@ -47,3 +47,7 @@ def test_the_list_is_read_from_the_package_without_the_network(monkeypatch) -> N
     monkeypatch.setattr(socket, "create_connection", no_network)
     assert domains.homepage_domain("www.cs.ox.ac.uk") == "ox.ac.uk"
     assert domains.homepage_domain("www.ac.uk") == ""
+
+
+def test_a_host_longer_than_a_domain_name_has_no_registrable_domain() -> None:
+    assert registrable_domain(("a" * 60 + ".") * 5 + "example.edu") == ""

@@ -14,7 +14,10 @@ from profiles.selectors import AliasRedirect, ResearcherNotFound, researcher_res
 class Command(BaseCommand):
     help = (
         "Recompute trust scores (the same code the workers run) and print what changed. "
-        "A new snapshot is stored only where the formula version, the inputs or the score changed."
+        "A new snapshot is stored only where the formula version, the inputs or the score changed. "
+        "Researchers who cannot be scored (impossible stored data) are listed with the reason and "
+        "keep their current score; with --all the others are scored all the same and the command "
+        "succeeds, with ids it fails if any of them could not be scored."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,6 +33,10 @@ class Command(BaseCommand):
         researcher_ids = None if all else self._resolve(ids)
         report = trust_recompute(researcher_ids=researcher_ids)
         self._print(report, show=None if options.get("verbosity", 1) > 1 else show)
+        # --all is the nightly pass's twin: one researcher's bad data must not fail it (the
+        # list above names them). Asked for by id, a researcher not scored is a failure.
+        if report.failures and not all:
+            raise CommandError(f"{len(report.failures)} researcher(s) could not be scored (see above)")
 
     def _resolve(self, texts: list[str]) -> list[int]:
         """Researcher pks for ids in any accepted form, following aliases (legacy, merged)."""
@@ -54,9 +61,11 @@ class Command(BaseCommand):
 
     def _print(self, report: RecomputeReport, *, show: int | None) -> None:
         rate = report.researchers / report.seconds if report.seconds else 0.0
+        failed = f", {len(report.failures):,} could not be scored" if report.failures else ""
         self.stdout.write(
             f"Recomputed trust (formula {report.formula_version}) for {report.researchers:,} researcher(s) "
-            f"in {report.seconds:.1f} s ({rate:,.0f}/s): {report.written:,} changed, {report.unchanged:,} unchanged."
+            f"in {report.seconds:.1f} s ({rate:,.0f}/s): {report.written:,} changed, {report.unchanged:,} unchanged"
+            f"{failed}."
         )
         self.stdout.write(
             f"  gather {report.gather_seconds:.1f} s, compute {report.compute_seconds:.1f} s, "
@@ -73,3 +82,7 @@ class Command(BaseCommand):
             )
         if len(listed) < len(report.changes):
             self.stdout.write(f"  ... and {len(report.changes) - len(listed):,} more (-v 2 lists all)")
+        if report.failures:
+            self.stdout.write("Could not score (their current scores, if any, are kept):")
+            for failure in report.failures:
+                self.stdout.write(f"  {failure.openalex_id}: {failure.reason}")

@@ -52,8 +52,8 @@ class Command(BaseCommand):
             refresh_after_import(report.result.researcher_ids, inline=followups == "now")
         claimed.refresh_from_db()
         self.stdout.write(claimed.message)
-        for skipped in report.result.skipped:
-            self.stdout.write(f"  note: {skipped}")
+        for note in [*report.result.skipped, *report.notes]:
+            self.stdout.write(f"  note: {note}")
         if report.errors:
             for error in report.errors:
                 self.stderr.write(f"error: {error}")
