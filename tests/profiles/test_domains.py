@@ -50,4 +50,4 @@ def test_the_list_is_read_from_the_package_without_the_network(monkeypatch) -> N
 
 
 def test_a_host_longer_than_a_domain_name_has_no_registrable_domain() -> None:
-    assert registrable_domain(("a" * 60 + ".") * 5 + "example.edu") == ""
+    assert domains.registrable_domain(("a" * 60 + ".") * 5 + "example.edu") == ""
