@@ -121,6 +121,23 @@ def test_staff_approve_from_the_claim_page(client: Client, staff, claimant, reco
     assert f"queue-claim-{claim.pk}" in page
 
 
+def test_no_decision_is_preselected_and_none_chosen_is_refused(
+    client: Client, staff, claimant, record, mailoutbox
+) -> None:
+    claim = claimant.claims.get()
+    client.force_login(staff)
+    page = client.get(f"/moderation/claims/{claim.pk}/").content.decode()
+    radios = [line for line in page.split("<input") if 'name="decision"' in line]
+    assert len(radios) == 3 and not any("checked" in r.split(">")[0] for r in radios)
+    response = client.post(f"/moderation/claims/{claim.pk}/decide/", {"reason": "", "message": ""})
+    assert response.status_code == 400 and "Choose a decision" in response.content.decode()
+    assert Claim.objects.get().state == "pending" and not mailoutbox
+    assert not ClaimAuditEvent.objects.exclude(kind="submitted").exists()
+    # A reason picked before any decision fills in no template (it used to be approval's).
+    text = client.get(f"/moderation/claims/{claim.pk}/message/", {"reason": "other"}).content.decode()
+    assert text.startswith("<textarea") and "approved" not in text.lower()
+
+
 def test_a_rejection_without_a_reason_is_sent_back(client: Client, staff, claimant, record) -> None:
     claim = claimant.claims.get()
     client.force_login(staff)
