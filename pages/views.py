@@ -199,7 +199,9 @@ def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
 
 @require_safe
 def topic_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    canonical = parse_openalex_id(openalex_id, "T")
+    """A topic (T…) or a legacy concept (C…, what pre-2024 records carry): both are Topic rows
+    and profiles link both here, so both answer with the same page."""
+    canonical = parse_openalex_id(openalex_id, "T") or parse_openalex_id(openalex_id, "C")
     page = selectors.topic_page(canonical) if canonical else None
     if page is None:
         raise Http404("No such topic")
