@@ -141,6 +141,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header names the owned record, never the account's email address.
+                "claims.context_processors.account",
             ],
             # |bdi and |isolate in every template: record text is isolated for bidirectional
             # display everywhere it is shown (profiles/bidi.py).

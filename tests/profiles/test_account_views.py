@@ -34,8 +34,23 @@ def test_the_header_offers_log_in_and_sign_up_or_the_account_and_log_out(client:
     assert 'href="/accounts/login/?next=/"' in html and 'href="/accounts/signup/"' in html
     client.force_login(verified_user)
     html = client.get("/").content.decode()
-    assert 'href="/accounts/email/">verified@example.org</a>' in html
+    # Never the email address (screenshots, shared screens): the owned record's name, or this.
+    assert 'href="/accounts/email/">Your account</a>' in html and "verified@example.org" not in html
     assert 'action="/accounts/logout/"' in html and "Log out</button>" in html
+
+
+def test_the_header_names_the_record_an_owner_owns(client: Client, owner, record) -> None:
+    client.force_login(owner)
+    html = client.get("/").content.decode()
+    assert 'href="/accounts/email/"><bdi>Ada Example</bdi></a>' in html and owner.email not in html
+    record.preferred_name = "Ada E. Example"
+    record.save(update_fields=["preferred_name"])
+    assert '<bdi>Ada E. Example</bdi></a>' in client.get("/").content.decode()
+
+
+def test_the_log_in_page_offers_one_password_reset_link(client: Client) -> None:
+    html = client.get("/accounts/login/").content.decode()
+    assert html.count('href="/accounts/password/reset/"') == 1
 
 
 def test_sign_up_sends_a_verification_link_that_confirms_the_address(client: Client) -> None:
