@@ -143,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The header names the owned record, never the account's email address.
                 "claims.context_processors.account",
+                "bzpeer.context_processors.site",
             ],
             # |bdi and |isolate in every template: record text is isolated for bidirectional
             # display everywhere it is shown (profiles/bidi.py).
@@ -306,6 +307,14 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.example.org>")
+
+# --- The demo (scripts/demo.py sets both) ----------------------------------------------------
+
+# Every page says the data is illustrative (templates/base.html): the demo dataset mixes real
+# people's papers with invented co-authors.
+DEMO_MODE = envbool("DEMO_MODE", "false")
+# OpenAlex author ids the home page features first, in this order ("Researchers on BZPEER").
+FEATURED_RESEARCHERS = envlist("FEATURED_RESEARCHERS", "")
 
 # --- Claims (claims/rules.py) -----------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,11 +41,14 @@ def home(request: HtmxRequest) -> HttpResponse:
     if author_id:  # an id goes straight to its page (which explains unknown ids)
         return redirect("pages:detail", openalex_id=author_id)
     results = profiles_selectors.researcher_search(query) if query else None
-    return render(
-        request,
-        "pages/home.html",
-        {"form": form, "query": query, "results": results, "recent": profiles_selectors.researchers_recent()},
-    )
+    context = {
+        "form": form,
+        "query": query,
+        "results": results,
+        "featured": profiles_selectors.researchers_featured(settings.FEATURED_RESEARCHERS),
+        "recent": profiles_selectors.researchers_recent(),
+    }
+    return render(request, "pages/home.html", context)
 
 
 @require_safe
