@@ -31,7 +31,7 @@ def link_in(message) -> str:
 
 def test_the_header_offers_log_in_and_sign_up_or_the_account_and_log_out(client: Client, verified_user) -> None:
     html = client.get("/").content.decode()
-    assert 'href="/accounts/login/?next=/"' in html and 'href="/accounts/signup/"' in html
+    assert 'href="/accounts/login/?next=/"' in html and 'href="/accounts/signup/?next=/"' in html
     client.force_login(verified_user)
     html = client.get("/").content.decode()
     # Never the email address (screenshots, shared screens): the owned record's name, or this.
@@ -66,6 +66,39 @@ def test_sign_up_sends_a_verification_link_that_confirms_the_address(client: Cli
     assert "Yes, confirm it" in client.get(confirm).content.decode()
     client.post(confirm)
     assert EmailAddress.objects.get(email="new@example.org").verified
+
+
+def test_sign_up_and_confirmation_land_where_the_person_started(client: Client) -> None:
+    start = "/researchers/A5990000001/?page=2"
+    page = client.get("/").content.decode()
+    assert 'href="/accounts/signup/?next=/"' in page  # the header's Sign up keeps the page
+    form = client.get("/accounts/signup/", {"next": start}).content.decode()
+    assert 'name="next" value="/researchers/A5990000001/?page=2"' in form
+    client.post(
+        "/accounts/signup/", {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "next": start}
+    )
+    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", mail.outbox[0].body).group(1)
+    assert link.endswith("?next=%2Fresearchers%2FA5990000001%2F%3Fpage%3D2")
+    # Another browser: the confirm page posts `next` on, and confirming lands there.
+    elsewhere = Client()
+    assert 'name="next" value="/researchers/A5990000001/?page=2"' in elsewhere.get(link).content.decode()
+    response = elsewhere.post(link.split("?")[0], {"next": start})
+    assert response.status_code == 302 and response["Location"] == start
+    # The browser that signed up: confirming signs in and lands there too.
+    EmailAddress.objects.filter(email="new@example.org").update(verified=False)
+    client.post("/accounts/confirm-email/")  # resend
+    again = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", mail.outbox[-1].body)
+    response = client.post(again.group(1).split("?")[0], {"next": start})
+    assert response.status_code == 302 and response["Location"] == start
+    assert "_auth_user_id" in client.session
+
+
+def test_a_next_off_the_site_is_not_carried_into_the_email(client: Client) -> None:
+    client.post(
+        "/accounts/signup/",
+        {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert "evil.example" not in mail.outbox[0].body and "?next=" not in mail.outbox[0].body
 
 
 def test_an_unverified_account_cannot_log_in_yet(client: Client) -> None:
