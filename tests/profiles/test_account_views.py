@@ -171,3 +171,10 @@ def test_other_allauth_pages_use_the_site_layout(client: Client, verified_user) 
     client.force_login(verified_user)
     html = client.get("/accounts/email/").content.decode()
     assert 'class="site-header"' in html and 'class="account-main"' in html and "· BZPEER</title>" in html
+
+
+def test_the_sites_row_names_bzpeer_not_example_com() -> None:
+    from django.contrib.sites.models import Site
+
+    site = Site.objects.get(pk=settings.SITE_ID)
+    assert site.name == "BZPEER" and site.domain == settings.SITE_URL.split("://", 1)[1]
