@@ -84,3 +84,10 @@ def test_featured_researchers_lead_the_home_page_in_their_order(client: Client, 
     featured = html.split("Researchers on BZPEER")[1].split("Recently imported profiles")[0]
     assert featured.index("Second Person") < featured.index("Seed Person")
     assert f'href="/researchers/{seed.openalex_id}/"' in featured
+
+
+def test_the_readme_names_the_python_it_needs_up_front() -> None:
+    readme = (REPO / "README.md").read_text()
+    opening = readme.split("```", 1)[0]  # before the first command
+    assert "Python 3.11" in opening
+    assert 'requires-python = ">=3.11,<3.12"' in (REPO / "pyproject.toml").read_text()
