@@ -77,7 +77,7 @@ def test_sign_up_and_confirmation_land_where_the_person_started(client: Client) 
     client.post(
         "/accounts/signup/", {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "next": start}
     )
-    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", mail.outbox[0].body).group(1)
+    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", str(mail.outbox[0].body)).group(1)
     assert link.endswith("?next=%2Fresearchers%2FA5990000001%2F%3Fpage%3D2")
     # Another browser: the confirm page posts `next` on, and confirming lands there.
     elsewhere = Client()
@@ -87,7 +87,7 @@ def test_sign_up_and_confirmation_land_where_the_person_started(client: Client) 
     # The browser that signed up: confirming signs in and lands there too.
     EmailAddress.objects.filter(email="new@example.org").update(verified=False)
     client.post("/accounts/confirm-email/")  # resend
-    again = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", mail.outbox[-1].body)
+    again = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", str(mail.outbox[-1].body))
     response = client.post(again.group(1).split("?")[0], {"next": start})
     assert response.status_code == 302 and response["Location"] == start
     assert "_auth_user_id" in client.session
