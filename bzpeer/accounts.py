@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
@@ -56,7 +56,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_ip(request)
 
     def get_email_confirmation_url(self, request: HttpRequest | None, emailconfirmation: Any) -> str:
-        return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+        """The confirmation link, under SITE_URL, carrying the ``next`` the sign-up form had
+        (a path of this site only): confirming lands where the person started, even in
+        another browser than the one they signed up in (the confirm page posts it on)."""
+        url = absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+        next_url = _next_path(request)
+        return f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_url})}" if next_url else url
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         # allauth's own construction (its URL takes uidb36 and key joined by "-"), under SITE_URL.
@@ -80,6 +85,16 @@ class AccountAdapter(DefaultAccountAdapter):
         if "signup_url" in context:
             context["signup_url"] = absolute_url(reverse("account_signup"))
         super().send_mail(template_prefix, email, context)
+
+
+def _next_path(request: HttpRequest | None) -> str:
+    """The ``next`` of ``request`` (form, else query string) when it is a path on this site."""
+    if request is None:
+        return ""
+    value = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
+    if not value.startswith("/") or not url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return ""
+    return value
 
 
 # --- The admin ---------------------------------------------------------------------------------

@@ -141,6 +141,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header names the owned record, never the account's email address.
+                "claims.context_processors.account",
+                "bzpeer.context_processors.site",
             ],
             # |bdi and |isolate in every template: record text is isolated for bidirectional
             # display everywhere it is shown (profiles/bidi.py).
@@ -231,6 +234,9 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Confirming in the browser that signed up signs in and goes on to the sign-up's `next`; the
+# confirmation link carries `next` too, for another browser (bzpeer/accounts.py).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 # Links in account emails start with SITE_URL, never with the request's Host (bzpeer/accounts.py).
@@ -304,6 +310,14 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.example.org>")
+
+# --- The demo (scripts/demo.py sets both) ----------------------------------------------------
+
+# Every page says the data is illustrative (templates/base.html): the demo dataset mixes real
+# people's papers with invented co-authors.
+DEMO_MODE = envbool("DEMO_MODE", "false")
+# OpenAlex author ids the home page features first, in this order ("Researchers on BZPEER").
+FEATURED_RESEARCHERS = envlist("FEATURED_RESEARCHERS", "")
 
 # --- Claims (claims/rules.py) -----------------------------------------------------------
 

@@ -76,9 +76,13 @@ class EvidenceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """A moderator's decision. No decision is preselected: a form sent without one is refused
+    and changes nothing, so a hurried click never approves a claim."""
+
     decision = forms.ChoiceField(
         choices=[(rules.APPROVE, "Approve"), (rules.NEEDS_EVIDENCE, "Ask for more evidence"), (rules.REJECT, "Reject")],
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose a decision: approve, ask for more evidence or reject."},
     )
     reason = forms.ChoiceField(choices=[("", "—")] + list(Claim.Reason.choices), required=False)
     message = forms.CharField(

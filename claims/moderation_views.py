@@ -39,7 +39,7 @@ def _claim_page(request: HtmxRequest, claim_id: int, **forms: object) -> HttpRes
         item = selectors.moderation_claim(claim_id)
     except Claim.DoesNotExist:
         raise Http404("No such claim") from None
-    decision = forms.get("decision_form") or DecisionForm(initial={"decision": rules.APPROVE})
+    decision = forms.get("decision_form") or DecisionForm()  # no decision preselected
     revoke = forms.get("revoke_form") or RevokeForm()
     status = 400 if any(getattr(f, "errors", None) for f in forms.values()) else 200
     context = {"item": item, "decision_form": decision, "revoke_form": revoke, "reasons": Claim.Reason.choices}
@@ -95,13 +95,13 @@ def message_template(request: HtmxRequest, claim_id: int) -> HttpResponse:
         item = Claim.objects.select_related("researcher").get(pk=claim_id)
     except Claim.DoesNotExist:
         raise Http404("No such claim") from None
-    decision = request.GET.get("decision", rules.APPROVE)
-    if decision not in (*rules.DECISIONS, rules.REVOKE):
-        decision = rules.APPROVE
+    decision = request.GET.get("decision", "")
     reason = request.GET.get("reason", "")
     reason = reason if reason in Claim.Reason.values else ""
     record = f"{item.researcher.name} ({item.researcher.openalex_id})"
-    text = rules.default_message(decision, reason, record=record)
+    # No decision chosen yet (a reason picked first): no template, rather than approval's.
+    known = decision in (*rules.DECISIONS, rules.REVOKE)
+    text = rules.default_message(decision, reason, record=record) if known else ""
     field = "revoke-message" if decision == rules.REVOKE else "decision-message"
     return render(request, "moderation/claim.html#message-field", {"text": text, "field_id": field})
 

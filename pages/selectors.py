@@ -25,7 +25,7 @@ from profiles.models import Follow, Institution, Researcher, ResearcherAffiliati
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 from profiles.selectors import count_of
 from works.models import Authorship, Work, WorkTopic
-from works.selectors import AUTHORS_SHOWN, AuthorList, WorksPage, author_lists, works_page
+from works.selectors import AUTHORS_SHOWN, AuthorList, WorksPage, author_lists, hidden_on_topic_count, works_page
 
 
 def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Researcher]:
@@ -99,14 +99,31 @@ class ProfilePage:
         )
 
 
+def shown_works_count(rt: ResearcherTopic) -> int | None:
+    """Works on the topic as the profile counts them: OpenAlex's count less the works the
+    owner hid that carry it (``hidden_on_topic`` annotated by :func:`with_hidden_counts`);
+    None for legacy concepts, which carry a score instead."""
+    if rt.works_count is None:
+        return None
+    return max(0, rt.works_count - getattr(rt, "hidden_on_topic", 0))
+
+
+def with_hidden_counts(topics: QuerySet[ResearcherTopic]) -> QuerySet[ResearcherTopic]:
+    """``topics`` annotated with ``hidden_on_topic`` (see :func:`shown_works_count`), in the
+    same query."""
+    return topics.annotate(hidden_on_topic=hidden_on_topic_count())
+
+
 def _weigh_topics(topics: list[ResearcherTopic]) -> None:
     """Set ``weight_label`` ("12 works" / "score 63.2") and ``weight_percent`` (of the
-    heaviest) on each topic: works on the topic for topics, the score for legacy concepts."""
-    weights = [float(t.works_count) if t.works_count is not None else float(t.score or 0.0) for t in topics]
+    heaviest) on each topic: works on the topic (less hidden ones) for topics, the score for
+    legacy concepts."""
+    counts = [shown_works_count(t) for t in topics]
+    weights = [float(n) if n is not None else float(t.score or 0.0) for t, n in zip(topics, counts, strict=True)]
     heaviest = max(weights, default=0.0) or 1.0
-    for rt, weight in zip(topics, weights, strict=True):
-        if rt.works_count is not None:
-            rt.weight_label = f"{rt.works_count} work{'s' if rt.works_count != 1 else ''}"  # type: ignore[attr-defined]
+    for rt, weight, count in zip(topics, weights, counts, strict=True):
+        if count is not None:
+            rt.weight_label = f"{count} work{'s' if count != 1 else ''}"  # type: ignore[attr-defined]
         else:
             rt.weight_label = f"score {weight:.1f}"  # type: ignore[attr-defined]
         rt.weight_percent = round(100 * weight / heaviest)  # type: ignore[attr-defined]
@@ -119,7 +136,9 @@ def profile_page(researcher: Researcher, *, type: str = "", year: int | None = N
         ResearcherAffiliation.objects.filter(researcher=researcher).select_related("institution"),
         key=lambda a: (not a.is_last_known, -max(a.years, default=0), a.institution.display_name),
     )
-    topics = list(ResearcherTopic.objects.filter(researcher=researcher).select_related("topic").order_by("rank"))
+    topics = list(
+        with_hidden_counts(ResearcherTopic.objects.filter(researcher=researcher)).select_related("topic").order_by("rank")
+    )
     _weigh_topics(topics)
     citations = charts.yearly_values(researcher.counts_by_year, "cited_by_count")
     orcid = normalize_orcid(researcher.orcid) if orcid_checksum_is_valid(researcher.orcid) else ""
@@ -184,7 +203,7 @@ def topic_page(openalex_id: str, *, limit: int = 50) -> TopicPage | None:
     if topic is None:
         return None
     researchers = list(
-        ResearcherTopic.objects.filter(topic=topic)
+        with_hidden_counts(ResearcherTopic.objects.filter(topic=topic))
         .select_related("researcher")
         .order_by(F("works_count").desc(nulls_last=True), F("score").desc(nulls_last=True), "researcher__display_name")[
             :limit
@@ -195,6 +214,8 @@ def topic_page(openalex_id: str, *, limit: int = 50) -> TopicPage | None:
         .select_related("source")
         .order_by(F("publication_date").desc(nulls_last=True), "-id")[:limit]
     )
+    for rt in researchers:
+        rt.shown_count = shown_works_count(rt)  # type: ignore[attr-defined]
     return TopicPage(topic, researchers, works)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,11 +41,14 @@ def home(request: HtmxRequest) -> HttpResponse:
     if author_id:  # an id goes straight to its page (which explains unknown ids)
         return redirect("pages:detail", openalex_id=author_id)
     results = profiles_selectors.researcher_search(query) if query else None
-    return render(
-        request,
-        "pages/home.html",
-        {"form": form, "query": query, "results": results, "recent": profiles_selectors.researchers_recent()},
-    )
+    context = {
+        "form": form,
+        "query": query,
+        "results": results,
+        "featured": profiles_selectors.researchers_featured(settings.FEATURED_RESEARCHERS),
+        "recent": profiles_selectors.researchers_recent(),
+    }
+    return render(request, "pages/home.html", context)
 
 
 @require_safe
@@ -199,7 +203,9 @@ def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
 
 @require_safe
 def topic_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    canonical = parse_openalex_id(openalex_id, "T")
+    """A topic (T…) or a legacy concept (C…, what pre-2024 records carry): both are Topic rows
+    and profiles link both here, so both answer with the same page."""
+    canonical = parse_openalex_id(openalex_id, "T") or parse_openalex_id(openalex_id, "C")
     page = selectors.topic_page(canonical) if canonical else None
     if page is None:
         raise Http404("No such topic")

@@ -107,6 +107,18 @@ def researchers_recent(*, limit: int = 12) -> list[Researcher]:
     return list(_with_current_institution(qs).order_by("-imported_at")[:limit])
 
 
+def researchers_featured(openalex_ids: list[str]) -> list[Researcher]:
+    """The records of ``openalex_ids`` that exist and are not deleted, in the order given
+    (settings.FEATURED_RESEARCHERS). 1 query; none when the list is empty."""
+    if not openalex_ids:
+        return []
+    qs = Researcher.objects.filter(openalex_id__in=openalex_ids).exclude(
+        record_status=Researcher.RecordStatus.DELETED
+    )
+    found = {r.openalex_id: r for r in _with_current_institution(qs)}
+    return [found[i] for i in openalex_ids if i in found]
+
+
 def followers_count(researcher: Researcher) -> int:
     """1 query."""
     return Follow.objects.filter(researcher=researcher).count()

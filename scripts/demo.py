@@ -9,11 +9,14 @@ Run with the project's virtualenv: `.venv/bin/python scripts/demo.py [--no-impor
    serve_openalex` also runs, without Django's start-up) on a free port, then
    `manage.py import_author <id>...` with every id in demo/openalex/demo-authors.txt
    (one per line, `#` comments) over real HTTP (OPENALEX_URL points at it), then
-   `recompute_trust --all` when that command exists. Missing pieces stop the demo with a
+   `import_openalex demo/openalex/merged_ids` (so the demo's merged ids redirect like real
+   ones), then `recompute_trust --all` when that command exists. Missing pieces stop the demo with a
    clear message; nothing is skipped silently.
 4. A demo staff user (created once; its email and password are printed).
 5. gunicorn (2 workers), a Celery worker and Celery beat, all with DEBUG=1, the console email
-   backend and the same OPENALEX_URL; their output is shown prefixed with their name.
+   backend, the same OPENALEX_URL, SITE_URL set to the very URL the banner prints (links in
+   emails land on the server that sent them) and DEMO_MODE=1 when the demo data was imported
+   (every page says the data is illustrative); their output is shown prefixed with their name.
 
 Ctrl-C (or SIGTERM) stops every child process and the local services this run started
 (services that were already running are left running). Exit status: 0 after Ctrl-C, 1 when
@@ -42,6 +45,7 @@ import localservices  # noqa: E402  (a sibling script, not an installed package)
 MANAGE = [sys.executable, str(REPO / "manage.py")]
 DEMO_DATA = REPO / "demo" / "openalex"
 DEMO_AUTHORS = DEMO_DATA / "demo-authors.txt"
+DEMO_MERGED_IDS = DEMO_DATA / "merged_ids"
 STAFF_EMAIL = "staff@example.org"
 # A fixed password for a server bound to 127.0.0.1 with demo data only, so that it can be
 # printed again on every run.
@@ -49,6 +53,7 @@ STAFF_PASSWORD = "bzpeer-demo"  # noqa: S105
 OPENALEX_PORT = 8765
 WEB_PORT = 8000
 STOP_TIMEOUT = 15.0
+FEATURED = 6  # demo authors the home page features
 
 CREATE_STAFF = f"""
 from allauth.account.models import EmailAddress
@@ -116,6 +121,7 @@ class Demo:
         self.env = dict(os.environ)
         self.children: list[tuple[str, subprocess.Popen[str]]] = []
         self.started_services: list[str] = []
+        self.featured: list[str] = []  # the first demo authors (the seed first), once imported
 
     # --- processes --------------------------------------------------------------------------
 
@@ -238,6 +244,11 @@ class Demo:
         self.step(f"import_author: {len(authors)} authors from "
                   f"{DEMO_AUTHORS.relative_to(REPO)}", [*MANAGE, "import_author", *authors])
         print(f"imported {len(authors)} authors in {time.monotonic() - began:.1f}s")
+        # The authors' records name no merged id: OpenAlex publishes them apart, so the demo's
+        # merged ids answer 404 on BZPEER until their file is imported too.
+        self.step(f"import_openalex {DEMO_MERGED_IDS.relative_to(REPO)}",
+                  [*MANAGE, "import_openalex", str(DEMO_MERGED_IDS)])
+        self.featured = authors[:FEATURED]
         if "recompute_trust" in commands:
             self.step("recompute_trust --all", [*MANAGE, "recompute_trust", "--all"])
         else:
@@ -279,8 +290,8 @@ class Demo:
         self.staff_user()
 
         port = localservices.pick_port(web_port)
-        # Links in pages and emails start with SITE_URL: the port the demo really serves.
-        self.env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+        base = f"http://127.0.0.1:{port}"
+        self.env.update(web_settings(base, featured=self.featured if with_import else None))
         banner(f"web (gunicorn) on 127.0.0.1:{port}, Celery worker and beat")
         web = self.spawn("web", [sys.executable, "-m", "gunicorn", "bzpeer.wsgi",
                                  "--workers", "2", "--bind", f"127.0.0.1:{port}",
@@ -293,21 +304,9 @@ class Demo:
                             "--loglevel=INFO",
                             "--schedule", str(self.layout.data_dir / "celerybeat-schedule")])
         self.wait_for_port("gunicorn", web, port)
-        base = f"http://127.0.0.1:{port}"
         self.check_static(base)
-
-        print(
-            f"\n{'=' * 72}\n"
-            f"  BZPEER demo:   {base}/\n"
-            f"  staff login:   {STAFF_EMAIL} / {STAFF_PASSWORD}   ({base}/accounts/login/)\n"
-            f"  imports page:  {base}/imports/\n"
-            f"  OpenAlex:      {self.env.get('OPENALEX_URL', '(default)')}\n"
-            f"  e-mails (sign-up confirmations) are printed below by 'web'.\n"
-            f"  Ctrl-C stops web, worker, beat, the OpenAlex server"
-            f"{' and the local services' if self.started_services else ''}.\n"
-            f"{'=' * 72}\n",
-            flush=True,
-        )
+        print(banner_text(base, self.env.get("OPENALEX_URL", "(default)"), next(iter(self.featured), None),
+                          bool(self.started_services)), flush=True)
         self.supervise()
 
     def supervise(self) -> None:
@@ -317,6 +316,36 @@ class Demo:
                     raise DemoError(f"{name} exited unexpectedly (code {proc.returncode}); "
                                     "its output is above")
             time.sleep(0.5)
+
+
+def web_settings(base: str, *, featured: list[str] | None) -> dict[str, str]:
+    """The settings web, worker and beat get beyond the ones every step has. SITE_URL is the
+    URL the banner prints, whatever the environment said: every absolute link (emails,
+    canonical links) must reach this server, on this host, or the visitor lands signed out.
+    With the demo data imported (``featured`` its first authors, else None): DEMO_MODE (the
+    notice that the data is illustrative) and FEATURED_RESEARCHERS (the home page)."""
+    return {
+        "SITE_URL": base,
+        "DEMO_MODE": "1" if featured is not None else "0",
+        "FEATURED_RESEARCHERS": ",".join(featured or []),
+    }
+
+
+def banner_text(base: str, openalex_url: str, seed_author: str | None, started_services: bool) -> str:
+    """What the demo prints once everything serves: where to go, one profile to start from."""
+    lines = [f"  BZPEER demo:   {base}/"]
+    if seed_author:
+        lines.append(f"  a profile:     {base}/researchers/{seed_author}/   (the demo's seed researcher)")
+    lines += [
+        f"  staff login:   {STAFF_EMAIL} / {STAFF_PASSWORD}   ({base}/accounts/login/)",
+        f"  imports page:  {base}/imports/",
+        f"  OpenAlex:      {openalex_url}",
+        "  e-mails (sign-up confirmations) are printed below by 'web'; their links use this URL.",
+        "  Ctrl-C stops web, worker, beat, the OpenAlex server"
+        f"{' and the local services' if started_services else ''}.",
+    ]
+    rule = "=" * 72
+    return "\n".join(["", rule, *lines, rule, ""])
 
 
 def main() -> int:

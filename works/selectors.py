@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from profiles.display import abstract_is_long
 from profiles.models import Researcher
+from profiles.selectors import count_of
 from works.models import Authorship, HiddenWork, ImportJob, Work
 
 WORKS_PER_PAGE = 20
@@ -113,6 +114,19 @@ def researcher_works(researcher: Researcher, *, type: str | None = None, year: i
         works = works.filter(publication_year=year)
     return works.order_by(
         F("publication_date").desc(nulls_last=True), F("publication_year").desc(nulls_last=True), "-id"
+    )
+
+
+def hidden_on_topic_count(researcher_ref: str = "researcher_id", topic_ref: str = "topic_id") -> Coalesce:
+    """For annotating ``ResearcherTopic`` rows: how many of the researcher's hidden works
+    (works.HiddenWork) carry the topic. A correlated subquery over the outer row's
+    ``researcher_ref`` and ``topic_ref`` columns, so the count adds no query. A topic's count of
+    works on a profile is OpenAlex's ``works_count`` less this: hiding a work takes it out of
+    every count of works that :func:`researcher_works` feeds, per topic too."""
+    return count_of(
+        HiddenWork.objects.filter(
+            researcher_id=OuterRef(researcher_ref), work__work_topics__topic_id=OuterRef(topic_ref)
+        )
     )
 
 

@@ -85,5 +85,5 @@ def test_the_section_adds_no_query_to_the_profile(
     with django_assert_num_queries(6):
         client.get(url)
     client.force_login(owner)
-    with django_assert_num_queries(8):  # + session and user
+    with django_assert_num_queries(9):  # + session and user, and the header's owned record
         client.get(url)

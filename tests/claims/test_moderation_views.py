@@ -70,7 +70,7 @@ def test_the_queue_is_oldest_first_with_disputes_flagged(
     Claim.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=3))
     Claim.objects.filter(pk=lone.pk).update(created_at=timezone.now() - timedelta(days=2))
     client.force_login(staff)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # 4 + the header's owned record (claims.context_processors)
         page = client.get("/moderation/").content.decode()
     rows = [page.index(f'id="queue-claim-{c.pk}"') for c in (first, lone, dispute)]
     assert rows == sorted(rows)  # oldest first
@@ -94,7 +94,7 @@ def test_a_claim_stands_beside_its_record_evidence_and_claimant(
         note="<script>alert('x')</script> I am Ada.",
     )
     client.force_login(staff)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # 11 + the header's owned record (claims.context_processors)
         page = client.get(f"/moderation/claims/{claim.pk}/").content.decode()
     # The record: name, ORCID, institutions with their domains, works.
     assert "Ada Example" in page and record.orcid in page and "Example University" in page
@@ -119,6 +119,23 @@ def test_staff_approve_from_the_claim_page(client: Client, staff, claimant, reco
     assert (claim.state, claim.decided_by) == ("approved", staff)
     page = client.get("/moderation/?show=approved").content.decode()
     assert f"queue-claim-{claim.pk}" in page
+
+
+def test_no_decision_is_preselected_and_none_chosen_is_refused(
+    client: Client, staff, claimant, record, mailoutbox
+) -> None:
+    claim = claimant.claims.get()
+    client.force_login(staff)
+    page = client.get(f"/moderation/claims/{claim.pk}/").content.decode()
+    radios = [line for line in page.split("<input") if 'name="decision"' in line]
+    assert len(radios) == 3 and not any("checked" in r.split(">")[0] for r in radios)
+    response = client.post(f"/moderation/claims/{claim.pk}/decide/", {"reason": "", "message": ""})
+    assert response.status_code == 400 and "Choose a decision" in response.content.decode()
+    assert Claim.objects.get().state == "pending" and not mailoutbox
+    assert not ClaimAuditEvent.objects.exclude(kind="submitted").exists()
+    # A reason picked before any decision fills in no template (it used to be approval's).
+    text = client.get(f"/moderation/claims/{claim.pk}/message/", {"reason": "other"}).content.decode()
+    assert text.startswith("<textarea") and "approved" not in text.lower()
 
 
 def test_a_rejection_without_a_reason_is_sent_back(client: Client, staff, claimant, record) -> None:

@@ -60,7 +60,7 @@ def test_the_owner_writes_a_bio_sets_a_name_and_opens_to_collaboration(
     client: Client, record, owner, django_assert_num_queries
 ) -> None:
     client.force_login(owner)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # 8 + the header's owned record (claims.context_processors)
         page = client.get(_edit(record)).content.decode()
     assert "Works on examples at Example University." in page  # the generated bio, for reference
     response = client.post(
@@ -128,6 +128,28 @@ def test_the_owner_hides_and_shows_a_work(client: Client, record, owner) -> None
     client.post(_edit(record) + f"works/{work.pk}/unhide/")
     assert not HiddenWork.objects.exists() and researcher_works(record).count() == 2
     assert list(ProfileCorrection.objects.order_by("id").values_list("kind", flat=True)) == ["hide_work", "unhide_work"]
+
+
+def test_hiding_a_work_takes_it_out_of_every_count_of_works(client: Client, record, owner) -> None:
+    work = _first_work(record)
+    topic = f.topic("Hidden Topic")
+    f.give_topic(record, topic, rank=1, works_count=6)  # OpenAlex's count: 6 works on it
+    f.tag(work, topic)
+    client.force_login(owner)
+    profile = f"/researchers/{record.openalex_id}/"
+    before = client.get(profile).content.decode()
+    assert "<strong>2</strong> works" in before and "6 works</span>" in before
+    client.post(_edit(record) + f"works/{work.pk}/hide/", {"reason": "not_mine"})
+    after = client.get(profile).content.decode()
+    # The total, the topic's count (profile and topic page) and the year facets follow it.
+    assert "<strong>1</strong> work<" in after and "5 works</span>" in after and "6 works" not in after
+    assert "5 works on this topic" in client.get(f"/topics/{topic.openalex_id}/").content.decode()
+    assert researcher_works(record, year=work.publication_year).count() == 0
+    # Citations, h-index and i10 stay OpenAlex's, and say so.
+    assert "<dt>Citations (OpenAlex)</dt>" in after and "<dt>h-index (OpenAlex)</dt>" in after
+    assert "<dt>i10-index (OpenAlex)</dt>" in after
+    client.post(_edit(record) + f"works/{work.pk}/unhide/")
+    assert "6 works</span>" in client.get(profile).content.decode()
 
 
 # --- Reverting ---------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ def test_the_fragment_explains_the_score_to_anonymous_visitors(
     assert "The OpenAlex record carries ORCID iD 0000-0002-1825-0097, and its check digit is valid." in html
     assert 'datetime="2026-11-02"' in html  # the level's date: when the record was read
     assert "It is not</strong> an impact ranking" in html
+    # The scale as DESIGN §3 states it: v1's caps sum to 90, never "from 0 to 100".
+    assert "a 0–100 scale (formula v1 gives at most 90, so its scores run 0–90)" in html
+    assert "from 0 to 100" not in html
     # 20 + 3.01 (3 works) + 5.21 (120 citations) + 0.5 (h 4) + 2 (2 recent works) = 30.72
     for line in ("20 of 40", "3.01 of 10", "3 works since 2015", "5.21 of 10", "120 citations (OpenAlex)",
                  "2 of 5", "2 works in 2024–2026", "no followers yet", "<td class=\"num\">30.72</td>"):

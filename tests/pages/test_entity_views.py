@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from profiles.models import Topic
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,19 @@ def test_a_topic_page_lists_its_researchers_and_works(client: Client, django_ass
     assert html.index("Topic Lead") < html.index("Topic Other") and "9 works on this topic" in html
     assert "Tagged work" in html and "Untagged work" not in html
     assert client.get("/topics/T1/").status_code == 404
+
+
+def test_a_legacy_concept_answers_like_a_topic(client: Client) -> None:
+    concept = Topic.objects.create(openalex_id="C41008148", display_name="Computer science", kind="concept")
+    lead = f.researcher("Concept Lead")
+    f.give_topic(lead, concept, rank=1, works_count=4)
+    response = client.get("/topics/C41008148/")
+    html = response.content.decode()
+    assert response.status_code == 200 and "<h1><bdi>Computer science</bdi></h1>" in html
+    assert "Concept Lead" in html and "4 works on this topic" in html
+    assert client.get("/topics/c41008148/").status_code == 200  # any case, like topic ids
+    assert client.get("/topics/C1/").status_code == 404
+    assert client.get("/topics/A5023888391/").status_code == 404
 
 
 def test_an_institution_page_lists_its_researchers_and_their_works(client: Client, django_assert_num_queries) -> None:

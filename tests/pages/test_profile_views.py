@@ -93,7 +93,7 @@ def test_the_record_details_beyond_the_seed(client: Client) -> None:
     html = client.get(f"/researchers/{lead.openalex_id}/").content.decode()
     text = text_of(html)
     assert 'href="https://orcid.org/0000-0002-1825-0097"' in html
-    assert "h-index 12" in text and "i10-index 14" in text
+    assert "h-index (OpenAlex) 12" in text and "i10-index (OpenAlex) 14" in text
     assert "<svg" in html and "Citations per year" in text and "<table>" in html  # chart + table alternative
     assert "Topic 0 10 works" in text
     assert "Institute 0 Current 2015–2016" in text and "Source: OpenAlex author affiliations (with years)" in text
@@ -293,7 +293,7 @@ def test_the_profile_runs_a_fixed_number_of_queries(client: Client, stranger, dj
         assert response.status_code == 200
     client.force_login(stranger)
     for lead in (small, big):
-        with django_assert_num_queries(8):  # + session and user
+        with django_assert_num_queries(9):  # + session and user, and the header's owned record
             client.get(f"/researchers/{lead.openalex_id}/")
     text = text_of(client.get(f"/researchers/{big.openalex_id}/").content.decode())
     assert "60 works" in text and "1 follower" in text and "40 close collaborators" in text and "✓ Following" in text

@@ -31,11 +31,26 @@ def link_in(message) -> str:
 
 def test_the_header_offers_log_in_and_sign_up_or_the_account_and_log_out(client: Client, verified_user) -> None:
     html = client.get("/").content.decode()
-    assert 'href="/accounts/login/?next=/"' in html and 'href="/accounts/signup/"' in html
+    assert 'href="/accounts/login/?next=/"' in html and 'href="/accounts/signup/?next=/"' in html
     client.force_login(verified_user)
     html = client.get("/").content.decode()
-    assert 'href="/accounts/email/">verified@example.org</a>' in html
+    # Never the email address (screenshots, shared screens): the owned record's name, or this.
+    assert 'href="/accounts/email/">Your account</a>' in html and "verified@example.org" not in html
     assert 'action="/accounts/logout/"' in html and "Log out</button>" in html
+
+
+def test_the_header_names_the_record_an_owner_owns(client: Client, owner, record) -> None:
+    client.force_login(owner)
+    html = client.get("/").content.decode()
+    assert 'href="/accounts/email/"><bdi>Ada Example</bdi></a>' in html and owner.email not in html
+    record.preferred_name = "Ada E. Example"
+    record.save(update_fields=["preferred_name"])
+    assert '<bdi>Ada E. Example</bdi></a>' in client.get("/").content.decode()
+
+
+def test_the_log_in_page_offers_one_password_reset_link(client: Client) -> None:
+    html = client.get("/accounts/login/").content.decode()
+    assert html.count('href="/accounts/password/reset/"') == 1
 
 
 def test_sign_up_sends_a_verification_link_that_confirms_the_address(client: Client) -> None:
@@ -51,6 +66,39 @@ def test_sign_up_sends_a_verification_link_that_confirms_the_address(client: Cli
     assert "Yes, confirm it" in client.get(confirm).content.decode()
     client.post(confirm)
     assert EmailAddress.objects.get(email="new@example.org").verified
+
+
+def test_sign_up_and_confirmation_land_where_the_person_started(client: Client) -> None:
+    start = "/researchers/A5990000001/?page=2"
+    page = client.get("/").content.decode()
+    assert 'href="/accounts/signup/?next=/"' in page  # the header's Sign up keeps the page
+    form = client.get("/accounts/signup/", {"next": start}).content.decode()
+    assert 'name="next" value="/researchers/A5990000001/?page=2"' in form
+    client.post(
+        "/accounts/signup/", {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "next": start}
+    )
+    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", str(mail.outbox[0].body)).group(1)
+    assert link.endswith("?next=%2Fresearchers%2FA5990000001%2F%3Fpage%3D2")
+    # Another browser: the confirm page posts `next` on, and confirming lands there.
+    elsewhere = Client()
+    assert 'name="next" value="/researchers/A5990000001/?page=2"' in elsewhere.get(link).content.decode()
+    response = elsewhere.post(link.split("?")[0], {"next": start})
+    assert response.status_code == 302 and response["Location"] == start
+    # The browser that signed up: confirming signs in and lands there too.
+    EmailAddress.objects.filter(email="new@example.org").update(verified=False)
+    client.post("/accounts/confirm-email/")  # resend
+    again = re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/\S+)", str(mail.outbox[-1].body))
+    response = client.post(again.group(1).split("?")[0], {"next": start})
+    assert response.status_code == 302 and response["Location"] == start
+    assert "_auth_user_id" in client.session
+
+
+def test_a_next_off_the_site_is_not_carried_into_the_email(client: Client) -> None:
+    client.post(
+        "/accounts/signup/",
+        {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert "evil.example" not in mail.outbox[0].body and "?next=" not in mail.outbox[0].body
 
 
 def test_an_unverified_account_cannot_log_in_yet(client: Client) -> None:
@@ -123,3 +171,10 @@ def test_other_allauth_pages_use_the_site_layout(client: Client, verified_user) 
     client.force_login(verified_user)
     html = client.get("/accounts/email/").content.decode()
     assert 'class="site-header"' in html and 'class="account-main"' in html and "· BZPEER</title>" in html
+
+
+def test_the_sites_row_names_bzpeer_not_example_com() -> None:
+    from django.contrib.sites.models import Site
+
+    site = Site.objects.get(pk=settings.SITE_ID)
+    assert site.name == "BZPEER" and site.domain == settings.SITE_URL.split("://", 1)[1]

@@ -58,7 +58,7 @@ def test_the_list_page_has_a_fixed_query_count(client: Client, staff, django_ass
     for n in range(5):
         ImportJob.objects.create(query=f"A50000000{n:02d}", requested_by=staff)
     client.force_login(staff)
-    with django_assert_num_queries(3):  # session, user, jobs with their researcher
+    with django_assert_num_queries(4):  # session, user, jobs with their researcher, the header's owned record
         response = client.get("/imports/")
     assert response.content.decode().count("/progress/") == 0
     assert response.content.decode().count("A50000000") == 5
@@ -80,6 +80,15 @@ def test_progress_polls_while_running_and_stops_when_done(client: Client, staff,
     assert done.status_code == 286  # htmx stops polling
     assert "hx-trigger" not in done.content.decode()
     assert 'href="/researchers/A5023888391/"' in done.content.decode()
+
+
+def test_counts_of_one_work_are_singular(client: Client, staff) -> None:
+    job = ImportJob.objects.create(query="A5023888391", status="running", works_fetched=1, works_expected=1)
+    client.force_login(staff)
+    assert "Fetched 1 of 1 work in" in client.get(f"/imports/{job.pk}/").content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(status="done", works_written=1)
+    html = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "Done: 1 work fetched, 1 written or updated." in html and "1 works" not in html
 
 
 def test_a_failed_job_shows_its_reason(client: Client, staff) -> None:
