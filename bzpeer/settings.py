@@ -195,7 +195,23 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+# A running import job writes a heartbeat with its progress and at least every
+# min(5 s, this / 4) (works.services.import_job_heartbeat); a running job silent for longer
+# than this many seconds is marked failed by works.reap_stalled_jobs (its process was
+# killed, or its machine restarted). It must exceed the longest step without a heartbeat:
+# one OpenAlex request (OPENALEX_TIMEOUT) or one batch written to the database.
+IMPORT_HEARTBEAT_TIMEOUT = envint("IMPORT_HEARTBEAT_TIMEOUT", "120")
+if IMPORT_HEARTBEAT_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"IMPORT_HEARTBEAT_TIMEOUT must be at least 1 (seconds), not {IMPORT_HEARTBEAT_TIMEOUT}")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Import jobs whose worker died (SIGKILL, out of memory, a reboot) would stay running
+    # forever; a reaper run is one query when there are none. Expires: a run missed while
+    # no worker listened is not worth queuing behind the next.
+    "reap-stalled-import-jobs": {
+        "task": "works.reap_stalled_jobs",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     # Imports refresh the edges they touch; the nightly pass repairs anything a crash left.
     "refresh-coauthor-edges-nightly": {
         "task": "graph.refresh_coauthor_edges",

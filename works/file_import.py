@@ -9,13 +9,17 @@ Nothing here enqueues follow-up work: the caller does, with the researcher ids t
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import multiprocessing
+import os
 import queue
+import signal
+import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +38,7 @@ from works.openalex_parser import (
     parse_entity,
     parse_merged_ids,
 )
-from works.services import import_job_update, notes_summary
+from works.services import ImportAbandoned, JobHeartbeat, import_job_fail, import_job_heartbeat, notes_summary
 from works.upsert import PreparedBatch, WriteResult, WrittenRows, prepare_batch, write_prepared
 
 logger = logging.getLogger(__name__)
@@ -92,11 +96,18 @@ def files_import(
 
     Whatever happens, the job does not stay running: should the run itself stop (a parsing
     process dies, the database goes away, the process is interrupted), the job is marked
-    failed with the reason, and the exception propagates.
+    failed with the reason, and the exception propagates. Should the process be killed
+    outright, its heartbeat stops (one per batch, and every few seconds within a long one)
+    and the reaper marks the job failed (services.import_jobs_reap_stalled); the parsing
+    processes end with it. A run whose job was reaped or claimed again stops at its next
+    heartbeat with ImportAbandoned and leaves the job as it is.
     """
     try:
         with _fewer_gc_passes():
             return _files_import(job=job, paths=paths, batch_size=batch_size, on_progress=on_progress)
+    except ImportAbandoned:
+        logger.warning("import job %s was reaped or claimed again; this run stopped", job.pk)
+        raise
     except BaseException as exc:
         _fail_stopped_run(job, exc)
         raise
@@ -112,7 +123,7 @@ def _fail_stopped_run(job: ImportJob, exc: BaseException) -> None:
         reason = f"The import stopped: {type(exc).__name__}: {first_line}".rstrip(": ")
     logger.exception("import job %s stopped", job.pk)
     try:
-        import_job_update(job, status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now())
+        import_job_fail(job, reason)
     except DatabaseError:
         logger.exception("could not mark import job %s failed", job.pk)
 
@@ -130,19 +141,28 @@ def _files_import(
     # parse while this one writes. Inside a caller's transaction (tests, atomic requests)
     # or inside a daemonic worker process (which may not fork), everything happens here.
     in_child = not connection.in_atomic_block and not multiprocessing.current_process().daemon
-    batches = _parsed_in_children(files, batch_size) if in_child else _parse_batches(files, batch_size)
+    heartbeat = JobHeartbeat(job)
+    batches = (
+        _parsed_in_children(files, batch_size, keep_alive=heartbeat.beat)
+        if in_child
+        else _parse_batches(files, batch_size)
+    )
     written_rows = WrittenRows()
-    for parsed in batches:
-        report.errors.extend(parsed.errors)
-        report.entities_read += parsed.records_read
-        for note in parsed.notes:
-            logger.warning("import job %s: %s", job.pk, note)
-        report.notes.extend(parsed.notes)
-        if parsed.items:
-            _write_isolating_failures(parsed, report, written_rows)
-        import_job_update(job, works_written=report.result.works_written, works_fetched=report.entities_read)
-        if on_progress:
-            on_progress(report)
+    # closing: a run that stops (ImportAbandoned, an error) ends its parsing processes now,
+    # not whenever the generator is collected.
+    with closing(batches):
+        for parsed in batches:
+            report.errors.extend(parsed.errors)
+            report.entities_read += parsed.records_read
+            for note in parsed.notes:
+                logger.warning("import job %s: %s", job.pk, note)
+            report.notes.extend(parsed.notes)
+            if parsed.items:
+                _write_isolating_failures(parsed, report, written_rows, keep_alive=heartbeat.beat)
+            # The progress is the batch's heartbeat.
+            heartbeat.beat(works_written=report.result.works_written, works_fetched=report.entities_read)
+            if on_progress:
+                on_progress(report)
 
     finished = {"finished_at": timezone.now(), "works_written": report.result.works_written}
     summary = (
@@ -152,7 +172,7 @@ def _files_import(
     if report.notes:
         summary += ". " + notes_summary(report.notes)
     if report.errors:
-        import_job_update(
+        import_job_heartbeat(
             job,
             status=ImportJob.Status.FAILED,
             message=summary,
@@ -160,7 +180,7 @@ def _files_import(
             **finished,
         )
     else:
-        import_job_update(job, status=ImportJob.Status.DONE, message=summary, **finished)
+        import_job_heartbeat(job, status=ImportJob.Status.DONE, message=summary, **finished)
     return report
 
 
@@ -210,7 +230,7 @@ class _Share:
 
 def _parse_batches(
     files: list[Path], batch_size: int, part: int = 0, owners: tuple[int, ...] = (0,)
-) -> Iterator[ParsedBatch]:
+) -> Generator[ParsedBatch]:
     """Read, parse and prepare ``files`` in batches of ``batch_size`` items (an entity, or a
     merged_ids file): the blocks that ``owners`` gives to process ``part`` (see _Share), all
     of them by default. Pure (files in, prepared batches out): it may run in a child process."""
@@ -276,7 +296,45 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 
 
-def _child_main(files: list[Path], batch_size: int, part: int, owners: tuple[int, ...], channel: Any) -> None:
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this (parsing) process end when ``parent``, the import that forked it, dies, even
+    by SIGKILL: on Linux the kernel sends it SIGTERM then (prctl PR_SET_PDEATHSIG; strictly,
+    when the thread that forked it ends, and the import forks and waits in one thread).
+    Elsewhere, or should the call fail, _send notices the new parent at its next batch."""
+    # The default action, whatever handler the parent had (a worker's): SIGTERM ends us.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+                logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+        except (OSError, AttributeError):
+            logger.warning("prctl(PR_SET_PDEATHSIG) is not available", exc_info=True)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
+def _send(channel: Any, message: object, parent: int) -> None:
+    """Put ``message`` on ``channel`` for ``parent``. The channel holds two batches; while it
+    is full, check every second that the parent still lives (our parent pid changes when it
+    dies), and end this process if not: nobody will ever read the channel."""
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        try:
+            channel.put(message, timeout=1)
+            return
+        except queue.Full:
+            continue
+
+
+def _child_main(
+    files: list[Path], batch_size: int, part: int, owners: tuple[int, ...], channel: Any, parent: int
+) -> None:
+    _die_with_parent(parent)
     # This process only parses, and parsing builds no reference cycles: the cyclic
     # collector's passes over millions of young objects are pure cost here (measured on
     # 50,000 works: 32.7 s -> 27.0 s of CPU). A full collection every 100 batches bounds
@@ -284,12 +342,12 @@ def _child_main(files: list[Path], batch_size: int, part: int, owners: tuple[int
     gc.disable()
     try:
         for number, parsed in enumerate(_parse_batches(files, batch_size, part, owners), start=1):
-            channel.put(parsed)
+            _send(channel, parsed, parent)
             if number % 100 == 0:
                 gc.collect()
-        channel.put(None)
+        _send(channel, None, parent)
     except BaseException:
-        channel.put(traceback.format_exc())
+        _send(channel, traceback.format_exc(), parent)
 
 
 # Which parsing process takes each block of items, in turn: two processes, the first taking
@@ -300,28 +358,42 @@ def _child_main(files: list[Path], batch_size: int, part: int, owners: tuple[int
 BLOCK_OWNERS = (0, 0, 1)
 
 
-def _receive(channel: Any, child: Any) -> Any:
-    """The child's next message; an error if it died without a word (killed, out of memory)."""
+def _receive(channel: Any, child: Any, keep_alive: Callable[[], None]) -> Any:
+    """The child's next message; an error if it died without a word (killed, out of memory).
+    Calls ``keep_alive`` every second while it waits."""
     while True:
         try:
-            return channel.get(timeout=5)
+            return channel.get(timeout=1)
         except queue.Empty:
             if not child.is_alive():
                 raise RuntimeError(f"a parsing process ended unexpectedly (exit code {child.exitcode})") from None
+            keep_alive()
+
+
+def _nothing() -> None:
+    pass
 
 
 def _parsed_in_children(
-    files: list[Path], batch_size: int, owners: tuple[int, ...] = BLOCK_OWNERS
-) -> Iterator[ParsedBatch]:
+    files: list[Path],
+    batch_size: int,
+    owners: tuple[int, ...] = BLOCK_OWNERS,
+    keep_alive: Callable[[], None] = _nothing,
+) -> Generator[ParsedBatch]:
     """``_parse_batches`` run in child processes (fork), each at most two batches ahead;
-    block b is parsed by child ``owners[b % len(owners)]``. Batches are yielded in file order."""
+    block b is parsed by child ``owners[b % len(owners)]``. Batches are yielded in file order.
+    ``keep_alive`` is called every second while a child keeps this process waiting. The
+    children end when the generator is closed, and when this process dies (_die_with_parent)."""
     context = multiprocessing.get_context("fork")
     parts = max(owners) + 1
     channels = [context.Queue(maxsize=2) for _ in range(parts)]
     # The children must not share this process's database connections.
     connections.close_all()
+    parent = os.getpid()
     children = [
-        context.Process(target=_child_main, args=(files, batch_size, part, owners, channels[part]), daemon=True)
+        context.Process(
+            target=_child_main, args=(files, batch_size, part, owners, channels[part], parent), daemon=True
+        )
         for part in range(parts)
     ]
     for child in children:
@@ -330,12 +402,12 @@ def _parsed_in_children(
         turn = 0
         while True:
             owner = owners[turn % len(owners)]
-            message = _receive(channels[owner], children[owner])
+            message = _receive(channels[owner], children[owner], keep_alive)
             if message is None:
                 # Block ``turn`` does not exist, so no later one does: every other child
                 # has only its end to say.
                 for other in range(parts):
-                    if other != owner and _receive(channels[other], children[other]) is not None:
+                    if other != owner and _receive(channels[other], children[other], keep_alive) is not None:
                         raise RuntimeError("a parsing process had a batch after the last one")
                 return
             if isinstance(message, str):
@@ -349,10 +421,12 @@ def _parsed_in_children(
             child.join()
 
 
-def _write_isolating_failures(parsed: ParsedBatch, report: FilesReport, written_rows: WrittenRows) -> None:
+def _write_isolating_failures(
+    parsed: ParsedBatch, report: FilesReport, written_rows: WrittenRows, keep_alive: Callable[[], None] = _nothing
+) -> None:
     """Write the batch in one transaction; if the database refuses it (or it could not be
     prepared), write its items one by one (read again from their files) so that only what
-    is refused is lost (and reported)."""
+    is refused is lost (and reported), calling ``keep_alive`` before each."""
     if parsed.prepared is not None:
         try:
             with transaction.atomic():
@@ -361,6 +435,7 @@ def _write_isolating_failures(parsed: ParsedBatch, report: FilesReport, written_
         except DatabaseError as exc:
             logger.warning("batch of %d items failed (%s); retrying one by one", len(parsed.items), exc)
     for path, ordinal, location in parsed.items:
+        keep_alive()
         item = next(item for _, item in read_items(path, keep=ordinal.__eq__))
         single = ImportBatch()
         for record in _parse_item(item):

@@ -151,6 +151,11 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the run that holds the job, written with its progress (per
+    # batch, per page) and at least every few seconds in between
+    # (works.services.import_job_heartbeat). works.reap_stalled_jobs marks a running job
+    # failed once this is older than settings.IMPORT_HEARTBEAT_TIMEOUT.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

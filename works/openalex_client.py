@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import pyalex
@@ -29,6 +32,7 @@ import requests
 from django.conf import settings
 from pyalex import api as pyalex_api
 from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
 
 logger = logging.getLogger(__name__)
@@ -50,12 +54,43 @@ class NotFound(OpenAlexError):
         super().__init__(message, transient=False, status=404)
 
 
+# Called about once a second while a request waits to be retried (see while_waiting).
+_waiting_callback: ContextVar[Callable[[], None] | None] = ContextVar("openalex_waiting_callback", default=None)
+
+
+@contextmanager
+def while_waiting(callback: Callable[[], None]) -> Iterator[None]:
+    """Call ``callback`` about once a second while a request made inside this block waits
+    between retries (backoff, Retry-After): an import heartbeats its job there, since a run
+    that OpenAlex makes wait for minutes is slow, not dead. ``callback`` must not raise."""
+    token = _waiting_callback.set(callback)
+    try:
+        yield
+    finally:
+        _waiting_callback.reset(token)
+
+
+def _wait(seconds: float) -> None:
+    callback = _waiting_callback.get()
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 1.0) if callback else left)
+        if callback:
+            callback()
+
+
 class _CappedRetry(Retry):
-    """Honour Retry-After, but never sleep longer than MAX_RETRY_AFTER_SECONDS at once."""
+    """Honour Retry-After, but never sleep longer than MAX_RETRY_AFTER_SECONDS at once; call
+    the while_waiting callback while sleeping."""
 
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        # urllib3's own sleep, in slices: Retry-After when the answer has one, else backoff.
+        retry_after = self.get_retry_after(response) if self.respect_retry_after_header and response else None
+        _wait(retry_after or self.get_backoff_time())
 
 
 class _OpenAlexAdapter(HTTPAdapter):

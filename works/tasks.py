@@ -30,3 +30,10 @@ def import_author(job_id: int) -> None:
         services.import_job_fail(job, f"Unexpected error ({type(exc).__name__}); the worker log has the details.")
         raise
     refresh_after_import(result.researcher_ids, inline=False)
+
+
+@shared_task(name="works.reap_stalled_jobs")
+def reap_stalled_jobs() -> int:
+    """Mark failed the running import jobs whose heartbeat stopped (their worker was killed
+    or its machine restarted); beat runs it every minute. Returns how many. Idempotent."""
+    return len(services.import_jobs_reap_stalled())

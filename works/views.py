@@ -3,6 +3,7 @@ pages.views.)"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -33,10 +34,14 @@ def _job_or_404(job_id: int) -> ImportJob:
         raise Http404("No such import job") from None
 
 
+def _job_context(job: ImportJob) -> dict[str, object]:
+    return {"job": job, "heartbeat_timeout": settings.IMPORT_HEARTBEAT_TIMEOUT}
+
+
 @staff_required
 @require_safe
 def import_detail(request: HtmxRequest, job_id: int) -> HttpResponse:
-    return render(request, "works/import_detail.html", {"job": _job_or_404(job_id)})
+    return render(request, "works/import_detail.html", _job_context(_job_or_404(job_id)))
 
 
 @staff_required
@@ -44,7 +49,7 @@ def import_detail(request: HtmxRequest, job_id: int) -> HttpResponse:
 def import_progress(request: HtmxRequest, job_id: int) -> HttpResponse:
     """The polled progress fragment; status 286 tells htmx to stop polling once finished."""
     job = _job_or_404(job_id)
-    response = render(request, "works/import_detail.html#import-progress", {"job": job})
+    response = render(request, "works/import_detail.html#import-progress", _job_context(job))
     if job.is_finished:
         response.status_code = HttpResponseStopPolling.status_code
     return response

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests import factories as f
+from works import services
 from works.models import ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +102,41 @@ def test_a_failed_job_shows_its_reason(client: Client, staff) -> None:
     client.force_login(staff)
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert "The import failed: OpenAlex has no author A5999999999 (404)" in page
+
+
+def test_a_job_whose_worker_died_stops_polling_and_says_so(client: Client, staff, settings) -> None:
+    settings.IMPORT_HEARTBEAT_TIMEOUT = 120
+    job = ImportJob.objects.create(
+        query="A5023888391",
+        status="running",
+        works_fetched=50,
+        works_expected=200,
+        started_at=timezone.now() - timedelta(days=1),
+        heartbeat_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    client.force_login(staff)
+    running = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert running.status_code == 200 and 'hx-trigger="every 1s"' in running.content.decode()
+    assert "Last heard from its worker at 03:04:05 UTC" in running.content.decode()
+
+    assert services.import_jobs_reap_stalled() == [job.pk]
+    reaped = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    html = reaped.content.decode()
+    assert reaped.status_code == 286 and "hx-trigger" not in html  # htmx stops polling
+    assert (
+        "The import failed: The worker stopped answering at 2026-01-02 03:04:05 UTC (no heartbeat for more than "
+        "120 s: it was killed, or its machine restarted), so the import did not finish. Re-run the import." in html
+    )
+    # ... and offers to: the same query, to the import form.
+    assert 'name="query" value="A5023888391"' in html and "Run this import again" in html
+
+
+def test_a_failed_file_import_shows_the_command_that_runs_it_again(client: Client, staff) -> None:
+    job = ImportJob.objects.create(query="/data/works.jsonl.gz", kind="files", status="failed", error="x")
+    client.force_login(staff)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "<code>python manage.py import_openalex /data/works.jsonl.gz</code>" in page
+    assert "Run this import again" not in page
 
 
 def test_unknown_jobs_are_404(client: Client, staff) -> None:

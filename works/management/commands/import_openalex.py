@@ -47,7 +47,10 @@ class Command(BaseCommand):
             if verbosity > 1:
                 self.stdout.write(f"  {report.entities_read} records read, {report.result.works_written} works written")
 
-        report = file_import.files_import(job=claimed, paths=paths, batch_size=batch_size, on_progress=progress)
+        try:
+            report = file_import.files_import(job=claimed, paths=paths, batch_size=batch_size, on_progress=progress)
+        except services.ImportAbandoned as exc:
+            raise CommandError(str(exc)) from exc
         if followups != "skip":
             refresh_after_import(report.result.researcher_ids, inline=followups == "now")
         claimed.refresh_from_db()
