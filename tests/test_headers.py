@@ -94,6 +94,9 @@ def site(db, settings) -> Site:
     )
     f.tag(work, topic)
     f.work([record, colleague], title=hostile("Second shared work"), venue_name=hostile("Venue by name"))
+    # A second page of works, so that the profile shows its pager (both ends of it).
+    for year in range(2000, 2020):
+        f.work([record], year=year)
     f.edges()
     f.snapshot(record)
 
@@ -146,7 +149,8 @@ def samples(site: Site) -> dict[str, list[str]]:
         # pages
         "": ["/", f"/?q={hostile('Ada Example')}", "/?q=nobody"],
         "researchers/<str:openalex_id>/": [
-            f"/researchers/{a}/", f"/researchers/{s}/", "/researchers/A5999999999/", *gone
+            f"/researchers/{a}/", f"/researchers/{a}/?page=2", f"/researchers/{s}/", "/researchers/A5999999999/",
+            *gone,
         ],
         r"^researchers/(?P<openalex_id>https?:/{1,2}(?:www\.)?openalex\.org/[^/]+)/$": [
             f"/researchers/https://openalex.org/{a}/"
