@@ -35,7 +35,11 @@ FRAGMENT_DOCUMENT = (
 
 
 # The parent a fragment's elements are swapped into, by the first element's tag.
-FRAGMENT_PARENT = {"li": ("<ul>", "</ul>"), "tr": ("<table><tbody>", "</tbody></table>"), "option": ("<select>", "</select>")}
+FRAGMENT_PARENT = {
+    "li": ("<ul>", "</ul>"),
+    "tr": ("<table><tbody>", "</tbody></table>"),
+    "option": ("<select>", "</select>"),
+}
 
 
 class TopLevel(HTMLParser):
@@ -79,8 +83,9 @@ def as_document(html: str) -> str:
     parser = TopLevel()
     parser.feed_text(html)
     bounds = [start for _, start, _ in parser.elements] + [len(html)]
-    inline, out_of_band = [], []
-    for (tag, start, oob), end in zip(parser.elements, bounds[1:]):
+    inline: list[str] = []
+    out_of_band: list[str] = []
+    for (_, start, oob), end in zip(parser.elements, bounds[1:], strict=True):
         (out_of_band if oob else inline).append(html[start:end])
     head = html[: bounds[0]]
     first = next((tag for tag, _, oob in parser.elements if not oob), "")

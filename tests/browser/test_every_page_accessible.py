@@ -21,15 +21,16 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser
 
-from tests.test_headers import Site, client_as, every_url, site  # noqa: F401 (site is the fixture)
+from tests.test_headers import Site, client_as, every_url
+from tests.test_headers import site as site  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.browser
 
 WIDE, PHONE, NARROW = 1280, 390, 320
 SIGNED_IN = ("owner", "staff", "claimant", "stranger")
-SHOWN = (200, 404, 410)
+SHOWN = (200, 404, 410)  # pages, and the pages that say a record is missing or gone
 HEADER_MAX_HEIGHT = 64  # px: two short lines of links (three took about 170 px before issue 13)
-SCREENSHOTS = os.environ.get("BZPEER_SCREENSHOTS", "")  # a folder for the header at phone width, to look at  # pages, and the pages that say a record is missing or gone
+SCREENSHOTS = os.environ.get("BZPEER_SCREENSHOTS", "")  # a folder for the header at phone width, to look at
 
 
 def is_document(response: Any) -> bool:
@@ -40,11 +41,11 @@ def is_document(response: Any) -> bool:
     )
 
 
-def pages_to_open(site: Site) -> dict[str, list[str]]:
+def pages_to_open(walked: Site) -> dict[str, list[str]]:
     """role -> the URLs of whole documents Chromium opens as that role."""
-    clients = {role: client_as(user) for role, user in site.users.items()}
+    clients = {role: client_as(user) for role, user in walked.users.items()}
     plan: dict[str, list[str]] = {"anonymous": []}
-    for route, url in every_url(site):
+    for route, url in every_url(walked):
         if route.startswith("admin/"):
             continue  # Django's admin is not ours
         if is_document(clients["anonymous"].get(url)):
