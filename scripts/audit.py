@@ -149,11 +149,12 @@ def lighthouse(url: str, cookie: str | None) -> tuple[dict[str, int], list[str]]
         raise SystemExit(f"audit: lighthouse failed on {url}:\n{finished.stderr[-2000:]}")
     report = json.loads(finished.stdout)
     scores = {name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES}
-    # What cost points: the weighted audits that did not pass, so that a score below 100 says why.
+    # What cost points where a score is below 100: the weighted audits that did not pass.
     missed = sorted(
         {
             ref["id"]
             for name in CATEGORIES
+            if scores[name] < 100
             for ref in report["categories"][name]["auditRefs"]
             if ref.get("weight") and (report["audits"][ref["id"]].get("score") or 0) < 1
             and report["audits"][ref["id"]].get("scoreDisplayMode") in ("binary", "numeric")

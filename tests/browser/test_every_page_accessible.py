@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 WIDE, PHONE, NARROW = 1280, 390, 320
 SIGNED_IN = ("owner", "staff", "claimant", "stranger")
 SHOWN = (200, 404, 410)  # pages, and the pages that say a record is missing or gone
-HEADER_MAX_HEIGHT = 64  # px: two short lines of links (three took about 170 px before issue 13)
+HEADER_MAX_HEIGHT = 72  # px: two short lines of 24 px touch targets (three took about 170 px before issue 13)
 SCREENSHOTS = os.environ.get("BZPEER_SCREENSHOTS", "")  # a folder for the header at phone width, to look at
 
 
