@@ -16,7 +16,9 @@ VENV_STAMP := $(VENV)/.requirements.stamp
 # when the sha256 of requirements.txt changes; tests/test_runtime_install.py runs web, worker
 # and a task in it, and finds it through BZPEER_RUNTIME_VENV.
 RUNTIME_VENV := .venv-runtime
-AXE := node_modules/axe-core/axe.min.js
+# npm's tools of the page checks (package.json): axe-core, injected by the browser tests; vnu-jar,
+# the Nu HTML checker (tests/test_valid_html.py); lighthouse (`make audit`). One stamp for all.
+NODE_TOOLS := node_modules/.bzpeer-npm-ci.stamp
 # The OpenAlex parser compiled with mypyc (scripts/compile_parser.py); rebuilt when its source
 # changes, and used only for exactly the source it was built from (works/__init__.py).
 COMPILED_STAMP := .build/compiled/stamp
@@ -29,7 +31,7 @@ PYTEST_ARGS ?=
 WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$urls"; \
 	export DEBUG="$${DEBUG:-1}";
 
-.PHONY: help venv runtime-venv compiled debian-tools axe services test demo lint bench-import bench-trust bench-web \
+.PHONY: help venv runtime-venv compiled debian-tools axe node-tools services test demo lint audit bench-import bench-trust bench-web \
 	bench-work \
 	stop status clean distclean
 
@@ -37,6 +39,7 @@ help:
 	@echo "make demo          migrate, import the demo data, run web + worker + beat (Ctrl-C stops)"
 	@echo "make test          install test needs, start services, ruff check, pytest"
 	@echo "make lint          ruff check + mypy"
+	@echo "make audit         Lighthouse's scores of the demo's main pages (a running demo, or starts one)"
 	@echo "make bench-import | bench-trust | bench-web | bench-work   benchmarks (scripts/bench/)"
 	@echo "make services | status | stop   project-local PostgreSQL and Redis in .data/"
 	@echo "make runtime-venv  $(RUNTIME_VENV): requirements.txt alone, as the Docker image installs"
@@ -63,8 +66,10 @@ $(COMPILED_STAMP): works/openalex_parser.py works/import_rows.py profiles/identi
 # Debian packages the tests need: Chromium for the Playwright browser tests (Playwright cannot
 # download its own here), docker-compose, which checks docker-compose.yml, and nginx, which
 # tests/deploy runs unprivileged on loopback in front of gunicorn (its own config and ports;
-# the tests never use the system service the package may start on port 80).
-DEBIAN_TOOLS := $(CHROMIUM):chromium /usr/bin/docker-compose:docker-compose /usr/sbin/nginx:nginx
+# the tests never use the system service the package may start on port 80), and a Java runtime
+# for the Nu HTML checker (vnu-jar from npm is a Java program).
+DEBIAN_TOOLS := $(CHROMIUM):chromium /usr/bin/docker-compose:docker-compose /usr/sbin/nginx:nginx \
+	/usr/bin/java:default-jre-headless
 
 debian-tools:
 	@missing=""; for tool in $(DEBIAN_TOOLS); do \
@@ -82,10 +87,12 @@ debian-tools:
 	    { echo "apt-get ran but $${tool%%:*} is missing" >&2; exit 1; }; done; \
 	fi
 
-axe: $(AXE)
+axe: node-tools
 
-$(AXE): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for axe-core (apt-get install npm)" >&2; exit 1; }
+node-tools: $(NODE_TOOLS)
+
+$(NODE_TOOLS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core, vnu-jar and lighthouse (apt-get install npm)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -99,13 +106,19 @@ stop:
 	@$(SERVICES) stop
 
 # --no-skips: a skipped test fails the run (tests/conftest.py); everything must run here and in CI.
-test: venv runtime-venv compiled debian-tools axe services lint
+test: venv runtime-venv compiled debian-tools node-tools services lint
 	@$(WITH_SERVICES) echo "pytest with DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL"; \
 	BZPEER_RUNTIME_VENV="$(abspath $(RUNTIME_VENV))" $(VENV)/bin/pytest --no-skips $(PYTEST_ARGS)
 
 # scripts/demo.py starts (and on Ctrl-C stops) the services itself.
 demo: venv compiled
 	$(PY) scripts/demo.py
+
+# Lighthouse on the demo's main pages, anonymous and signed in (scripts/audit.py): against a
+# running `make demo` at AUDIT_URL, else it starts one (with the services) and stops it after.
+AUDIT_URL ?= http://127.0.0.1:8000
+audit: venv compiled debian-tools node-tools
+	CHROME_PATH="$${CHROME_PATH:-$(CHROMIUM)}" $(PY) scripts/audit.py --url $(AUDIT_URL)
 
 lint: venv
 	$(VENV)/bin/ruff check .

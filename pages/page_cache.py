@@ -44,7 +44,7 @@ cached page: absolute URLs come from ``SITE_URL`` (bzpeer.http.absolute_url), ne
 the ``Host`` header a visitor sends.
 
 A stored page is rendered with a marker in place of the CSRF token (it sits on ``<body
-hx-headers>``): a random one, new for every render and stored with the page, so that only
+data-hx-headers>``): a random one, new for every render and stored with the page, so that only
 the places the template put it are replaced (with the visitor's own token, or with nothing
 for a visitor who has none yet; see :func:`respond`). A fixed marker would also be replaced
 inside whatever an owner wrote into their bio.

@@ -49,6 +49,7 @@ class Site:
     job: ImportJob
     correction: int
     users: dict[str, Any]  # role -> user (None: anonymous)
+    gone: Researcher | None = None  # a record OpenAlex deleted (its page answers 410)
 
 
 def hostile(text: str) -> str:
@@ -79,6 +80,7 @@ def site(db, settings) -> Site:
     )
     f.give_topic(record, topic, rank=1, works_count=2)
     stub = f.stub(hostile("Stub Person"))
+    gone = f.researcher(hostile("Gone Person"), record_status=Researcher.RecordStatus.DELETED)
     colleague = f.researcher(hostile("Close Colleague"))
     f.affiliate(colleague, place, [2025], current=True)
     venue = f.source(hostile("Journal of Reversals"))
@@ -92,6 +94,9 @@ def site(db, settings) -> Site:
     )
     f.tag(work, topic)
     f.work([record, colleague], title=hostile("Second shared work"), venue_name=hostile("Venue by name"))
+    # A second page of works, so that the profile shows its pager (both ends of it).
+    for year in range(2000, 2020):
+        f.work([record], year=year)
     f.edges()
     f.snapshot(record)
 
@@ -126,6 +131,7 @@ def site(db, settings) -> Site:
             "owner": owner,
             "staff": staff,
         },
+        gone=gone,
     )
 
 
@@ -137,11 +143,15 @@ def samples(site: Site) -> dict[str, list[str]]:
     the URLconf spells it."""
     a, s = site.record.openalex_id, site.stub.openalex_id
     claim, work = site.claim.pk, site.work.pk
+    gone = [f"/researchers/{site.gone.openalex_id}/"] if site.gone else []
     return {
         "healthz": ["/healthz"],
         # pages
         "": ["/", f"/?q={hostile('Ada Example')}", "/?q=nobody"],
-        "researchers/<str:openalex_id>/": [f"/researchers/{a}/", f"/researchers/{s}/", "/researchers/A5999999999/"],
+        "researchers/<str:openalex_id>/": [
+            f"/researchers/{a}/", f"/researchers/{a}/?page=2", f"/researchers/{s}/", "/researchers/A5999999999/",
+            *gone,
+        ],
         r"^researchers/(?P<openalex_id>https?:/{1,2}(?:www\.)?openalex\.org/[^/]+)/$": [
             f"/researchers/https://openalex.org/{a}/"
         ],
@@ -416,7 +426,7 @@ def rendered_pages(site: Site) -> Iterator[tuple[str, str, Any]]:
                 continue
             response = client.get(url)
             is_html = response.get("Content-Type", "").startswith("text/html")
-            if response.status_code in (200, 400, 403, 404) and is_html:
+            if response.status_code in (200, 400, 403, 404, 410) and is_html:
                 yield role, url, response
             if "hx-request" in response.get("Vary", "").lower():  # the fragment htmx swaps in
                 htmx = client.get(url, headers={"HX-Request": "true"})

@@ -65,7 +65,7 @@ def test_the_fragment_explains_the_score_to_anonymous_visitors(
                  "2 of 5", "2 works in 2024–2026", "no followers yet", "<td class=\"num\">30.72</td>"):
         assert line in html
     assert "5 points at 9 works, the full 10 at 99 or more (logarithmic)" in html  # the rule
-    assert "Formula v1, computed on" in html and 'datetime="2026-11-20T10:00:00+00:00"' in html
+    assert "Formula v1, computed on" in html and 'datetime="2026-11-20T10:00:00+0000"' in html
     assert "First score on 2026-11-20" in html
 
 

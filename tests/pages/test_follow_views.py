@@ -60,7 +60,7 @@ def test_a_stranger_follows_in_place_and_the_count_updates_out_of_band(
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<div id="follow-box"')
     assert "✓ Following" in html and ">Unfollow</button>" in html and '<span class="follow-count">2</span>' in html
-    assert 'hx-swap-oob="innerHTML:#quick-followers"' in html and "<strong>2</strong> followers" in html
+    assert 'data-hx-swap-oob="innerHTML:#quick-followers"' in html and "<strong>2</strong> followers" in html
     assert Follow.objects.filter(user=stranger, researcher=lead).count() == 1
     assert enqueued_recomputes(callbacks) == [("graph.recompute_trust", (lead.pk,))]
 

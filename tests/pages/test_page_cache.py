@@ -60,7 +60,7 @@ def test_a_second_anonymous_visit_is_one_query_and_the_same_page(
     assert first == second and "csrf-marker-" not in second
     assert response["Vary"].count("HX-Request") == 1 and "Cookie" in response["Vary"]
     # Nothing on an anonymous profile posts: a first-time visitor gets no token, no cookie.
-    assert 'hx-headers=\'{"x-csrftoken": ""}\'' in second and "csrftoken" not in response.cookies
+    assert 'data-hx-headers=\'{"x-csrftoken": ""}\'' in second and "csrftoken" not in response.cookies
 
 
 def test_a_visitor_with_a_csrf_cookie_gets_a_working_token_in_a_cached_page(lead: Researcher, stranger) -> None:
@@ -111,8 +111,8 @@ def test_a_bio_containing_the_csrf_placeholder_shows_literally_and_no_token_leak
     for html in (first, second):
         bio = re.search(r'<p class="bio"><bdi>(.*?)</bdi></p>', html, re.S).group(1)
         assert unescape(bio) == PLACEHOLDER_BIO
-    token = re.search(r'hx-headers=\'\{"x-csrftoken": "([^"]*)"\}\'', second).group(1)
-    assert len(token) == 64 and second.count(token) == 1  # on <body hx-headers> only
+    token = re.search(r'data-hx-headers=\'\{"x-csrftoken": "([^"]*)"\}\'', second).group(1)
+    assert len(token) == 64 and second.count(token) == 1  # on <body data-hx-headers> only
 
 
 CHANGES: dict[str, Callable[[Researcher], str]] = {}

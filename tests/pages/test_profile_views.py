@@ -236,7 +236,7 @@ def test_the_works_list_pages_and_filters_and_answers_htmx_with_the_fragment(cli
     assert response.status_code == 200 and response["Vary"].count("HX-Request") == 1
     assert "<html" not in html and html.lstrip().startswith('<div id="works-list"')
     assert "Showing 21–25 of 25" in text_of(html) and "Item 2004" in html and "Item 2024" not in html
-    assert f'hx-get="/researchers/{lead.openalex_id}/?page=1"' in html
+    assert f'data-hx-get="/researchers/{lead.openalex_id}/?page=1"' in html
     filtered = text_of(client.get(f"/researchers/{lead.openalex_id}/", {"type": "dataset"}).content.decode())
     assert "Showing 1–5 of 5 matching" in filtered and "25 published item(s)" in filtered
     by_year = text_of(client.get(f"/researchers/{lead.openalex_id}/", {"year": 2003}).content.decode())

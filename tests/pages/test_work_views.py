@@ -29,7 +29,7 @@ def author_names(html: str) -> list[str]:
 
 def more_link(html: str) -> str | None:
     """The plain href of "and N more" (None when there is no more)."""
-    found = re.search(r'<a href="([^"]+)" hx-get="[^"]+"[^>]*>and \d+ more', html)
+    found = re.search(r'<a href="([^"]+)" data-hx-get="[^"]+"[^>]*>and \d+ more', html)
     return unescape(found.group(1)) if found else None
 
 
@@ -124,7 +124,7 @@ def test_and_n_more_pages_through_every_author_with_htmx(client: Client, django_
         with django_assert_num_queries(3):  # work, author counts, the next authors
             response = client.get(link.split("#")[0], headers=HTMX)
         html = response.content.decode()
-        assert "<html" not in html and f'id="authors-more-{work.openalex_id}" hx-swap-oob="true"' in html
+        assert "<html" not in html and f'id="authors-more-{work.openalex_id}" data-hx-swap-oob="true"' in html
         seen += author_names(html)
     assert fragments == 2
     assert seen == [f"Author {i}" for i in range(2 * AUTHORS_SHOWN + 5) if i != 7]

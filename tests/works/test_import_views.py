@@ -75,14 +75,14 @@ def test_progress_polls_while_running_and_stops_when_done(client: Client, staff,
         running = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
     html = running.content.decode()
     assert running.status_code == 200
-    assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="25"' in html and "Fetched 50 of 200 works" in html
+    assert 'data-hx-trigger="every 1s"' in html and 'aria-valuenow="25"' in html and "Fetched 50 of 200 works" in html
     assert "<html" not in html  # a fragment, not the page
 
     researcher = f.stub("Jason Priem", openalex_id="A5023888391")
     ImportJob.objects.filter(pk=job.pk).update(status="done", researcher=researcher, works_written=200)
     done = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
     assert done.status_code == 286  # htmx stops polling
-    assert "hx-trigger" not in done.content.decode()
+    assert "data-hx-trigger" not in done.content.decode()
     assert 'href="/researchers/A5023888391/"' in done.content.decode()
 
 
