@@ -138,9 +138,15 @@ def enqueue_many(
 def publish(message_id: int, *, eta: datetime | None = None) -> bool:
     """Hand Celery a ``core.run_outbox_message`` message for this row, to run at ``eta``.
     Best effort and never raises: when the broker cannot take it (Redis down), the row
-    stays pending for :func:`drain`. Returns whether the broker took it."""
+    stays pending for :func:`drain`. Returns whether the broker took it.
+
+    With ``CELERY_TASK_ALWAYS_EAGER`` (debugging; the browser tests) there is no worker and
+    no beat: the row runs here at once, whatever its delay."""
     try:
-        current_app.signature(RUN_TASK, args=(message_id,)).apply_async(eta=eta, retry_policy=PUBLISH_RETRY_POLICY)
+        if current_app.conf.task_always_eager:
+            run(message_id, due_now=True)
+            return True
+        current_app.send_task(RUN_TASK, args=[message_id], eta=eta, retry_policy=PUBLISH_RETRY_POLICY)
     except Exception as exc:  # noqa: BLE001 - any broker failure means "the drain will do it"
         logger.warning(
             "outbox message %s stays in the database for the drain: publishing failed (%s: %s)",
@@ -155,11 +161,12 @@ def publish(message_id: int, *, eta: datetime | None = None) -> bool:
 # --- Running -----------------------------------------------------------------------------------
 
 
-def run(message_id: int) -> bool:
-    """Run this row if it is due and nobody else runs it (pending, or running past its
-    lease); a row already done, not yet due or being run elsewhere is left alone (the drain
-    takes a row once due). Returns whether it ran the task (successfully or not)."""
-    taken = _take("id = %s", [message_id])
+def run(message_id: int, *, due_now: bool = False) -> bool:
+    """Run this row if it is due (or ``due_now``) and nobody else runs it (pending, or
+    running past its lease); a row already done, not yet due or being run elsewhere is left
+    alone (the drain takes a row once due). Returns whether it ran the task (successfully
+    or not)."""
+    taken = _take("id = %s", [message_id], due_now=due_now)
     if taken is None:
         return False
     _execute(taken)
@@ -193,16 +200,18 @@ def drain(*, seconds: float = DRAIN_SECONDS) -> int:
     return ran
 
 
-def _take(where: str, params: list[Any]) -> Taken | None:
-    """Take the first due row matching ``where`` that nobody runs: pending, or running past
-    its lease. Committed at once when no transaction is open, so a change made from now on
-    writes a new pending row instead of counting on this run. One query."""
+def _take(where: str, params: list[Any], *, due_now: bool = False) -> Taken | None:
+    """Take the first due row (any, with ``due_now``) matching ``where`` that nobody runs:
+    pending, or running past its lease. Committed at once when no transaction is open, so a
+    change made from now on writes a new pending row instead of counting on this run. One
+    query."""
+    due = "TRUE" if due_now else "not_before <= now()"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {_TABLE} AS m SET state = 'running', started_at = now(), attempts = m.attempts + 1
                 WHERE m.id = (
                     SELECT id FROM {_TABLE}
-                    WHERE {where} AND {_WAITING} AND not_before <= now()
+                    WHERE {where} AND {_WAITING} AND {due}
                       AND (state = 'pending' OR started_at < now() - make_interval(secs => %s))
                     ORDER BY not_before, id LIMIT 1
                     FOR UPDATE SKIP LOCKED)

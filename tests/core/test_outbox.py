@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from bzpeer.celery import app as celery_app
 from core import outbox
+from core import tasks as core_tasks
 from core.models import OutboxMessage
 from tests import cast
 from tests.outbox import make_due, run_outbox, waiting
@@ -181,3 +184,29 @@ def test_the_admin_shows_the_outbox_and_sends_failed_rows_back(staff) -> None:
     assert row(broken).state == "pending"
     assert client.get(f"/admin/core/outboxmessage/{broken}/change/").status_code == 200  # a read-only view
     assert Client().get("/admin/core/outboxmessage/").status_code == 302  # strangers to log in
+
+
+def test_beat_drains_every_minute_and_a_starting_worker_drains_at_once(settings) -> None:
+    drain = settings.CELERY_BEAT_SCHEDULE["drain-outbox"]
+    assert (drain["task"], drain["schedule"], drain["options"]["expires"]) == ("core.drain_outbox", 60.0, 55)
+    assert settings.CELERY_BEAT_SCHEDULE["prune-outbox-nightly"]["task"] == "core.prune_outbox"
+    sent: list[str] = []
+    worker = SimpleNamespace(app=SimpleNamespace(send_task=sent.append))
+    core_tasks.drain_outbox_at_worker_start(sender=worker)
+    assert sent == ["core.drain_outbox"]
+
+    def broker_down(name: str) -> None:
+        raise OSError("connection refused")
+
+    core_tasks.drain_outbox_at_worker_start(sender=SimpleNamespace(app=SimpleNamespace(send_task=broker_down)))
+
+
+def test_with_eager_celery_a_row_runs_at_commit_whatever_its_delay(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """No worker and no beat (CELERY_TASK_ALWAYS_EAGER, the browser tests): nothing would
+    ever run a delayed row, so the commit runs it."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        message_id = new("tests.outbox_probe", ["now"], not_before=timezone.now() + timedelta(minutes=5))
+    assert CALLS == [("now",)] and row(message_id).state == "done"
