@@ -98,9 +98,6 @@ class RedisServer:
             self._process.wait()
         self._process = None
 
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port)
-
     def close(self) -> None:
         if self._process is not None:
             self.stop()

@@ -96,3 +96,9 @@ def test_the_nightly_recompute_is_scheduled_after_the_edges() -> None:
     for name in ("recompute_trust", "recompute_trust_many", "recompute_trust_all", "import_followups"):
         name = f"graph.{name}"
         assert name in app.tasks
+
+
+def test_a_recompute_of_a_researcher_merged_away_does_nothing() -> None:
+    """An outbox row may outlive its researcher (an OpenAlex merge deletes the row)."""
+    assert tasks.recompute_trust(987654321) == 0 and tasks.recompute_trust_many([987654321]) == 0
+    assert waiting() == []
