@@ -167,14 +167,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------------------------
 
+# Redis is a cache and a broker, never a reason to fail a request or lose work (README,
+# "When Redis is down"): the cache answers from process memory while Redis fails
+# (bzpeer/cache.py), sessions live in PostgreSQL, and work that must follow a commit is an
+# outbox row first (core/outbox.py).
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "bzpeer.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "bzpeer"),
+        # A Redis that does not answer costs a request at most this long per call, then the
+        # request goes on without it (a refused connection fails at once). The page cache's
+        # own client (pages/page_cache.py) takes the same options.
+        "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
     }
 }
+# Sessions in PostgreSQL (Django's default, stated): a Redis outage signs nobody out and
+# never stops a log-in. Not "cache" or "cached_db": they would put them in Redis.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_URL = REDIS_URL
 # Job state lives in database rows (works.ImportJob, graph.TrustSnapshot); no result backend.
@@ -226,6 +237,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prune-rate-limits-nightly": {
         "task": "core.prune_rate_limits",
         "schedule": crontab(hour=4, minute=15),
+    },
+    # Work whose message never reached the broker (Redis down), was lost with a restarted
+    # Redis, or whose runner died (core/outbox.py). A drain nobody took within the minute
+    # expires: the next one does the same.
+    "drain-outbox": {
+        "task": "core.drain_outbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "prune-outbox-nightly": {
+        "task": "core.prune_outbox",
+        "schedule": crontab(hour=4, minute=45),
     },
 }
 

@@ -3,8 +3,9 @@ reverting them. The only code that writes ProfileCorrection rows and hides or sh
 (works.HiddenWork; claims.services only moves both to the surviving record of a merge).
 
 Every function runs in one transaction, locks the record, writes one ProfileCorrection and
-one audit event per change, and then sends ``profiles.signals.trust_inputs_changed`` (the
-trust recompute runs once the transaction commits). Refusals raise
+one audit event per change, and sends ``profiles.signals.trust_inputs_changed`` in the same
+transaction (graph writes the trust recompute to the outbox there; it runs once the
+transaction commits). Refusals raise
 :class:`claims.rules.ClaimRefused` and change nothing. Only the record's owner corrects it;
 the owner or any moderator reverts a correction (claims.services revokes through
 :func:`revert_owner_corrections`).
@@ -68,8 +69,7 @@ def profile_update(
             made.append(_correct(researcher, kind, owner, old=old, new=new))
         if made:
             researcher.save(update_fields=["owner_bio", "preferred_name", "open_to_collaborate"])
-    if made:
-        _trust_inputs_changed(researcher_id)
+            _trust_inputs_changed(researcher_id)
     return made
 
 
@@ -93,7 +93,7 @@ def work_hide(
             researcher_id=researcher_id, work_id=work_id, reason=reason, note=note, hidden_by_id=owner.pk
         )
         correction = _correct(researcher, Kind.HIDE_WORK, owner, old="", new=_hide_value(reason, note), work_id=work_id)
-    _trust_inputs_changed(researcher_id)
+        _trust_inputs_changed(researcher_id)
     return correction
 
 
@@ -108,7 +108,7 @@ def work_unhide(*, owner: AbstractUser, researcher_id: int, work_id: int) -> Pro
         correction = _correct(
             researcher, Kind.UNHIDE_WORK, owner, old=_hide_value(hidden.reason, hidden.note), new="", work_id=work_id
         )
-    _trust_inputs_changed(researcher_id)
+        _trust_inputs_changed(researcher_id)
     return correction
 
 
@@ -124,7 +124,7 @@ def correction_revert(*, actor: AbstractUser, correction_id: int) -> ProfileCorr
             raise ClaimRefused("This change was already reverted.")
         if not _revert(correction, actor, strict=True):
             raise ClaimRefused("This was changed again since: revert the later change first.")
-    _trust_inputs_changed(correction.researcher_id)
+        _trust_inputs_changed(correction.researcher_id)
     return correction
 
 

@@ -2,9 +2,11 @@
 claims/corrections.py).
 
 Every function here runs in one transaction, locks the rows it decides on, appends to the
-audit log (ClaimAuditEvent) in the same transaction, and only after commit sends email; a
-decision that changes a trust input sends ``profiles.signals.trust_inputs_changed`` (graph
-recomputes on commit), so a rolled-back change notifies nobody. Refusals raise
+audit log (ClaimAuditEvent) in the same transaction, and writes there too what must follow
+it: the email as an outbox row (core/outbox.py), sent by a worker once the transaction
+committed, and, when a trust input changed, ``profiles.signals.trust_inputs_changed`` (graph
+writes its recompute to the outbox), so a rolled-back change notifies nobody and a committed
+one is notified even if Redis is down at that moment. Refusals raise
 :class:`ClaimRefused` with a sentence for the person, and change nothing.
 
 Rules (DESIGN §4; pure parts in claims/rules.py):
@@ -48,6 +50,7 @@ from claims.corrections import revert_owner_corrections
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
 from claims.rules import ClaimRateLimited, ClaimRefused, window_full_until
 from claims.selectors import Proofs, claims_per_day, has_verified_email, proofs_for, verified_emails
+from core import outbox
 from core.limits import Rate, RateLimited, rate_limit_hit
 from profiles.models import Researcher
 from profiles.signals import trust_inputs_changed
@@ -56,6 +59,9 @@ from works.models import HiddenWork
 logger = logging.getLogger(__name__)
 
 State, Method, Event = Claim.State, Claim.Method, ClaimAuditEvent.Kind
+
+# The task that sends a claim's emails (claims/tasks.py), by the name the outbox knows it.
+CLAIM_EMAIL_TASK = "claims.send_claim_email"
 
 
 class AlreadyDecided(ClaimRefused):
@@ -146,9 +152,9 @@ def claim_submit(
                 actor_id=user.pk,
                 data={"rivals": rivals, "owner_emailed": mail_owner},
             )
-    _after_commit(claim, "auto_approved" if auto else "submitted", trust=auto)
-    if owner is not None and mail_owner:
-        _notify_after_commit(owner, "dispute_owner")
+        _after_commit(claim, "auto_approved" if auto else "submitted", trust=auto)
+        if owner is not None and mail_owner:
+            _notify_after_commit(owner, "dispute_owner")
     return claim
 
 
@@ -282,7 +288,7 @@ def claim_withdraw(*, user: AbstractUser, claim_id: int) -> Claim:
         claim.state, claim.decided_at = State.WITHDRAWN, timezone.now()
         _save(claim)
         _log(Event.WITHDRAWN, claim, actor_id=user.pk)
-    _after_commit(claim, "withdrawn", trust=False)
+        _after_commit(claim, "withdrawn", trust=False)
     return claim
 
 
@@ -296,7 +302,7 @@ def claim_release(*, user: AbstractUser, claim_id: int) -> Claim:
         claim.state = State.WITHDRAWN
         _save(claim)
         _log(Event.WITHDRAWN, claim, actor_id=user.pk, data={"released": True})
-    _after_commit(claim, "released", trust=True)
+        _after_commit(claim, "released", trust=True)
     return claim
 
 
@@ -343,8 +349,8 @@ def claim_decide(
         claim.decided_by_id, claim.decided_at = moderator.pk, timezone.now()
         _save(claim)
         _log(Event(claim.state), claim, actor_id=moderator.pk, reason=reason, message=claim.message)
-    extra = _owned_by(claim.user_id) if reason in rules.FINDING_REASONS else []
-    _after_commit(claim, f"decided_{claim.state}", trust=True, extra_researchers=extra)
+        extra = _owned_by(claim.user_id) if reason in rules.FINDING_REASONS else []
+        _after_commit(claim, f"decided_{claim.state}", trust=True, extra_researchers=extra)
     return claim
 
 
@@ -391,8 +397,8 @@ def claim_revoke(
             message=claim.message,
             data={"reverted_corrections": reverted},
         )
-    extra = _owned_by(claim.user_id) if reason in rules.FINDING_REASONS else []
-    _after_commit(claim, "revoked", trust=True, extra_researchers=extra)
+        extra = _owned_by(claim.user_id) if reason in rules.FINDING_REASONS else []
+        _after_commit(claim, "revoked", trust=True, extra_researchers=extra)
     return claim
 
 
@@ -505,6 +511,10 @@ def _record_name(researcher: Researcher) -> str:
 
 
 def _after_commit(claim: Claim, template: str, *, trust: bool, extra_researchers: Iterable[int] = ()) -> None:
+    """What must follow the decision, written in its transaction (call inside it): the
+    claimant's email and, when ``trust``, ``trust_inputs_changed`` for the record (and
+    ``extra_researchers``). Both end up as outbox rows (core/outbox.py) that commit or roll
+    back with the decision and run once it committed, whatever the broker does."""
     _notify_after_commit(claim, template)
     if trust:
         trust_inputs_changed.send(sender=Claim, researcher_ids=[claim.researcher_id, *extra_researchers])
@@ -512,24 +522,27 @@ def _after_commit(claim: Claim, template: str, *, trust: bool, extra_researchers
 
 def _notify_after_commit(claim: Claim, template: str) -> None:
     """Email the claim's account about ``template`` (templates/claims/email/<template>.txt)
-    after commit. A mail failure is logged, never raised: the decision stands either way and
-    the claimant sees it on their claims page."""
-    claim_pk = claim.pk
+    once the current transaction commits: an outbox row for ``claims.send_claim_email``,
+    written in it. Sending is :func:`claim_email_send`, on a worker."""
+    outbox.enqueue(CLAIM_EMAIL_TASK, [claim.pk, template])
 
-    def send() -> None:
-        fresh = Claim.objects.select_related("user", "researcher").get(pk=claim_pk)
-        if not fresh.user.email:
-            return
-        context = {
-            "claim": fresh,
-            "record": _record_name(fresh.researcher),
-            "claim_url": absolute_url(reverse("claims:claim", args=[fresh.researcher.openalex_id])),
-            "next_step": rules.next_step(fresh.state),
-        }
-        subject, _, body = render_to_string(f"claims/email/{template}.txt", context).strip().partition("\n")
-        try:
-            send_mail(subject.strip(), body.strip() + "\n", None, [fresh.user.email])
-        except Exception:  # noqa: BLE001 - a mail server outage must not undo a committed decision
-            logger.exception("could not email claim %s (%s)", claim_pk, template)
 
-    transaction.on_commit(send)
+def claim_email_send(claim_id: int, template: str) -> bool:
+    """Send the email ``template`` about this claim to its account, rendered from the claim
+    as it is now. Returns whether a message went out (not for a claim that is gone or an
+    account without an address). A mail server failure raises: the outbox tries again
+    later, and the decision stands either way (the claimant sees it on their claims page).
+    Run at least once per decision (core/outbox.py): a process that dies right after the
+    server accepted the message sends it a second time."""
+    fresh = Claim.objects.select_related("user", "researcher").filter(pk=claim_id).first()
+    if fresh is None or not fresh.user.email:
+        return False
+    context = {
+        "claim": fresh,
+        "record": _record_name(fresh.researcher),
+        "claim_url": absolute_url(reverse("claims:claim", args=[fresh.researcher.openalex_id])),
+        "next_step": rules.next_step(fresh.state),
+    }
+    subject, _, body = render_to_string(f"claims/email/{template}.txt", context).strip().partition("\n")
+    send_mail(subject.strip(), body.strip() + "\n", None, [fresh.user.email])
+    return True

@@ -90,18 +90,3 @@ class TrustSnapshot(models.Model):
         """"Source-matched" for L1 (DESIGN §2)."""
         return LEVEL_NAMES[self.level]
 
-
-class PendingTrustRecompute(models.Model):
-    """A ``graph.recompute_trust`` task for this researcher is queued and has not started:
-    trust inputs that change meanwhile need no task of their own, since that one reads them
-    when it starts (graph/trust_schedule.py coalesces on this row).
-
-    No foreign key: the row is a short-lived marker, deleted when its task starts, and must
-    never hold up the deletion of a merged researcher (a task for a missing id does nothing).
-    """
-
-    researcher_id = models.BigIntegerField(primary_key=True)
-    queued_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"Trust recompute of researcher {self.researcher_id} queued at {self.queued_at:%H:%M:%S}"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from celery import chain, shared_task
-from django.db import transaction
+from celery import shared_task
 
+from core import outbox
 from graph import edges, trust_services
-from graph.trust_schedule import trust_recompute_started
 from graph.trust_services import RecomputeReport, TrustLockTimeout
 
 logger = logging.getLogger(__name__)
@@ -39,21 +38,19 @@ def refresh_coauthor_edges(researcher_ids: list[int] | None = None) -> int:
 def recompute_trust(researcher_id: int) -> int:
     """Recompute one researcher's trust and store it if it changed. Idempotent; safe to run
     twice or concurrently (runs for one researcher are serialised by a database lock; one that
-    waits more than TRUST_LOCK_WAIT_SECONDS re-queues itself).
+    waits more than TRUST_LOCK_WAIT_SECONDS raises TrustLockTimeout: re-queued by Celery, or
+    retried by the outbox, which is how changes schedule it: graph/trust_schedule.py). A
+    researcher that no longer exists (merged away) is nothing to do.
 
     When the researcher's verification level changed (a claim approved or revoked, an ORCID iD
     gained or lost), their co-authors' "claimed co-authors" input may have changed too: their
-    recompute is enqueued. Returns the number of snapshots written (0 or 1).
-
-    First of all it clears the researcher's "recompute queued" mark (graph/trust_schedule.py),
-    so a change from now on queues the next run instead of counting on this one."""
-    trust_recompute_started(researcher_id)
+    recompute is written to the outbox. Returns the number of snapshots written (0 or 1)."""
     report = trust_services.trust_recompute(researcher_ids=[researcher_id], lock_timeout=TRUST_LOCK_WAIT_SECONDS)
     _log_failures(report)
     if any(change.level_changed for change in report.changes):
         coauthors = edges.coauthor_ids(researcher_id)
         if coauthors:
-            recompute_trust_many.delay(coauthors)
+            outbox.enqueue(recompute_trust_many.name, [coauthors])
     return report.written
 
 
@@ -78,12 +75,25 @@ def recompute_trust_all() -> int:
     return report.written
 
 
+@shared_task(name="graph.import_followups")
+def import_followups(researcher_ids: list[int]) -> int:
+    """An import's follow-ups off the request (``refresh_after_import(..., inline=False)``):
+    the co-author edges of these researchers here, then their trust as an outbox row of its
+    own, so a trust lock that is busy retries the trust alone, not the edges. Idempotent.
+    Returns the number of edges written."""
+    written = edges.coauthor_edges_refresh(researcher_ids=researcher_ids)
+    outbox.enqueue(recompute_trust_many.name, [researcher_ids])
+    return written
+
+
 def refresh_after_import(researcher_ids: Iterable[int], *, inline: bool) -> None:
     """Refresh what an import changes beyond its own rows, for the researchers it touched
     (its authors and every author of the works it wrote): their co-author edges, then their
     trust scores. The one place that knows the order: the collaboration input of trust reads
-    the edges, so edges come first. ``inline`` runs both here (commands); otherwise a chain of
-    two tasks runs them, enqueued once the current transaction commits."""
+    the edges, so edges come first. ``inline`` runs both here (commands); otherwise an
+    outbox row for ``graph.import_followups`` is written in the current transaction (the
+    import's, when there is one), so a broker outage delays the follow-ups and never loses
+    them."""
     ids = sorted(set(researcher_ids))
     if not ids:
         return
@@ -91,8 +101,7 @@ def refresh_after_import(researcher_ids: Iterable[int], *, inline: bool) -> None
         edges.coauthor_edges_refresh(researcher_ids=ids)
         _log_failures(trust_services.trust_recompute(researcher_ids=ids))
         return
-    workflow = chain(refresh_coauthor_edges.si(ids), recompute_trust_many.si(ids))
-    transaction.on_commit(workflow.apply_async)
+    outbox.enqueue(import_followups.name, [ids])
 
 
 def _log(report: RecomputeReport) -> None:

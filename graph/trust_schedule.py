@@ -1,57 +1,49 @@
-"""One trust recompute per researcher per window, however many changes announce it.
+"""One trust recompute per researcher per window, however many changes announce it, and
+never lost.
 
 A burst of follows of one researcher (or any run of ``profiles.signals.trust_inputs_changed``)
-must not queue a task per change. The first change queues ``graph.recompute_trust`` with a
-countdown of ``COALESCE_SECONDS`` and marks the researcher (``graph.PendingTrustRecompute``);
-later changes find the mark and queue nothing. The task deletes the mark as it starts, before
-it reads anything, so:
+must not queue a task per change, and a change must not lose its recompute when Redis is
+down. The first change writes an outbox row (core/outbox.py) for ``graph.recompute_trust``,
+keyed ``graph.recompute_trust:<id>`` and due ``COALESCE_SECONDS`` later, in the change's own
+transaction; later changes find that pending row and write nothing (one pending row per
+key). The runner takes the row (pending -> running, committed) before the task reads any
+input, so:
 
-* a change committed before the task starts is read by it (the task starts after the
-  change's transaction committed its mark or found the mark);
-* a change after the task started finds no mark and queues the next task: the last change
-  is always scored, at most ``COALESCE_SECONDS`` (plus queue time) after it.
+* a change committed before the run starts is read by it (the change's transaction
+  committed its row, or found the pending one, before the run could take it);
+* a change after the run started finds no pending row and writes the next one: the last
+  change is always scored, ``COALESCE_SECONDS`` after it (plus queue time).
 
-A mark whose task never started (a lost message, a broker outage) is taken over by the next
-change once it is older than ``STALE_SECONDS``; the nightly ``recompute_trust_all`` scores
-everyone in any case.
+A row whose message was lost or never published (Redis down) runs at the outbox's next
+drain (a minute) once Redis is back; a runner that died leaves it to be taken again after
+its lease. The nightly ``recompute_trust_all`` scores everyone in any case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
-from django.db import connection
+from django.utils import timezone
 
-from graph.models import PendingTrustRecompute
+from core import outbox
 
 COALESCE_SECONDS = 30
-# Longer than any honest wait of a queued task (the countdown, a busy queue, lock retries
-# of a few minutes); a duplicate task after it is harmless (recomputes are idempotent).
-STALE_SECONDS = 15 * 60
+TASK = "graph.recompute_trust"
 
 
-def trust_recompute_mark(researcher_ids: Iterable[int]) -> list[int]:
-    """Mark these researchers as queued for a recompute; returns those that were not marked
-    already (or whose mark was stale): the caller queues one task for each, nothing for the
-    rest. Runs in the caller's transaction, so concurrent writers of one researcher agree on
-    one task (the second waits on the first's row, then finds it). One query."""
+def trust_recompute_key(researcher_id: int) -> str:
+    """The outbox key of a researcher's pending recompute."""
+    return f"{TASK}:{researcher_id}"
+
+
+def trust_recompute_schedule(researcher_ids: Iterable[int]) -> int:
+    """Schedule a recompute of each of these researchers ``COALESCE_SECONDS`` from now, in
+    the caller's transaction; returns how many got a new row (the others had a pending one
+    already, which will read this change). One query."""
     ids = sorted(set(researcher_ids))
     if not ids:
-        return []
-    table = PendingTrustRecompute._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {table} AS p (researcher_id, queued_at)
-                SELECT id, now() FROM unnest(%s::bigint[]) AS id
-                ON CONFLICT (researcher_id) DO UPDATE SET queued_at = EXCLUDED.queued_at
-                WHERE p.queued_at < now() - make_interval(secs => %s)
-                RETURNING researcher_id""",
-            [ids, STALE_SECONDS],
-        )
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def trust_recompute_started(researcher_id: int) -> None:
-    """The queued recompute of this researcher starts: changes from now on queue a new one.
-    Called by the task before it reads any input. One query."""
-    PendingTrustRecompute.objects.filter(researcher_id=researcher_id).delete()
+        return 0
+    not_before = timezone.now() + timedelta(seconds=COALESCE_SECONDS)
+    keys = [trust_recompute_key(researcher_id) for researcher_id in ids]
+    return len(outbox.enqueue_many(TASK, [[researcher_id] for researcher_id in ids], keys=keys, not_before=not_before))

@@ -36,6 +36,11 @@ of a 5,000-author work beyond counting them on the key's index.
 Signed-in visitors always get a fresh render: their page shows their own follow and claim
 state. Pages with pending messages are neither cached nor served from cache.
 
+The cache only ever saves time: when Redis fails (down, restarting, too slow for the
+cache's timeouts), the lookup has no key and no page, the view renders as if the cache were
+off and stores nothing, and the failure is logged. The client reconnects by itself, so the
+first request after Redis is back stores again; nothing needs restarting.
+
 Keys also carry a digest of the templates and of the code of every app the pages read
 (:data:`PAGE_CODE_FOLDERS`), so a release that changes a page never serves what the
 previous one rendered, and the request's full path (the query string selects what the page
@@ -58,6 +63,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +78,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600
 # 2: stored pages start with the line of their own CSRF marker.
@@ -152,7 +160,7 @@ WHERE w.openalex_id = $1
 class Lookup:
     """Where the page for this request lives in the cache, and the page if it is there."""
 
-    key: str
+    key: str | None  # None: Redis failed; the page is rendered and not stored
     stored: bytes | None  # as stored: the marker line, then the page's UTF-8
 
 
@@ -211,15 +219,25 @@ def _code_version() -> str:
 @functools.cache
 def _redis() -> redis.Redis:
     """One client per process: Django's RedisCache builds a client object for every call,
-    which costs more than the GET itself on this path. Values are bytes."""
-    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    which costs more than the GET itself on this path. Values are bytes. Built like
+    Django's (a connection pool with the cache's OPTIONS: its timeouts, no retries), so a
+    Redis that does not answer costs a request at most those timeouts."""
+    cache: dict[str, Any] = settings.CACHES["default"]
+    options: dict[str, Any] = cache.get("OPTIONS", {})
+    return redis.Redis(connection_pool=redis.ConnectionPool.from_url(cache["LOCATION"], **options))
+
+
+def _redis_failed(operation: str, key: str, exc: redis.RedisError) -> None:
+    logger.warning("page cache: Redis %s of %s failed (%s: %s); rendering without the cache", operation, key,
+                   type(exc).__name__, exc)
 
 
 def lookup(request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any) -> Lookup | None:
     """The cache key of the anonymous ``page`` of ``openalex_id`` (with the stamp statement's
     further ``args``) for this URL, and the stored page under it. 1 query and 1 Redis GET.
     None when the id names nothing to show (the view then answers as usual: alias
-    redirect, 404 or 410)."""
+    redirect, 404 or 410). When Redis fails, a lookup without a key and without a page:
+    the cache is a speed-up, never a reason to fail a read (logged, then rendered)."""
     row = _stamp(page, (openalex_id, *args))
     if row is None:
         return None
@@ -231,7 +249,11 @@ def lookup(request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any)
     ).hexdigest()
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
     key = f"{prefix}:{page.name}:{KEY_VERSION}:{openalex_id}:{digest}"
-    stored = _redis().get(key)
+    try:
+        stored = _redis().get(key)
+    except redis.RedisError as exc:
+        _redis_failed("GET", key, exc)
+        return Lookup(None, None)  # no cache: render, and store nothing
     return Lookup(key, stored if isinstance(stored, bytes) else None)
 
 
@@ -248,12 +270,17 @@ def respond(request: HttpRequest, stored: bytes) -> HttpResponse:
     return response
 
 
-def render_and_store(request: HttpRequest, key: str, template: str, context: dict[str, Any]) -> HttpResponse:
+def render_and_store(request: HttpRequest, key: str | None, template: str, context: dict[str, Any]) -> HttpResponse:
     """Render the anonymous page with a marker of its own for the CSRF token, keep it under
     ``key``, and answer with the visitor's token in place. The marker is random (128 bits)
-    and new for every render, so no record can contain it."""
+    and new for every render, so no record can contain it. Without a ``key`` (the lookup
+    could not reach Redis) or when storing fails, the page is answered all the same."""
     marker = f"csrf-marker-{secrets.token_hex(16)}"
     html = render_to_string(template, {**context, "csrf_token": marker}, request).encode()
     stored = marker.encode() + b"\n" + html
-    _redis().set(key, stored, ex=cache_seconds())
+    if key is not None:
+        try:
+            _redis().set(key, stored, ex=cache_seconds())
+        except redis.RedisError as exc:
+            _redis_failed("SET", key, exc)
     return respond(request, stored)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 
 from bzpeer.http import client_address_key
 from core.limits import Rate, rate_limit_hit
@@ -33,7 +33,10 @@ def follow_set(*, user_id: int, researcher: Researcher, following: bool, client_
         buckets[f"follow:ip:{client_address_key(client_ip)}"] = FOLLOW_RATES_PER_ADDRESS
     rate_limit_hit(buckets)
     table = Follow._meta.db_table
-    with connection.cursor() as cursor:
+    # One transaction for the change and what its receivers write (graph's outbox row), so
+    # the recompute exists exactly when the change does. No savepoint: nothing to roll back
+    # to, and a query fewer when called inside a transaction.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if following:
             cursor.execute(
                 f"""INSERT INTO {table} (user_id, researcher_id, created_at) VALUES (%s, %s, now())
@@ -43,6 +46,6 @@ def follow_set(*, user_id: int, researcher: Researcher, following: bool, client_
         else:
             cursor.execute(f"DELETE FROM {table} WHERE user_id = %s AND researcher_id = %s", [user_id, researcher.pk])
         changed = cursor.rowcount == 1
-    if changed:
-        trust_inputs_changed.send(sender=Follow, researcher_ids=[researcher.pk])
+        if changed:
+            trust_inputs_changed.send(sender=Follow, researcher_ids=[researcher.pk])
     return changed

@@ -14,12 +14,12 @@ trust_inputs_changed = Signal()
 """``send(sender, researcher_ids=[...])``: something a trust score reads changed for these
 researchers (a follow, a claim decision, an owner's correction).
 
-Sent by the writer once its change is made: inside a transaction or after it committed.
-Receiver: ``graph.receivers`` schedules one ``graph.recompute_trust`` per researcher for a
-burst of changes (graph/trust_schedule.py: queued when the transaction open at the time of
-sending commits, at once when none is open, 30 s ahead, and not again while it waits;
-nothing is queued if the transaction rolls back), so a receiver never sees an uncommitted
-change."""
+Sent by the writer inside the transaction of its change, so that what receivers write
+commits or rolls back with it. Receiver: ``graph.receivers`` schedules one
+``graph.recompute_trust`` per researcher for a burst of changes (graph/trust_schedule.py:
+an outbox row, core/outbox.py, written in that transaction, due 30 s later, and none while
+one is pending), so a recompute never reads an uncommitted change, is never lost to a
+broker outage, and never runs for a change that rolled back."""
 
 researcher_merged = Signal()
 """``send(sender, source_id=..., target_id=...)``: OpenAlex merged researcher ``source_id``

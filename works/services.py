@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import outbox
 from profiles.models import Researcher
 from works import openalex_client
 from works.models import ImportJob
@@ -58,6 +59,21 @@ def import_job_create(
     if kind == ImportJob.Kind.AUTHOR:
         parse_author_query(query)
     return ImportJob.objects.create(kind=kind, query=query.strip(), requested_by_id=requested_by_id)
+
+
+# The task that runs a queued author import (works/tasks.py), by the name the outbox knows it.
+IMPORT_AUTHOR_TASK = "works.import_author"
+
+
+def import_job_queue(*, query: str, requested_by_id: int | None = None) -> ImportJob:
+    """Create a queued author import job and, in the same transaction, its outbox row for
+    ``works.import_author`` (core/outbox.py): a worker runs it once this commits, and a
+    broker outage delays it without losing it or failing the request. ValueError for a
+    query that names no author."""
+    with transaction.atomic():
+        job = import_job_create(query=query, requested_by_id=requested_by_id)
+        outbox.enqueue(IMPORT_AUTHOR_TASK, [job.pk])
+    return job
 
 
 def import_job_claim(job_id: int) -> ImportJob | None:

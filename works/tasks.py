@@ -13,10 +13,12 @@ from works import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="works.import_author")
+@shared_task(name=services.IMPORT_AUTHOR_TASK)
 def import_author(job_id: int) -> None:
-    """Run the queued author import ``job_id``. A job another worker already claimed is left
-    alone, so a redelivered message does nothing. Failures end in the job row, not in Celery."""
+    """Run the queued author import ``job_id`` (queued through the outbox:
+    services.import_job_queue). A job another worker already claimed is left alone, so a
+    second run of its row does nothing. Failures end in the job row, not in Celery. Its
+    follow-ups go to the outbox too (graph.tasks.refresh_after_import)."""
     job = services.import_job_claim(job_id)
     if job is None:
         logger.info("import job %s is not queued any more; nothing to do", job_id)

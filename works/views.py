@@ -13,7 +13,6 @@ from bzpeer.http import HtmxRequest, staff_required
 from works import selectors, services
 from works.forms import AuthorImportForm
 from works.models import ImportJob
-from works.tasks import import_author
 
 
 @staff_required
@@ -21,8 +20,7 @@ from works.tasks import import_author
 def import_list(request: HtmxRequest) -> HttpResponse:
     form = AuthorImportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        job = services.import_job_create(query=form.cleaned_data["query"], requested_by_id=request.user.pk)
-        import_author.delay_on_commit(job.pk)
+        job = services.import_job_queue(query=form.cleaned_data["query"], requested_by_id=request.user.pk)
         return redirect("works:import_detail", job_id=job.pk)
     return render(request, "works/import_list.html", {"form": form, "jobs": selectors.import_jobs_recent()})
 

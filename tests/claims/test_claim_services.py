@@ -17,11 +17,13 @@ from claims import corrections, rules, services
 from claims import facts as claim_facts
 from claims import selectors as claim_selectors
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
+from core.models import OutboxMessage
 from profiles.models import Researcher
 from profiles.verification import derive_level
 from tests import cast
 from tests import factories as f
 from tests.cast import EVIDENCE, OTHER_ORCID, sign_in_with_orcid, verify
+from tests.outbox import run_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +49,12 @@ def _submit(user, record: Researcher, method: str = "evidence", **extra) -> Clai
 
 
 def test_orcid_sign_in_with_the_records_id_is_approved_at_once_as_l4(
-    record, verified_user, django_capture_on_commit_callbacks, mailoutbox
+    record, verified_user, mailoutbox
 ) -> None:
     sign_in_with_orcid(verified_user)
     assert _level(record) == 2  # the record's ORCID alone: identifier-linked
-    with django_capture_on_commit_callbacks(execute=True):
-        claim = _submit(verified_user, record, "orcid")
+    claim = _submit(verified_user, record, "orcid")
+    run_outbox()
     assert (claim.state, claim.method, claim.orcid, claim.is_dispute) == ("approved", "orcid", record.orcid, False)
     assert claim.decided_at is not None and claim.decided_by is None
     assert _events(claim) == ["submitted", "auto_approved"]
@@ -91,9 +93,9 @@ def test_a_verified_email_at_an_institution_subdomain_is_approved_at_once_as_l3(
     assert _level(record) == 3
 
 
-def test_evidence_waits_for_a_moderator(record, verified_user, django_capture_on_commit_callbacks, mailoutbox) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        claim = _submit(verified_user, record, note="  I moved from Example University in 2024.  ")
+def test_evidence_waits_for_a_moderator(record, verified_user, mailoutbox) -> None:
+    claim = _submit(verified_user, record, note="  I moved from Example University in 2024.  ")
+    run_outbox()
     assert (claim.state, claim.method, claim.evidence_url) == ("pending", "evidence", EVIDENCE)
     assert claim.note == "I moved from Example University in 2024."
     assert _events(claim) == ["submitted"]
@@ -162,12 +164,12 @@ def test_claims_are_rate_limited_per_account(record, verified_user, settings) ->
 
 
 def test_a_claim_on_an_owned_record_opens_a_dispute_and_replaces_nothing(
-    record, owner, stranger, django_capture_on_commit_callbacks, mailoutbox
+    record, owner, stranger, mailoutbox
 ) -> None:
     owned = owner.claims.get()
     sign_in_with_orcid(stranger)  # even a matching ORCID iD does not take an owned record
-    with django_capture_on_commit_callbacks(execute=True):
-        dispute = _submit(stranger, record, "orcid")
+    dispute = _submit(stranger, record, "orcid")
+    run_outbox()
     assert (dispute.state, dispute.is_dispute, dispute.orcid) == ("pending", True, record.orcid)
     owned.refresh_from_db()
     assert owned.state == "approved"
@@ -193,11 +195,11 @@ def test_a_claim_on_a_record_with_an_open_claim_is_a_dispute_too(record, verifie
 
 
 def test_a_moderator_approves_with_the_template_message(
-    record, verified_user, staff, django_capture_on_commit_callbacks, mailoutbox
+    record, verified_user, staff, mailoutbox
 ) -> None:
     claim = _submit(verified_user, record)
-    with django_capture_on_commit_callbacks(execute=True):
-        decided = services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
+    decided = services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
+    run_outbox()
     assert (decided.state, decided.decided_by, decided.reason) == ("approved", staff, "")
     assert decided.message == rules.default_message("approve", "", record=f"Ada Example ({record.openalex_id})")
     assert _events(claim) == ["submitted", "approved"]
@@ -209,21 +211,21 @@ def test_a_moderator_approves_with_the_template_message(
 
 
 def test_rejection_needs_a_reason_and_sends_the_moderators_words(
-    record, claimant, staff, django_capture_on_commit_callbacks, mailoutbox
+    record, claimant, staff, mailoutbox
 ) -> None:
     claim = claimant.claims.get()
     with pytest.raises(services.ClaimRefused, match="Choose a reason"):
         services.claim_decide(moderator=staff, claim_id=claim.pk, decision="reject")
     with pytest.raises(services.ClaimRefused, match="listed reasons"):
         services.claim_decide(moderator=staff, claim_id=claim.pk, decision="reject", reason="bored")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.claim_decide(
-            moderator=staff,
-            claim_id=claim.pk,
-            decision="reject",
-            reason="self_made_page",
-            message="Your page is on a site you edit yourself. <b>Try</b> your department's page.",
-        )
+    services.claim_decide(
+        moderator=staff,
+        claim_id=claim.pk,
+        decision="reject",
+        reason="self_made_page",
+        message="Your page is on a site you edit yourself. <b>Try</b> your department's page.",
+    )
+    run_outbox()
     claim.refresh_from_db()
     assert (claim.state, claim.reason) == ("rejected", "self_made_page")
     body = mailoutbox[-1].body
@@ -283,15 +285,15 @@ def test_an_account_owns_one_record(owner, staff) -> None:
 
 
 def test_revoking_drops_the_level_and_reverts_the_owners_changes(
-    record, owner, staff, django_capture_on_commit_callbacks, mailoutbox
+    record, owner, staff, mailoutbox
 ) -> None:
     owned = owner.claims.get()
     corrections.profile_update(owner=owner, researcher_id=record.pk, bio="I am not who I say.", preferred_name="Fake")
     work_id = record.authorships.first().work_id
     corrections.work_hide(owner=owner, researcher_id=record.pk, work_id=work_id, reason="not_mine")
     assert _level(record) == 4
-    with django_capture_on_commit_callbacks(execute=True):
-        services.claim_revoke(moderator=staff, claim_id=owned.pk, reason="impersonation")
+    services.claim_revoke(moderator=staff, claim_id=owned.pk, reason="impersonation")
+    run_outbox()
     record.refresh_from_db()
     assert (record.owner_bio, record.preferred_name, record.hidden_works.count()) == ("", "", 0)
     assert ProfileCorrection.objects.filter(reverted_by=staff).count() == 3
@@ -305,10 +307,10 @@ def test_revoking_drops_the_level_and_reverts_the_owners_changes(
         services.claim_revoke(moderator=staff, claim_id=owned.pk, reason="other")
 
 
-def test_withdraw_and_release(record, claimant, django_capture_on_commit_callbacks, mailoutbox) -> None:
+def test_withdraw_and_release(record, claimant, mailoutbox) -> None:
     claim = claimant.claims.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.claim_withdraw(user=claimant, claim_id=claim.pk)
+    services.claim_withdraw(user=claimant, claim_id=claim.pk)
+    run_outbox()
     assert Claim.objects.get(pk=claim.pk).state == "withdrawn"
     assert mailoutbox[-1].subject.startswith("You withdrew your claim")
     sign_in_with_orcid(claimant)
@@ -330,13 +332,22 @@ def test_nobody_acts_on_another_accounts_claim(record, verified_user, stranger) 
     assert Claim.objects.get().state == "pending" and _events(claim) == ["submitted"]
 
 
-def test_a_mail_outage_does_not_undo_a_decision(record, claimant, staff, settings, django_capture_on_commit_callbacks):
+def test_a_mail_outage_does_not_undo_a_decision_and_the_email_goes_out_later(
+    record, claimant, staff, settings, mailoutbox
+) -> None:
+    working_mail = settings.EMAIL_BACKEND
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1  # nothing listens
     claim = claimant.claims.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
+    services.claim_decide(moderator=staff, claim_id=claim.pk, decision="approve")
+    run_outbox()
     assert Claim.objects.get().state == "approved"
+    email = OutboxMessage.objects.get(task="claims.send_claim_email")
+    assert (email.state, email.attempts) == ("pending", 1) and email.last_error.startswith("attempt 1: ")
+    settings.EMAIL_BACKEND = working_mail  # the mail server answers again
+    run_outbox()
+    email.refresh_from_db()
+    assert email.state == "done" and [m.to for m in mailoutbox] == [[claimant.email]]
 
 
 # --- Two moderators at once --------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Trust follows claims: every decision, revocation and correction enqueues the record's trust
-recompute after commit, and the recompute reads the claim (level, claimed co-authors,
+"""Trust follows claims: every decision, revocation and correction writes the record's trust
+recompute to the outbox in its transaction, and the recompute reads the claim (level, claimed co-authors,
 findings) through claims.facts."""
 
 from __future__ import annotations
@@ -9,51 +9,41 @@ import pytest
 from claims import corrections, services
 from claims import facts as claim_facts
 from claims.models import Claim
-from graph import tasks as graph_tasks
+from core.models import OutboxMessage
 from graph.models import TrustSnapshot
-from graph.trust_schedule import trust_recompute_started
 from graph.trust_services import trust_recompute
 from tests import cast
 from tests import factories as f
 from tests.cast import EVIDENCE, sign_in_with_orcid
+from tests.outbox import run_outbox, waiting
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def enqueued(monkeypatch) -> list[int]:
-    """Researcher ids whose recompute was queued (the broker is not involved). Each queued
-    task counts as started at once, so the next change queues again instead of being
-    coalesced into it (graph/trust_schedule.py)."""
-    calls: list[int] = []
+def recomputes_waiting() -> list[int]:
+    """Researchers whose trust recompute waits in the outbox (graph/trust_schedule.py)."""
+    return sorted(args[0] for _, args in waiting("graph.recompute_trust"))
 
-    def queue(args, **options) -> None:
-        calls.append(args[0])
-        trust_recompute_started(args[0])
 
-    monkeypatch.setattr(graph_tasks.recompute_trust, "apply_async", queue)
-    return calls
+def run(action, *args, **kwargs):
+    """``action`` after every waiting row has run (as a worker would have), so its change
+    writes a recompute of its own instead of being coalesced into an earlier one."""
+    OutboxMessage.objects.update(state=OutboxMessage.State.DONE)
+    return action(*args, **kwargs)
 
 
 def test_every_decision_revocation_and_correction_enqueues_the_recompute(
-    record, verified_user, staff, stranger, enqueued, django_capture_on_commit_callbacks
+    record, verified_user, staff, stranger
 ) -> None:
-
-    def run(action, *args, **kwargs):
-        enqueued.clear()
-        with django_capture_on_commit_callbacks(execute=True):
-            result = action(*args, **kwargs)
-        return result
-
     claim = run(
         services.claim_submit, user=verified_user, researcher_id=record.pk, method="evidence", evidence_url=EVIDENCE
     )
-    assert enqueued == []  # a pending claim changes no input
+    assert recomputes_waiting() == []  # a pending claim changes no input
     run(services.claim_decide, moderator=staff, claim_id=claim.pk, decision="needs_evidence", reason="no_evidence")
-    assert enqueued == [record.pk]
+    assert recomputes_waiting() == [record.pk]
     services.claim_add_evidence(user=verified_user, claim_id=claim.pk, evidence_url=EVIDENCE)
     run(services.claim_decide, moderator=staff, claim_id=claim.pk, decision="approve")
-    assert enqueued == [record.pk]
+    assert recomputes_waiting() == [record.pk]
     work = record.authorships.first().work_id
     for action, kwargs in [
         (corrections.profile_update, {"bio": "Mine."}),
@@ -61,51 +51,44 @@ def test_every_decision_revocation_and_correction_enqueues_the_recompute(
         (corrections.work_unhide, {"work_id": work}),
     ]:
         run(action, owner=verified_user, researcher_id=record.pk, **kwargs)
-        assert enqueued == [record.pk], action
+        assert recomputes_waiting() == [record.pk], action
     correction = record.corrections.order_by("id").first()
     run(corrections.correction_revert, actor=staff, correction_id=correction.pk)
-    assert enqueued == [record.pk]
+    assert recomputes_waiting() == [record.pk]
     # An impersonation finding also moves the trust of the records the claimant owns.
     other = f.record("A5000000002")
     dispute = run(
         services.claim_submit, user=stranger, researcher_id=other.pk, method="evidence", evidence_url=EVIDENCE
     )
     run(services.claim_decide, moderator=staff, claim_id=dispute.pk, decision="reject", reason="impersonation")
-    assert enqueued == [other.pk]
+    assert recomputes_waiting() == [other.pk]
     run(services.claim_revoke, moderator=staff, claim_id=claim.pk, reason="impersonation")
-    assert enqueued == [record.pk]
+    assert recomputes_waiting() == [record.pk]
     sign_in_with_orcid(verified_user)
     mine = run(services.claim_submit, user=verified_user, researcher_id=record.pk, method="orcid")
-    assert enqueued == [record.pk]
+    assert recomputes_waiting() == [record.pk]
     run(services.claim_release, user=verified_user, claim_id=mine.pk)
-    assert enqueued == [record.pk]
+    assert recomputes_waiting() == [record.pk]
 
 
-def test_nothing_is_enqueued_when_the_change_rolls_back(
-    record, verified_user, enqueued, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ClaimRefused):
+def test_nothing_is_enqueued_when_the_change_rolls_back(record, verified_user) -> None:
+    with pytest.raises(services.ClaimRefused):
         services.claim_submit(user=verified_user, researcher_id=record.pk, method="orcid")
-    assert enqueued == []
+    assert waiting() == []  # neither a recompute nor an email
 
 
-def test_the_recompute_shows_the_claim_in_the_snapshot(
-    record, verified_user, staff, monkeypatch, django_capture_on_commit_callbacks
-):
-    """With the task run inline (as a worker would), an approval lifts the stored level and a
-    revocation drops it back."""
-    from bzpeer.celery import app
-
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
+def test_the_recompute_shows_the_claim_in_the_snapshot(record, verified_user, staff) -> None:
+    """With the waiting work run (as a worker would), an approval lifts the stored level and
+    a revocation drops it back."""
     trust_recompute(researcher_ids=[record.pk])
     assert TrustSnapshot.objects.get(researcher=record, is_current=True).level == 2
     sign_in_with_orcid(verified_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        claim = services.claim_submit(user=verified_user, researcher_id=record.pk, method="orcid")
+    claim = services.claim_submit(user=verified_user, researcher_id=record.pk, method="orcid")
+    run_outbox()
     current = TrustSnapshot.objects.get(researcher=record, is_current=True)
     assert current.level == 4
-    with django_capture_on_commit_callbacks(execute=True):
-        services.claim_revoke(moderator=staff, claim_id=claim.pk, reason="other")
+    services.claim_revoke(moderator=staff, claim_id=claim.pk, reason="other")
+    run_outbox()
     assert TrustSnapshot.objects.get(researcher=record, is_current=True).level == 2
 
 

@@ -218,7 +218,7 @@ def test_what_the_stamp_does_not_see_expires_with_the_cache(client: Client, lead
     page keeps the old title until the entry expires (PAGE_CACHE_SECONDS)."""
     page(client, lead)
     found = profile_lookup(lead)
-    assert found is not None and found.stored is not None
+    assert found is not None and found.key is not None and found.stored is not None
     assert 0 < page_cache._redis().ttl(found.key) <= page_cache.CACHE_SECONDS
     with transaction.atomic():
         Work.objects.filter(title="Cached work 2024").update(title="Renamed work")

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from graph.tasks import refresh_after_import
 from works import services
-from works.tasks import import_author
 
 
 class Command(BaseCommand):
@@ -31,13 +30,12 @@ class Command(BaseCommand):
         failures = 0
         for query in queries:
             try:
-                job = services.import_job_create(query=query)
+                job = services.import_job_queue(query=query) if queue else services.import_job_create(query=query)
             except ValueError as exc:
                 self.stderr.write(f"{query!r}: {exc}")
                 failures += 1
                 continue
             if queue:
-                import_author.delay(job.pk)
                 self.stdout.write(f"queued import job {job.pk} for {query!r}")
                 continue
             claimed = services.import_job_claim(job.pk)

@@ -21,7 +21,7 @@ def name_the_site(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0001_initial"),
+        ("core", "0002_outbox"),
         ("sites", "0002_alter_domain_unique"),
     ]
 
