@@ -506,7 +506,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=200, help="concurrent clients (200)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per run (60)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds a request may take (10)")
+    parser.add_argument("--runs", default="normal,kill,redis",
+                        help="which runs, in order (normal,kill,redis: all three)")
     args = parser.parse_args(argv)
+    chosen = args.runs.split(",")
+    if not chosen or not set(chosen) <= {"normal", "kill", "redis"}:
+        parser.error("--runs takes a comma-separated list of normal, kill and redis")
     if not 1 <= args.connections <= 1000 or not 1 <= args.duration <= 600 or not 0 < args.timeout <= 60:
         parser.error("--connections 1..1000, --duration 1..600 and --timeout up to 60 s")
 
@@ -536,12 +541,14 @@ def main(argv: list[str] | None = None) -> int:
                       f"statuses {dict(warm.statuses)}", flush=True)
                 at = args.duration * DISTURB_AT
                 runs: list[tuple[str, Result]] = []
-                plans: list[tuple[str, list[tuple[float, str, Callable[[], object]]]]] = [
-                    ("normal", []),
-                    ("worker SIGKILLed", [(at, "SIGKILL to one gunicorn worker", lambda: kill_one_worker(gunicorn))]),
-                    ("Redis stopped", [(at, "Redis stopped", redis.stop)]),
-                ]
-                for name, events in plans:
+                plans: dict[str, tuple[str, list[tuple[float, str, Callable[[], object]]]]] = {
+                    "normal": ("normal", []),
+                    "kill": (
+                        "worker SIGKILLed", [(at, "SIGKILL to one gunicorn worker", lambda: kill_one_worker(gunicorn))]
+                    ),
+                    "redis": ("Redis stopped", [(at, "Redis stopped", redis.stop)]),
+                }
+                for name, events in (plans[key] for key in chosen):
                     print(f"run: {name} ({args.connections} connections, {args.duration:.0f} s) ...", flush=True)
                     result = asyncio.run(
                         load(nginx.port, targets, args.connections, args.duration, args.timeout, events)
