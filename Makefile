@@ -32,7 +32,7 @@ WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$
 	export DEBUG="$${DEBUG:-1}";
 
 .PHONY: help venv runtime-venv compiled debian-tools axe node-tools services test demo lint audit bench-import bench-trust bench-web \
-	bench-work \
+	bench-work bench-load \
 	stop status clean distclean
 
 help:
@@ -40,7 +40,7 @@ help:
 	@echo "make test          install test needs, start services, ruff check, pytest"
 	@echo "make lint          ruff check + mypy"
 	@echo "make audit         Lighthouse's scores of the demo's main pages (a running demo, or starts one)"
-	@echo "make bench-import | bench-trust | bench-web | bench-work   benchmarks (scripts/bench/)"
+	@echo "make bench-import | bench-trust | bench-web | bench-work | bench-load   benchmarks (scripts/bench/)"
 	@echo "make services | status | stop   project-local PostgreSQL and Redis in .data/"
 	@echo "make runtime-venv  $(RUNTIME_VENV): requirements.txt alone, as the Docker image installs"
 	@echo "make clean         stop services, delete .data/, $(RUNTIME_VENV) and caches (distclean: also .venv)"
@@ -135,6 +135,12 @@ bench-web: venv compiled services
 
 bench-work: venv services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_work_page.py
+
+# nginx + gunicorn under 200 clients (docs/performance.md). Its own Redis; PostgreSQL is
+# DATABASE_URL's server when set, else the project-local one, which the script starts itself.
+# nginx comes from debian-tools; the load client is the script's own (no wrk needed).
+bench-load: venv compiled debian-tools
+	$(PY) scripts/bench/bench_load.py
 
 clean:
 	$(SERVICES) clean

@@ -1,9 +1,15 @@
-"""bzpeer/urls.py plus ``/__test__/request/``, a view the tests use to read the request as
-Django sees it behind nginx (the product has no such view)."""
+"""bzpeer/urls.py plus two test-only views (the product has neither): ``/__test__/request/``
+shows the request as Django sees it behind nginx; ``/__test__/slow/`` keeps its worker busy
+for a while, so that a test can kill the worker in the middle of a request."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -24,4 +30,21 @@ def request_as_django_sees_it(request: HttpRequest) -> JsonResponse:
     )
 
 
-urlpatterns = [path("__test__/request/", request_as_django_sees_it), *product_urlpatterns]
+SLOW_PIDS = "slow-request-pids"
+
+
+@csrf_exempt
+def slow(request: HttpRequest) -> HttpResponse:
+    """Appends this worker's pid to ``$TMPDIR/slow-request-pids`` (the test reads which worker
+    has the request), then answers after ``?seconds=`` (at most 5)."""
+    with open(Path(tempfile.gettempdir()) / SLOW_PIDS, "a") as pids:
+        pids.write(f"{os.getpid()}\n")
+    time.sleep(min(5.0, float(request.GET.get("seconds", "1"))))
+    return HttpResponse(f"served by {os.getpid()}", content_type="text/plain")
+
+
+urlpatterns = [
+    path("__test__/request/", request_as_django_sees_it),
+    path("__test__/slow/", slow),
+    *product_urlpatterns,
+]
