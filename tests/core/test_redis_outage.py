@@ -81,7 +81,8 @@ def test_log_in_works_without_redis(redis_down: str, verified_user) -> None:
     right = client.post("/accounts/login/", {"login": verified_user.email, "password": cast.PASSWORD})
     assert right.status_code == 302
     # The session lives in PostgreSQL: the next request is signed in.
-    assert verified_user.email in client.get("/").content.decode()
+    home = client.get("/").content.decode()
+    assert "Your account" in home and 'action="/accounts/logout/"' in home
 
 
 @pytest.mark.django_db

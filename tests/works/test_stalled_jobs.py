@@ -168,7 +168,9 @@ def test_a_job_reaped_while_its_process_runs_stops_at_its_next_heartbeat(big_fil
 
 
 def test_a_live_import_that_heartbeats_is_not_reaped(big_file: Path, run_command: Any, settings: Any) -> None:
-    timeout = 3  # heartbeats come at least every 0.75 s (min(5 s, timeout / 4)) and with each batch
+    # Heartbeats come at least every 0.25 s (min(5 s, timeout / 4)) and with each batch of 50;
+    # a timeout well under the run's length (about 2 s for these 10,000 works on a fast machine).
+    timeout = 1
     settings.IMPORT_HEARTBEAT_TIMEOUT = timeout
     run, job = start_file_import(run_command, big_file, IMPORT_HEARTBEAT_TIMEOUT=str(timeout))
     checks = 0
