@@ -79,7 +79,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     # Django's admin with BZPEER's site: log in through allauth, verified staff only.
-    "bzpeer.apps.AdminConfig",
+    "bzpeer.admin_config.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
