@@ -340,7 +340,8 @@ def banner_text(base: str, openalex_url: str, seed_author: str | None, started_s
         f"  staff login:   {STAFF_EMAIL} / {STAFF_PASSWORD}   ({base}/accounts/login/)",
         f"  imports page:  {base}/imports/",
         f"  OpenAlex:      {openalex_url}",
-        "  e-mails (sign-up confirmations) are printed below by 'web'; their links use this URL.",
+        "  e-mails are printed below: account ones (sign-up) by 'web', claim ones by 'worker';",
+        "  their links use this URL.",
         "  Ctrl-C stops web, worker, beat, the OpenAlex server"
         f"{' and the local services' if started_services else ''}.",
     ]

@@ -61,6 +61,14 @@ def test_compose_publishes_nginx_only_and_never_gunicorn() -> None:
     assert [name for name in ("db", "redis", "web", "worker", "beat") if "ports:" in service_block(config, name)] == []
 
 
+def test_compose_tells_the_app_services_to_trust_the_one_nginx_hop() -> None:
+    """Behind compose's nginx every request arrives from nginx's address: without one trusted
+    hop every per-address limit would be one bucket shared by all visitors."""
+    config = compose_config()
+    for name in ("web", "worker", "beat"):
+        assert re.search(r"^\s+TRUSTED_PROXY_COUNT: ['\"]?1['\"]?$", service_block(config, name), re.MULTILINE), name
+
+
 def test_nginx_refuses_the_same_body_size_as_django() -> None:
     size = re.search(r"^\s*client_max_body_size (\d+)k;", TEMPLATE.read_text(), flags=re.MULTILINE)
     assert size is not None
