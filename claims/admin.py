@@ -3,28 +3,10 @@ the audit log cannot be changed or deleted here (nor in the database: a trigger 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lists and shows rows; no add, change or delete, and no bulk delete action."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Claim)

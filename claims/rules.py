@@ -8,7 +8,6 @@ inside transactions; the templates show the texts.
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from profiles.domains import clean_host, registrable_domain
+from profiles.domains import clean_host, is_ip_address, registrable_domain
 from profiles.names import fold
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid
 
@@ -72,10 +71,33 @@ def orcid_matches(signed_in: str, record_orcid: str) -> bool:
 
 # --- Email domains -----------------------------------------------------------------------------
 
-# Mail and hosting services anyone can get an address or a page at. An institution whose
-# homepage sits on one of these (a university "homepage" on a social network happens in
-# OpenAlex) cannot vouch for its members by domain.
-PUBLIC_DOMAINS = frozenset(
+# Hosts where people write their own pages: such a page cannot show that an institution
+# lists the claimant (OpenAlex rejects them as "self_made"). A hint for moderators only.
+SELF_MADE_HOSTS = frozenset(
+    {
+        "linkedin.com",
+        "researchgate.net",
+        "academia.edu",
+        "github.com",
+        "github.io",
+        "gitlab.io",
+        "sites.google.com",
+        "wordpress.com",
+        "blogspot.com",
+        "wixsite.com",
+        "medium.com",
+        "substack.com",
+        "twitter.com",
+        "x.com",
+        "facebook.com",
+        "about.me",
+        "notion.site",
+    }
+)
+
+
+# Mail services anyone can get an address at.
+MAIL_HOSTS = frozenset(
     {
         "gmail.com",
         "googlemail.com",
@@ -110,23 +132,14 @@ PUBLIC_DOMAINS = frozenset(
         "fastmail.com",
         "tutanota.com",
         "hey.com",
-        "facebook.com",
-        "linkedin.com",
-        "twitter.com",
-        "x.com",
-        "github.com",
-        "github.io",
-        "gitlab.io",
-        "sites.google.com",
-        "wordpress.com",
-        "blogspot.com",
-        "wixsite.com",
-        "researchgate.net",
-        "academia.edu",
-        "medium.com",
-        "substack.com",
     }
 )
+
+
+# Mail and hosting services anyone can get an address or a page at. An institution whose
+# homepage sits on one of these (a university "homepage" on a social network happens in
+# OpenAlex) cannot vouch for its members by domain.
+PUBLIC_DOMAINS = MAIL_HOSTS | SELF_MADE_HOSTS
 
 
 def email_domain(address: str) -> str:
@@ -520,44 +533,13 @@ def evidence_url_problem(url: str) -> str:
         return "Remove the user name or password from the link: evidence must be a public page."
     if not host:
         return "This link has no host name."
-    if _is_ip(host):
+    if is_ip_address(host):
         return "Link to the page by its host name (example.edu), not by an IP address."
     if "." not in host or host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
         return "Link to a public page on the web, not a local or private host."
     return ""
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
-# Hosts where people write their own pages: such a page cannot show that an institution
-# lists the claimant (OpenAlex rejects them as "self_made"). A hint for moderators only.
-SELF_MADE_HOSTS = frozenset(
-    {
-        "linkedin.com",
-        "researchgate.net",
-        "academia.edu",
-        "github.com",
-        "github.io",
-        "gitlab.io",
-        "sites.google.com",
-        "wordpress.com",
-        "blogspot.com",
-        "wixsite.com",
-        "medium.com",
-        "substack.com",
-        "twitter.com",
-        "x.com",
-        "facebook.com",
-        "about.me",
-        "notion.site",
-    }
-)
 
 
 def evidence_hints(url: str, institution_domains: Iterable[str]) -> list[str]:

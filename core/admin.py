@@ -1,5 +1,5 @@
-"""Django admin for core: the outbox, to see what waits and why (read-only; failed rows can be
-sent back to pending)."""
+"""Django admin for core: the read-only admin every app's service-written models use, and the
+outbox, to see what waits and why (read-only; failed rows can be sent back to pending)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,27 @@ from core import outbox
 from core.models import OutboxMessage
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists and shows rows; no add, change or delete, and no actions but those a subclass
+    names (claims' models and the outbox are written by their services only)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Django's bulk delete is an action; only the subclass's own actions remain.
+        return {name: action for name, action in super().get_actions(request).items() if name != "delete_selected"}
+
+
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    """Rows are written and run by core/outbox.py only: no add, change or delete here, one
-    action (run a failed row again)."""
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Rows are written and run by core/outbox.py only: one action (run a failed row again)."""
 
     list_display = ("id", "task", "args", "state", "not_before", "attempts", "created_at", "finished_at", "short_error")
     list_filter = ("state", "task")
@@ -31,14 +48,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.action(description="Run the selected failed rows again")
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         count = outbox.retry_failed(queryset.values_list("pk", flat=True))
-        self.message_user(request, f"{count} failed row(s) are pending again; a worker runs them within a minute.",
-                          messages.SUCCESS)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        self.message_user(
+            request,
+            f"{count} failed row(s) are pending again; a worker runs them within a minute.",
+            messages.SUCCESS,
+        )

@@ -32,7 +32,8 @@ def clean_host(host: str) -> str:
     return (host or "").strip().lower().rstrip(".")
 
 
-def _is_ip(host: str) -> bool:
+def is_ip_address(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address (brackets allowed), not a name."""
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -47,7 +48,7 @@ def registrable_domain(host: str) -> str:
     (``ac.uk``, ``edu``, ``github.io``), a single label, an IP address, or not a host name
     (longer than 253 characters included)."""
     host = clean_host(host)
-    if not host or len(host) > 253 or "." not in host or _is_ip(host) or ".." in host or host.startswith("."):
+    if not host or len(host) > 253 or "." not in host or is_ip_address(host) or ".." in host or host.startswith("."):
         return ""  # 253: the longest a domain name can be (and the column's width)
     try:
         found = _psl().privatesuffix(host)
@@ -61,7 +62,7 @@ def is_public_suffix(host: str) -> bool:
     ``github.io``), as the Public Suffix List says; False for registrable domains and their
     subdomains."""
     host = clean_host(host)
-    return bool(host) and not _is_ip(host) and _psl().is_public(host)
+    return bool(host) and not is_ip_address(host) and _psl().is_public(host)
 
 
 def homepage_domain(host: str) -> str:
