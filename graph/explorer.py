@@ -21,10 +21,13 @@ An expansion returns its node's neighbours, at most :data:`PAGE` of them per ste
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from django.core.cache import cache
 from django.db import connection
 
 from graph.network import Edge, EdgeKind, Network, Node, NodeKind, slice_network
@@ -38,6 +41,12 @@ MAX_EXPANSIONS = 40  # expansion tokens read from a URL
 TOPICS_PER_RESEARCHER = 5
 SLICE_SIZE = {"people": 30, "works": 12, "topics": 8}  # the explorer's starting graph
 YEAR_MIN, YEAR_MAX = 1000, 2100
+# The slice and each expansion are kept this long in the cache (Redis), keyed by the researcher
+# and the expansions before it: a visitor's expansions then cost the new step alone, not the
+# slice and every earlier step again. What changes in the meantime (an import, a merge) shows
+# after at most this long; 0 turns it off.
+CACHE_SECONDS = 120
+CACHE_VERSION = "explorer-1"  # part of every key: a release that changes the shapes reads none of the old
 
 NODE_ID = re.compile(r"^[AITCW][0-9]{1,12}$")
 TOKEN = re.compile(r"^(?P<node>[AITCW][0-9]{1,12})(?:-(?P<offset>[0-9]{1,4}))?$")
@@ -145,6 +154,7 @@ class Step:
     nodes: list[Node]
     edges: list[Edge]
     next_offset: int | None
+    pks: dict[str, int] = field(default_factory=dict)  # openalex id -> pk of the nodes found
     added_nodes: list[str] = field(default_factory=list)  # new to the graph when composed
 
 
@@ -156,13 +166,20 @@ class ExplorerGraph:
     base_edges: int
     steps: list[Step]
     state: ExplorerState
-    researcher_pks: dict[str, int]  # openalex id -> pk of every researcher in the graph
-    entity_pks: dict[str, int]  # institutions, topics and works likewise
+    pks: dict[str, int]  # openalex id -> pk of every node in the graph (ids are unique across kinds)
 
     def has(self, node_id: str) -> bool:
-        return any(n.id == node_id for n in self.network.nodes)
+        return node_id in self.pks
 
-    def add(self, step: Step) -> None:
+    def researcher_pks(self) -> list[int]:
+        return [pk for node_id, pk in self.pks.items() if node_id.startswith("A")]
+
+    def add(self, step: Step) -> Step:
+        """``step`` composed into the graph (its nodes not there yet, its edges likewise): the
+        step as composed, with what it added."""
+        step = Step(step.expansion, step.nodes, step.edges, step.next_offset, step.pks)  # a cached one stays as stored
+        for node_id, pk in step.pks.items():
+            self.pks.setdefault(node_id, pk)
         known_nodes = {n.id for n in self.network.nodes}
         known_edges = {_undirected(e) for e in self.network.edges}
         for node in step.nodes:
@@ -175,24 +192,51 @@ class ExplorerGraph:
                 known_edges.add(_undirected(edge))
                 self.network.edges.append(edge)
         self.steps.append(step)
+        return step
 
 
 def _undirected(edge: Edge) -> tuple[str, str]:
     return (edge.source, edge.target) if edge.source < edge.target else (edge.target, edge.source)
 
 
+T = TypeVar("T")
+
+
+def _cached(key: str, compute: Callable[[], T]) -> T:
+    if not CACHE_SECONDS:
+        return compute()
+    key = f"{CACHE_VERSION}:{key}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
+def _base(researcher: Researcher) -> tuple[Network, dict[str, int]]:
+    """The starting graph (the slice as a network) and the pks of its nodes. 4 queries."""
+    found = graph_slice(researcher, **SLICE_SIZE)
+    pks = {researcher.openalex_id: researcher.pk}
+    pks.update({c.researcher.openalex_id: c.researcher.pk for c in found.collaborators})
+    pks.update({p.institution.openalex_id: p.institution.pk for p in found.institutions})
+    pks.update({t.topic.openalex_id: t.topic_id for t in found.topics})
+    pks.update({w.work.openalex_id: w.work.pk for w in found.works})
+    return slice_network(found), pks
+
+
 def explorer_graph(researcher: Researcher, state: ExplorerState) -> ExplorerGraph:
     """The graph ``state`` produces around ``researcher``; expansions that cannot apply are
-    added to ``state.dropped``. 4 queries for the slice, then 1 to 3 per expansion."""
-    found = graph_slice(researcher, **SLICE_SIZE)
-    network = slice_network(found)
-    researcher_pks = {researcher.openalex_id: researcher.pk}
-    researcher_pks.update({c.researcher.openalex_id: c.researcher.pk for c in found.collaborators})
-    entity_pks = {p.institution.openalex_id: p.institution.pk for p in found.institutions}
-    entity_pks.update({t.topic.openalex_id: t.topic_id for t in found.topics})
-    entity_pks.update({w.work.openalex_id: w.work.pk for w in found.works})
+    added to ``state.dropped``. Without the cache: 4 queries for the slice, then 1 to 3 per
+    expansion; with it, none for what it holds."""
+    network, pks = _cached(f"base:{researcher.pk}", lambda: _base(researcher))
     graph = ExplorerGraph(
-        researcher, network, len(network.nodes), len(network.edges), [], state, researcher_pks, entity_pks
+        researcher,
+        Network(network.centre, list(network.nodes), list(network.edges)),
+        len(network.nodes),
+        len(network.edges),
+        [],
+        state,
+        dict(pks),
     )
     applied: list[Expansion] = []
     for expansion in state.expansions:
@@ -217,13 +261,15 @@ def expansion_step(graph: ExplorerGraph, expansion: Expansion) -> Step:
     if len(graph.network.nodes) >= MAX_NODES:
         raise ExpansionRefused(f"the graph already shows {MAX_NODES} nodes, the most it draws; collapse some first")
     kind = KIND_OF_PREFIX[node[0]]
+    before = ",".join(s.expansion.token for s in graph.steps)
+    # What an institution's or a topic's step finds depends on the researchers in the graph,
+    # so a step is keyed by the expansions before it.
+    key = f"step:{graph.researcher.pk}:{hashlib.sha256(f'{before}|{expansion.token}'.encode()).hexdigest()[:32]}"
     if kind == NodeKind.RESEARCHER:
-        step = _researcher_step(graph, expansion)
-    elif kind == NodeKind.WORK:
-        step = _work_step(graph, expansion)
-    else:
-        step = _members_step(graph, expansion, kind)
-    return step
+        return _cached(key, lambda: _researcher_step(graph, expansion))
+    if kind == NodeKind.WORK:
+        return _cached(key, lambda: _work_step(graph, expansion))
+    return _cached(key, lambda: _members_step(graph, expansion, kind))
 
 
 def _researcher_node(person: Researcher, weight: int = 1) -> Node:
@@ -232,13 +278,14 @@ def _researcher_node(person: Researcher, weight: int = 1) -> Node:
 
 def _researcher_step(graph: ExplorerGraph, expansion: Expansion) -> Step:
     node, offset = expansion.node, expansion.offset
-    pk = graph.researcher_pks[node]
+    pk = graph.pks[node]
     people, total, _ = close_collaborators(pk, limit=offset + PAGE)
     nodes: list[Node] = []
     edges: list[Edge] = []
+    pks: dict[str, int] = {}
     for c in people[offset:]:
         person = c.researcher
-        graph.researcher_pks.setdefault(person.openalex_id, person.pk)
+        pks[person.openalex_id] = person.pk
         nodes.append(_researcher_node(person, c.shared_works))
         edges.append(Edge(node, person.openalex_id, EdgeKind.COAUTHOR, c.shared_works, c.first_year, c.last_year))
     if offset == 0:
@@ -250,22 +297,22 @@ def _researcher_step(graph: ExplorerGraph, expansion: Expansion) -> Step:
         )
         for place in places:
             inst = place.institution
-            graph.entity_pks.setdefault(inst.openalex_id, inst.pk)
+            pks[inst.openalex_id] = inst.pk
             nodes.append(Node(inst.openalex_id, NodeKind.INSTITUTION, inst.display_name))
             edges.append(Edge(node, inst.openalex_id, EdgeKind.AFFILIATION))
         topics = ResearcherTopic.objects.filter(researcher_id=pk).select_related("topic").order_by("rank")
         for rt in topics[:TOPICS_PER_RESEARCHER]:
-            graph.entity_pks.setdefault(rt.topic.openalex_id, rt.topic_id)
+            pks[rt.topic.openalex_id] = rt.topic_id
             nodes.append(Node(rt.topic.openalex_id, NodeKind.TOPIC, rt.topic.display_name, weight=rt.works_count or 1))
             edges.append(Edge(node, rt.topic.openalex_id, EdgeKind.TOPIC))
     next_offset = offset + PAGE if total > offset + PAGE else None
-    return Step(expansion, nodes, edges, next_offset)
+    return Step(expansion, nodes, edges, next_offset, pks)
 
 
 def _work_step(graph: ExplorerGraph, expansion: Expansion) -> Step:
     node, offset = expansion.node, expansion.offset
     rows = list(
-        Authorship.objects.filter(work_id=graph.entity_pks[node], researcher__isnull=False)
+        Authorship.objects.filter(work_id=graph.pks[node], researcher__isnull=False)
         .exclude(researcher__record_status=Researcher.RecordStatus.DELETED)
         .select_related("researcher", "work")
         .only(
@@ -277,22 +324,39 @@ def _work_step(graph: ExplorerGraph, expansion: Expansion) -> Step:
         )
         .order_by("position")[offset : offset + PAGE + 1]
     )
-    nodes, edges = [], []
+    nodes, edges, pks = [], [], {}
     for row in rows[:PAGE]:
         person = row.researcher
         assert person is not None  # filtered above
-        graph.researcher_pks.setdefault(person.openalex_id, person.pk)
+        pks[person.openalex_id] = person.pk
         year = row.work.publication_year
         nodes.append(_researcher_node(person))
         edges.append(Edge(person.openalex_id, node, EdgeKind.AUTHORSHIP, 1, year, year))
-    return Step(expansion, nodes, edges, offset + PAGE if len(rows) > PAGE else None)
+    return Step(expansion, nodes, edges, offset + PAGE if len(rows) > PAGE else None, pks)
 
 
 # The researchers of an institution (current affiliation) or a topic, ranked by their links to
 # the researchers in the graph: a co-author edge to one of them counts one, being one of them
-# counts one. Only the graph's researchers and their co-authors are read, never every member
-# of a large institution or topic.
-_MEMBERS_SQL = """
+# counts one. Two ways to the same answer, chosen by the entity's size: from its members
+# (two index probes each) when it has at most MEMBERS_PROBED, else from the edges of the
+# graph's researchers (never every member of a large institution or topic).
+MEMBERS_PROBED = 2000
+
+_FROM_MEMBERS_SQL = """
+SELECT researcher_id, links FROM (
+    SELECT m.researcher_id,
+           (SELECT count(*) FROM graph_coauthoredge e
+             WHERE e.researcher_a_id = m.researcher_id AND e.researcher_b_id = ANY(%(view)s))
+         + (SELECT count(*) FROM graph_coauthoredge e
+             WHERE e.researcher_b_id = m.researcher_id AND e.researcher_a_id = ANY(%(view)s))
+         + (m.researcher_id = ANY(%(view)s))::int AS links
+    FROM {table} m JOIN profiles_researcher r ON r.id = m.researcher_id AND r.record_status <> 'deleted'
+    WHERE m.{column} = %(entity)s {extra}
+) ranked
+WHERE links > 0 ORDER BY links DESC, researcher_id LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+_FROM_EDGES_SQL = """
 WITH view(id) AS (SELECT unnest(%(view)s::bigint[])),
 links(id) AS (
     SELECT e.researcher_b_id FROM graph_coauthoredge e JOIN view v ON e.researcher_a_id = v.id
@@ -307,6 +371,11 @@ JOIN profiles_researcher r ON r.id = m.researcher_id AND r.record_status <> 'del
 GROUP BY m.researcher_id ORDER BY links DESC, m.researcher_id
 LIMIT %(limit)s OFFSET %(offset)s
 """
+
+_MEMBER_COUNT_SQL = (
+    "SELECT count(*) FROM (SELECT 1 FROM {table} m WHERE m.{column} = %(entity)s {extra} LIMIT %(cap)s) c"
+)
+
 _MEMBERS = {
     NodeKind.INSTITUTION: ("profiles_researcheraffiliation", "institution_id", "AND m.is_last_known"),
     NodeKind.TOPIC: ("profiles_researchertopic", "topic_id", ""),
@@ -316,28 +385,30 @@ _MEMBERS = {
 def _members_step(graph: ExplorerGraph, expansion: Expansion, kind: NodeKind) -> Step:
     node, offset = expansion.node, expansion.offset
     table, column, extra = _MEMBERS[kind]
+    names = {"table": table, "column": column, "extra": extra}
+    params: dict[str, int | list[int]] = {
+        "view": graph.researcher_pks(),
+        "entity": graph.pks[node],
+        "limit": PAGE + 1,
+        "offset": offset,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            _MEMBERS_SQL.format(table=table, column=column, extra=extra),
-            {
-                "view": list(graph.researcher_pks.values()),
-                "entity": graph.entity_pks[node],
-                "limit": PAGE + 1,
-                "offset": offset,
-            },
-        )
+        cursor.execute(_MEMBER_COUNT_SQL.format(**names), {"entity": graph.pks[node], "cap": MEMBERS_PROBED + 1})
+        (members,) = cursor.fetchone() or (0,)
+        ranked_sql = _FROM_MEMBERS_SQL if members <= MEMBERS_PROBED else _FROM_EDGES_SQL
+        cursor.execute(ranked_sql.format(**names), params)
         ranked = cursor.fetchall()
     people = Researcher.objects.only("openalex_id", "display_name", "preferred_name").in_bulk(
         [pk for pk, _ in ranked[:PAGE]]
     )
     edge_kind = EdgeKind.AFFILIATION if kind == NodeKind.INSTITUTION else EdgeKind.TOPIC
-    nodes, edges = [], []
+    nodes, edges, pks = [], [], {}
     for pk, links in ranked[:PAGE]:
         person = people[pk]
-        graph.researcher_pks.setdefault(person.openalex_id, person.pk)
+        pks[person.openalex_id] = person.pk
         nodes.append(_researcher_node(person, links))
         edges.append(Edge(person.openalex_id, node, edge_kind))
-    return Step(expansion, nodes, edges, offset + PAGE if len(ranked) > PAGE else None)
+    return Step(expansion, nodes, edges, offset + PAGE if len(ranked) > PAGE else None, pks)
 
 
 def visible(graph: ExplorerGraph) -> tuple[list[Node], list[Edge]]:

@@ -171,5 +171,5 @@ def expand(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         step = expansion_step(graph, Expansion(node, int(offset_text)))
     except ExpansionRefused as refused:
         return JsonResponse({"error": f"{node[:20] or 'No node'} cannot be expanded: {refused}."}, status=400)
-    graph.add(step)
+    step = graph.add(step)
     return JsonResponse({**step_json(step), "total_nodes": len(graph.network.nodes)})

@@ -17,6 +17,7 @@
   var anchor = null; // the node whose neighbours the arrow keys go through
   var selected = null; // the node the arrow keys are on
   var firstDraw = true;
+  var serverDropped = null; // what the server left out of the URL it was asked for, said once
 
   // --- state <-> URL --------------------------------------------------------------------------
 
@@ -295,7 +296,9 @@
   function renderNotices(g) {
     var box = document.getElementById("explorer-dropped");
     box.textContent = "";
-    var dropped = (firstDraw ? data.dropped : []).concat(g.dropped);
+    // The first view is the server's: its list is complete (malformed parts too).
+    var dropped = serverDropped || g.dropped;
+    serverDropped = null;
     if (g.nodes.size >= data.max_nodes) {
       dropped.push("further expansions: the graph shows " + g.nodes.size + " nodes, the most it draws (" + data.max_nodes + "); collapse some first");
     }
@@ -423,6 +426,7 @@
     var script = document.getElementById("graph-data");
     if (!script || !window.cytoscape || !window.cytoscapeFcose) { return; }
     data = JSON.parse(script.textContent);
+    serverDropped = data.dropped.length ? data.dropped : null;
     canvas = document.getElementById("explorer-canvas");
     live = document.getElementById("explorer-live");
     document.getElementById("explorer-app").hidden = false;

@@ -53,6 +53,11 @@ def test_explore_expand_filter_go_back_reload_and_move_by_keyboard(
 ) -> None:
     lead = a_network()
     url = f"{live_server.url}/researchers/{lead.openalex_id}/graph/"
+    # What the URL asks for that cannot be shown is said, and left out of the address.
+    page.goto(url + "?expand=A5999999999,zzz")
+    expect(page.locator("#explorer-dropped")).to_contain_text("A5999999999")
+    expect(page.locator("#explorer-dropped")).to_contain_text("zzz")
+    expect(page).to_have_url(url)
     page.goto(url)
     expect(page.locator("#explorer-canvas[data-drawn]")).to_have_count(1)
     # Cytoscape found our sheet by its id and added no <style> the policy would refuse.

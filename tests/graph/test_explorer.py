@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -161,6 +162,12 @@ def test_the_expand_endpoint_answers_the_documented_schema(anonymous: Client, dj
     assert next(n for n in body["nodes"] if n["kind"] == "institution")["url"].startswith("/institutions/I")
 
 
+def test_the_schema_is_documented() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "explorer.md").read_text()
+    for key in NODE_KEYS | EDGE_KEYS | {"token", "next_offset", "added", "message", "total_nodes"}:
+        assert f'"{key}"' in docs, key
+
+
 def test_show_more_pages_through_co_authors(anonymous: Client) -> None:
     big = f.big_profile(works=60, coauthors=40)
     graph = explorer_graph(big, parse_state({}))
@@ -277,3 +284,46 @@ def test_the_page_loads_only_our_own_scripts_and_the_cytoscape_sheet(anonymous: 
     assert all(s.startswith("/static/") for s in sources) and "/static/js/explorer.js" in sources
     assert any("vendor/cytoscape/" in s for s in sources) and any("cytoscape-fcose" in s for s in sources)
     assert 'id="__________cytoscape_stylesheet"' in html  # Cytoscape then injects no <style>
+
+
+def test_the_slice_and_earlier_expansions_come_from_the_cache(anonymous: Client, django_assert_num_queries) -> None:
+    lead = network()
+    by = ids_by_label(lead)
+    colleague, lab = by["Close Colleague"], by["Example Lab"]
+    base = f"/researchers/{lead.openalex_id}/graph/"
+    with django_assert_num_queries(1 + 4 + 3):
+        anonymous.get(f"{base}?expand={colleague}")
+    with django_assert_num_queries(1 + 3):  # the researcher, then only the new step
+        body = anonymous.get(f"{base}expand/?expand={colleague}&node={lab}").json()
+    assert {n["label"] for n in body["nodes"]} == {"Centre Person", "Closest Colleague"}
+    with django_assert_num_queries(1):  # the same request again
+        assert anonymous.get(f"{base}expand/?expand={colleague}&node={lab}").json() == body
+
+
+def test_without_the_cache_every_request_computes(anonymous: Client, monkeypatch, django_assert_num_queries) -> None:
+    monkeypatch.setattr(explorer, "CACHE_SECONDS", 0)
+    lead = network()
+    for _ in range(2):
+        with django_assert_num_queries(1 + 4):
+            anonymous.get(f"/researchers/{lead.openalex_id}/graph/")
+
+
+@pytest.mark.parametrize("probed", [0, 2000])
+def test_both_ways_of_ranking_members_agree(monkeypatch, probed: int) -> None:
+    monkeypatch.setattr(explorer, "CACHE_SECONDS", 0)
+    monkeypatch.setattr(explorer, "MEMBERS_PROBED", probed)  # 0: from the edges; 2000: from the members
+    lead = network()
+    lab = f.institution("Big Lab")
+    outsider = f.researcher("Not Linked")
+    linked = f.researcher("Linked Once")
+    for person in (lead, outsider, linked):
+        f.affiliate(person, lab, [2024], current=True)
+    by = ids_by_label(lead)
+    f.work([linked, lead], year=2023)
+    f.edges()
+    graph = explorer_graph(lead, parse_state({"expand": by["Closest Colleague"]}))
+    # Big Lab is the centre's institution too now (in the slice); rank its members.
+    step = explorer.expansion_step(graph, Expansion(lab.openalex_id))
+    # The centre: in the graph, and tied to the three others in it (4); Linked Once: a
+    # co-author of the centre (1); Not Linked: neither, so not listed.
+    assert [(n.label, n.weight) for n in step.nodes] == [("Centre Person", 4), ("Linked Once", 1)]
