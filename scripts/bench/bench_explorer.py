@@ -10,10 +10,12 @@ Steps (only the requests and the drawing are measured):
    scripts/bench/generate_works.py and loaded with bench_web's loader: for trying the script on
    a database of your own, e.g. ``--database bzpeer_me_bench --works 20000``).
 2. Starts gunicorn as bench_web does (DEBUG off, 2 sync workers, collectstatic).
-3. For ``--sample`` researchers with co-authors (fixed seed), reads the explorer page's graph
-   data and asks the expand endpoint, one request at a time, for one node of each kind in it
-   (the centre, a collaborator, an institution, a topic, a work) and for the centre's second
-   page ("show more"), ``--repeat`` times each; prints p50 / p99 per kind and overall.
+3. For ``--sample`` researchers with co-authors (fixed seed), opens the explorer page (as a
+   visitor does first: it puts the slice in the cache), then asks the expand endpoint, one
+   request at a time, for one node of each kind in it (the centre, a collaborator, an
+   institution, a topic, a work) and for the centre's second page ("show more"): the first
+   time each step is computed; ``--repeat`` more rounds find it in the cache (graph/explorer.py
+   CACHE_SECONDS). Prints p50 / p99 per kind and overall, computed and cached apart.
 4. Grows one researcher's graph by expansions until it holds at least ``--nodes`` nodes (200),
    then opens that URL ``--loads`` times in Chromium and reads the page's own performance
    measure ``explorer-first-draw`` (static/js/explorer.js: from creating the Cytoscape instance
@@ -85,7 +87,7 @@ def sample_researchers(url: str, n: int, seed: int) -> list[str]:
 
 
 def expand_requests(base: str, researcher: str) -> list[tuple[str, str]]:
-    """(kind, path) of the expand requests for one researcher's explorer."""
+    """(kind, path) of the expand requests for one researcher's explorer (whose page it opens)."""
     data = graph_data(base, f"/researchers/{researcher}/graph/")
     endpoint = data["expand_url"]
     first: dict[str, str] = {}
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=bench_web.DATABASE, help="benchmark database (bzpeer_bench_web)")
     parser.add_argument("--works", type=int, default=0, help="only for an empty database: load this many works")
     parser.add_argument("--sample", type=int, default=30, help="researchers whose expansions are timed (30)")
-    parser.add_argument("--repeat", type=int, default=5, help="times each expand request is made (5)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the same requests, from the cache (3)")
     parser.add_argument("--nodes", type=int, default=200, help="nodes of the graph drawn in Chromium (200)")
     parser.add_argument("--loads", type=int, default=5, help="page loads in Chromium (5)")
     parser.add_argument("--seed", type=int, default=7)
@@ -184,26 +186,37 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     failures = 0
     timings: dict[str, list[float]] = {}
+    cached: list[float] = []
     try:
-        plan = [request for r in researchers for request in expand_requests(base, r)]
-        for _, request_path in plan:  # one warming pass: connections, imports, caches of the process
-            get(base + request_path)
-        for _ in range(args.repeat):
-            for kind, request_path in plan:
+        get(f"{base}/researchers/{researchers[-1]}/graph/")  # the server's processes warmed up
+        plan: list[tuple[str, str]] = []
+        for researcher in researchers:
+            requests = expand_requests(base, researcher)  # opens the page: the slice is cached
+            plan.extend(requests)
+            for kind, request_path in requests:
                 status, _, ms = get(base + request_path)
                 failures += status != 200
                 timings.setdefault(kind, []).append(ms)
+        for _ in range(args.repeat):
+            for _, request_path in plan:
+                status, _, ms = get(base + request_path)
+                failures += status != 200
+                cached.append(ms)
         drawn_path, drawn_nodes = grow(base, researchers, args.nodes)
         drawings = first_drawings(base, drawn_path, args.loads) if drawn_path else []
     finally:
         bench_web.stop_server(server)
 
     every = [ms for values in timings.values() for ms in values]
-    print(f"\nexpand endpoint, {len(researchers)} researchers, {args.repeat} rounds, one client:")
-    print(f"{'':<14}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"\nexpand endpoint, {len(researchers)} researchers, one client; each step computed once:")
+    print(f"{'':<22}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for kind, values in sorted(timings.items()):
-        print(f"{kind:<14}{len(values):>9}{percentile(values, 0.5):>9.1f}{percentile(values, 0.99):>9.1f}")
-    print(f"{'all':<14}{len(every):>9}{percentile(every, 0.5):>9.1f}{percentile(every, 0.99):>9.1f}  (target p50 < 30)")
+        print(f"{kind:<22}{len(values):>9}{percentile(values, 0.5):>9.1f}{percentile(values, 0.99):>9.1f}")
+    total = f"{len(every):>9}{percentile(every, 0.5):>9.1f}{percentile(every, 0.99):>9.1f}"
+    print(f"{'all, computed':<22}{total}  (target p50 < 30)")
+    if cached:
+        again = f"{len(cached):>9}{percentile(cached, 0.5):>9.1f}{percentile(cached, 0.99):>9.1f}"
+        print(f"{'all, from the cache':<22}{again}  ({args.repeat} more rounds)")
     result: dict[str, Any] = {
         "database": args.database,
         "data": sizes,
@@ -211,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
             k: {"p50_ms": percentile(v, 0.5), "p99_ms": percentile(v, 0.99), "n": len(v)} for k, v in timings.items()
         },
         "expand_all": {"p50_ms": percentile(every, 0.5), "p99_ms": percentile(every, 0.99), "n": len(every)},
+        "expand_cached": {"p50_ms": percentile(cached, 0.5), "p99_ms": percentile(cached, 0.99), "n": len(cached)}
+        if cached
+        else None,
         "non_200": failures,
     }
     if drawings:
