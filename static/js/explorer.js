@@ -458,6 +458,12 @@
       ],
     });
     cy.on("tap", "node", function (event) { selected = null; anchor = null; apply(withFocus(event.target.id()), true); });
+    // A tie's evidence, said when it is tapped (hovering shows nothing a keyboard could not reach:
+    // the panel and the table list every tie with its evidence).
+    cy.on("tap", "edge", function (event) {
+      var e = graph.edges.get(event.target.id().slice(2));
+      if (e) { live.textContent = label(e.source) + " – " + label(e.target) + ": " + e.evidence + "."; }
+    });
     canvas.addEventListener("keydown", onKey);
     window.addEventListener("popstate", function () { apply(parseState(location.search), false); });
     document.getElementById("explorer-undo-js").addEventListener("click", function () {
