@@ -32,7 +32,7 @@ from django.db import connection
 
 from graph.network import Edge, EdgeKind, Network, Node, NodeKind, slice_network
 from graph.slice import close_collaborators, graph_slice
-from profiles.models import Researcher, ResearcherAffiliation, ResearcherTopic
+from profiles.models import Researcher, ResearcherAffiliation, ResearcherAlias, ResearcherTopic
 from works.models import Authorship
 
 PAGE = 12  # neighbours per expansion step
@@ -240,16 +240,35 @@ def explorer_graph(researcher: Researcher, state: ExplorerState) -> ExplorerGrap
     )
     applied: list[Expansion] = []
     for expansion in state.expansions:
+        current = _current_id(graph, expansion.node, state.dropped)
+        if current != expansion.node:
+            expansion = Expansion(current, expansion.offset)
         try:
+            if expansion in applied:
+                continue
             graph.add(expansion_step(graph, expansion))
             applied.append(expansion)
         except ExpansionRefused as refused:
             state.dropped.append(f"the expansion of {expansion.node} ({refused})")
     state.expansions = applied
-    if state.focus and not graph.has(state.focus):
-        state.dropped.append(f"the focus {state.focus} (not in this graph)")
-        state.focus = None
+    if state.focus:
+        state.focus = _current_id(graph, state.focus, state.dropped)
+        if not graph.has(state.focus):
+            state.dropped.append(f"the focus {state.focus} (not in this graph)")
+            state.focus = None
     return graph
+
+
+def _current_id(graph: ExplorerGraph, node: str, dropped: list[str]) -> str:
+    """``node``, or the current id of a researcher OpenAlex merged (an alias) when that one is in
+    the graph (said in ``dropped``). One query, only for a researcher id not in the graph."""
+    if graph.has(node) or not node.startswith("A"):
+        return node
+    current = ResearcherAlias.objects.filter(openalex_id=node).values_list("researcher__openalex_id", flat=True).first()
+    if current and graph.has(current):
+        dropped.append(f"the id {node} (merged into {current}, which is shown instead)")
+        return current
+    return node
 
 
 def expansion_step(graph: ExplorerGraph, expansion: Expansion) -> Step:

@@ -433,7 +433,9 @@
     live = document.getElementById("explorer-live");
     document.getElementById("explorer-app").hidden = false;
     window.cytoscape.use(window.cytoscapeFcose);
-    state = parseState(location.search);
+    // The state as the server read it (ids of merged records already replaced by the current ones).
+    state = { expand: data.state.expand.slice(), focus: data.state.focus, types: data.state.types.slice(),
+              from: data.state.from, to: data.state.to };
     // The steps the server composed for this URL: the same answers the endpoint would give.
     var prefix = [];
     data.steps.forEach(function (step) { steps[prefix.join(",") + "|" + step.token] = step; prefix.push(step.token); });

@@ -327,3 +327,24 @@ def test_both_ways_of_ranking_members_agree(monkeypatch, probed: int) -> None:
     # The centre: in the graph, and tied to the three others in it (4); Linked Once: a
     # co-author of the centre (1); Not Linked: neither, so not listed.
     assert [(n.label, n.weight) for n in step.nodes] == [("Centre Person", 4), ("Linked Once", 1)]
+
+
+def test_a_merged_id_in_the_state_opens_on_the_current_record_and_says_so(anonymous: Client) -> None:
+    from profiles.models import ResearcherAlias
+
+    lead = network()
+    colleague = ids_by_label(lead)["Close Colleague"]
+    ResearcherAlias.objects.create(openalex_id="A5111111111", researcher_id=f_pk(colleague), reason="merged")
+    html = anonymous.get(
+        f"/researchers/{lead.openalex_id}/graph/?expand=A5111111111&focus=A5111111111"
+    ).content.decode()
+    assert f"the id A5111111111 (merged into {colleague}, which is shown instead)" in html
+    data = page_data(html)
+    assert data["state"]["expand"] == [colleague] and data["state"]["focus"] == colleague
+    assert "One Paper Colleague" in html  # the expansion applied to the current record
+
+
+def f_pk(openalex_id: str) -> int:
+    from profiles.models import Researcher
+
+    return Researcher.objects.get(openalex_id=openalex_id).pk
