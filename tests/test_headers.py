@@ -188,7 +188,9 @@ def samples(site: Site) -> dict[str, list[str]]:
         "following/unsubscribe/<str:token>/": [
             f"/following/unsubscribe/{site.unsubscribe_token}/", "/following/unsubscribe/forged/"
         ],
-        "researchers/<str:openalex_id>/feed.atom": [f"/researchers/{a}/feed.atom", "/researchers/A5999999999/feed.atom"],
+        "researchers/<str:openalex_id>/feed.atom": [
+            f"/researchers/{a}/feed.atom", "/researchers/A5999999999/feed.atom"
+        ],
         # claims
         "claims/": ["/claims/"],
         "researchers/<str:researcher_id>/claim/": [f"/researchers/{a}/claim/"],

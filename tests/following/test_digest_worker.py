@@ -4,8 +4,6 @@ sends nothing new."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 

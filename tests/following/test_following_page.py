@@ -55,9 +55,9 @@ def test_a_follower_sees_new_works_newest_first_with_where_they_came_from(
     assert "Someone else" not in html
     assert "Showing 1–2 of 2 works, newest first." in html
     after_shared = html[html.index("Shared paper") :]
-    came_from = re.search(r'<p class="small came-from">(.*?)</p>', after_shared, re.S)
-    assert came_from is not None
-    came_from = came_from.group(1)
+    found = re.search(r'<p class="small came-from">(.*?)</p>', after_shared, re.S)
+    assert found is not None
+    came_from = found.group(1)
     assert "Bo Follow" in came_from and "Ada Follow" in came_from and "Not Followed" not in came_from
     assert f'id="authors-{shared.openalex_id}"' in html and f'id="authors-{old.openalex_id}"' in html
     assert "Researchers you follow (2)" in html
