@@ -14,6 +14,8 @@ from profiles.models import Follow, Researcher
 from works.models import Authorship, HiddenWork, Work
 from works.selectors import WORKS_PER_PAGE, AuthorList, author_lists, researcher_works
 
+# Work columns a list of works never shows (large arrays and texts): not read.
+LIST_DEFERRED = ("abstract", "referenced_works", "related_works", "counts_by_year")
 # Entries of a feed: the newest works.
 FEED_ENTRIES = 50
 # Works in one digest at most (the rest wait for the next one, still new).
@@ -47,7 +49,11 @@ def following_works(user_id: int) -> QuerySet[Work]:
 
 def followed_researchers(user_id: int) -> list[Researcher]:
     """The researchers ``user_id`` follows, by name. 1 query."""
-    return list(Researcher.objects.filter(followers__user_id=user_id).order_by("search_name", "id"))
+    return list(
+        Researcher.objects.filter(followers__user_id=user_id)
+        .only("openalex_id", "display_name", "preferred_name")
+        .order_by("search_name", "id")
+    )
 
 
 @dataclass
@@ -97,7 +103,11 @@ def following_page(user_id: int, *, page: int = 1) -> FollowingPage:
     if not total or page < 1 or page > pages:
         return FollowingPage(works=[], total=total, page=page, pages=pages)
     offset = (page - 1) * WORKS_PER_PAGE
-    works = list(following_works(user_id).select_related("source")[offset : offset + WORKS_PER_PAGE])
+    works = list(
+        following_works(user_id)
+        .select_related("source")
+        .defer(*LIST_DEFERRED)[offset : offset + WORKS_PER_PAGE]
+    )
     came_from: dict[int, list[Researcher]] = {}
     for authorship in (
         _followed_authorships(user_id)
@@ -121,13 +131,13 @@ class FeedEntries:
 def researcher_feed(researcher: Researcher) -> FeedEntries:
     """The newest works of a researcher's profile (works.selectors.researcher_works), with
     their first authors: 3 queries."""
-    works = list(researcher_works(researcher)[:FEED_ENTRIES])
+    works = list(researcher_works(researcher).defer(*LIST_DEFERRED)[:FEED_ENTRIES])
     return FeedEntries(works=works, authors=author_lists(works))
 
 
 def following_feed(user_id: int) -> FeedEntries:
     """The newest works of the researchers ``user_id`` follows, with their first authors."""
-    works = list(following_works(user_id)[:FEED_ENTRIES])
+    works = list(following_works(user_id).defer(*LIST_DEFERRED)[:FEED_ENTRIES])
     return FeedEntries(works=works, authors=author_lists(works))
 
 

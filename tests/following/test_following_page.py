@@ -61,7 +61,7 @@ def test_a_follower_sees_new_works_newest_first_with_where_they_came_from(
     assert "Bo Follow" in came_from and "Ada Follow" in came_from and "Not Followed" not in came_from
     assert f'id="authors-{shared.openalex_id}"' in html and f'id="authors-{old.openalex_id}"' in html
     assert "Researchers you follow (2)" in html
-    assert f'action="/following/unfollow/{ada.openalex_id}/"' in html
+    assert f'formaction="/following/unfollow/{ada.openalex_id}/"' in html
 
 
 def test_the_query_count_does_not_grow_with_researchers_or_works(
@@ -146,7 +146,7 @@ def test_unfollow_in_place_uses_the_follow_service(client: Client, stranger, ver
     client.force_login(stranger)
     response = client.post(f"/following/unfollow/{ada.openalex_id}/", **HX)
     html = response.content.decode()
-    assert response.status_code == 200 and html.lstrip().startswith(f'<li id="followed-{ada.openalex_id}"')
+    assert response.status_code == 200 and html.lstrip().startswith('<li class="followed-row">')
     assert "No longer followed" in html
     assert not Follow.objects.filter(user=stranger).exists()
     assert Follow.objects.filter(user=verified_user, researcher=ada).exists()  # only one's own
