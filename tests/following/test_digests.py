@@ -207,3 +207,17 @@ def test_a_token_of_another_purpose_is_refused(stranger, anonymous: Client) -> N
     other = signing.dumps({"u": stranger.pk}, salt="something.else")
     assert anonymous.post(f"/following/unsubscribe/{other}/").status_code == 400
     assert Subscription.objects.get(user=stranger).digest == "daily"
+
+
+def test_beat_runs_the_daily_and_weekly_digests(settings) -> None:
+    from bzpeer.celery import app as celery_app
+
+    celery_app.loader.import_default_modules()
+    runs = {
+        entry["args"]: entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "following.dispatch_digests"
+    }
+    assert runs == {("daily",): "following.dispatch_digests", ("weekly",): "following.dispatch_digests"}
+    for name in ("following.dispatch_digests", services.DIGEST_TASK, services.DIGEST_EMAIL_TASK):
+        assert name in celery_app.tasks
