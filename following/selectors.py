@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 
 from following.models import Announcement, Subscription
 from profiles.models import Follow, Researcher
@@ -16,6 +16,8 @@ from works.selectors import WORKS_PER_PAGE, AuthorList, author_lists, researcher
 
 # Work columns a list of works never shows (large arrays and texts): not read.
 LIST_DEFERRED = ("abstract", "referenced_works", "related_works", "counts_by_year")
+# Followed researchers the page lists before "Show all".
+FOLLOWED_SHOWN = 100
 # Entries of a feed: the newest works.
 FEED_ENTRIES = 50
 # Works in one digest at most (the rest wait for the next one, still new).
@@ -47,13 +49,29 @@ def following_works(user_id: int) -> QuerySet[Work]:
     )
 
 
-def followed_researchers(user_id: int) -> list[Researcher]:
-    """The researchers ``user_id`` follows, by name. 1 query."""
-    return list(
+@dataclass
+class Followed:
+    """The researchers someone follows, by name: the first ``limit`` of them unless all were asked for."""
+
+    researchers: list[Researcher]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.researchers)
+
+
+def followed_researchers(user_id: int, *, limit: int | None = FOLLOWED_SHOWN) -> Followed:
+    """The researchers ``user_id`` follows, by name, at most ``limit`` (None: all), with how
+    many they follow in all. 1 query."""
+    rows: list[Researcher] = list(
         Researcher.objects.filter(followers__user_id=user_id)
         .only("openalex_id", "display_name", "preferred_name")
-        .order_by("search_name", "id")
+        .annotate(total=Window(Count("pk")))
+        .order_by("search_name", "id")[:limit]
     )
+    total: int = getattr(rows[0], "total") if rows else 0  # noqa: B009 (an annotation)
+    return Followed(researchers=rows, total=total)
 
 
 @dataclass

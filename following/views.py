@@ -52,7 +52,9 @@ def following(request: HtmxRequest) -> HttpResponse:
     subscription = services.subscription_for(_user_id(request))
     context = {
         "page": page,
-        "followed": selectors.followed_researchers(_user_id(request)),
+        "followed": selectors.followed_researchers(
+            _user_id(request), limit=None if request.GET.get("followed") == "all" else selectors.FOLLOWED_SHOWN
+        ),
         "profile_path": _path_before_id("pages:detail"),
         "unfollow_path": _path_before_id("following:unfollow"),
         "subscription": subscription,

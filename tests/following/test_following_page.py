@@ -237,3 +237,23 @@ def test_the_header_links_signed_in_people_to_their_following_page(client: Clien
     assert 'href="/following/"' not in client.get("/").content.decode()
     client.force_login(stranger)
     assert '<a href="/following/">Following</a>' in client.get("/").content.decode()
+
+
+def test_a_long_following_list_shows_the_first_researchers_then_all_on_request(
+    client: Client, stranger, django_assert_num_queries
+) -> None:
+    from following.selectors import FOLLOWED_SHOWN
+
+    people = [f.researcher(f"Person {n:03d}") for n in range(FOLLOWED_SHOWN + 5)]
+    follow(stranger, *people)
+    client.force_login(stranger)
+    page(client)
+    with django_assert_num_queries(6):  # no works: the count, and no page of works to read
+        html = page(client)
+    assert html.count('class="followed-row"') == FOLLOWED_SHOWN
+    assert f"Researchers you follow ({FOLLOWED_SHOWN + 5})" in html
+    assert f'href="/following/?followed=all#followed-title">Show all {FOLLOWED_SHOWN + 5} researchers' in html
+    assert "Person 000" in html and f"Person {FOLLOWED_SHOWN:03d}" not in html
+    with django_assert_num_queries(6):
+        everyone = page(client, "?followed=all")
+    assert everyone.count('class="followed-row"') == FOLLOWED_SHOWN + 5 and "Show all" not in everyone
