@@ -70,7 +70,7 @@ def followed_researchers(user_id: int, *, limit: int | None = FOLLOWED_SHOWN) ->
         .annotate(total=Window(Count("pk")))
         .order_by("search_name", "id")[:limit]
     )
-    total: int = getattr(rows[0], "total") if rows else 0  # noqa: B009 (an annotation)
+    total: int = getattr(rows[0], "total") if rows else 0  # noqa: B009 (the window annotation, unknown to mypy)
     return Followed(researchers=rows, total=total)
 
 
