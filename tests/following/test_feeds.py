@@ -151,3 +151,14 @@ def test_a_wrong_or_reset_token_is_a_404_that_tells_nothing(client: Client, stra
     assert client.get(f"/following/feed/{'x' * 500}.atom").status_code == 404
     assert client.get(f"/following/feed/{other}.atom").status_code == 200
     assert Subscription.objects.get(user=stranger).feed_token != token
+
+
+def test_a_feed_is_answered_without_redis(client: Client) -> None:
+    """The cache only saves time: with Redis unreachable the feed is rendered (and stored nowhere)."""
+    from tests.redis_outage import free_port, redis_at
+
+    ada = f.researcher("Ada Offline")
+    f.work([ada], title="Still served")
+    with redis_at(f"redis://127.0.0.1:{free_port()}/0"):
+        for _ in range(2):
+            assert feed_of(client, f"/researchers/{ada.openalex_id}/feed.atom").entries[0].title == "Still served"
