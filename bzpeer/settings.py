@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "works",
     "claims",
     "graph",
+    "following",
     "pages",
 ]
 
@@ -249,6 +250,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prune-outbox-nightly": {
         "task": "core.prune_outbox",
         "schedule": crontab(hour=4, minute=45),
+    },
+    # Email digests of new works by followed researchers (following/services.py): one outbox
+    # row per subscribed account; a repeated run announces nothing twice.
+    "following-digests-daily": {
+        "task": "following.dispatch_digests",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ("daily",),
+    },
+    "following-digests-weekly": {
+        "task": "following.dispatch_digests",
+        "schedule": crontab(hour=6, minute=15, day_of_week=1),
+        "args": ("weekly",),
     },
 }
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("works.urls")),
     path("", include("claims.urls")),
     path("", include("graph.urls")),
+    path("", include("following.urls")),
     path("", include("pages.urls")),
 ]

@@ -1,12 +1,5 @@
-"""Anonymous visitors' public pages (profiles and works), served from the cache (Redis) while
-nothing they show has changed.
-
-Rendering a full profile costs 10–20 ms of queries and template work; nearly all traffic to
-public pages is anonymous and sees the same page. So the view asks :func:`lookup` first:
-one prepared SQL statement reads a **version stamp** of everything the anonymous page shows,
-and one cache GET fetches the page stored under that stamp. A hit skips every other query
-and the template rendering. Each kind of page is a :class:`CachedPage`: its name and its
-stamp statement; the rest (keys, code digest, storage, the CSRF token) is shared.
+"""The anonymous profile and work pages' version stamps, for the page cache
+(core/page_cache.py holds the mechanism: keys, code digest, storage, the CSRF token).
 
 The profile stamp (:data:`PROFILE`) is cheap on purpose (index lookups of a few rows; about
 0.2 ms on 1,000,000 works): it changes with
@@ -33,27 +26,6 @@ or those after ``?authors_after=``) and of their researchers (names, merges), an
 and row versions of the work's topics and of those topics. It never reads every authorship
 of a 5,000-author work beyond counting them on the key's index.
 
-Signed-in visitors always get a fresh render: their page shows their own follow and claim
-state. Pages with pending messages are neither cached nor served from cache.
-
-The cache only ever saves time: when Redis fails (down, restarting, too slow for the
-cache's timeouts), the lookup has no key and no page, the view renders as if the cache were
-off and stores nothing, and the failure is logged. The client reconnects by itself, so the
-first request after Redis is back stores again; nothing needs restarting.
-
-Keys also carry a digest of the templates and of the code of every app the pages read
-(:data:`PAGE_CODE_FOLDERS`), so a release that changes a page never serves what the
-previous one rendered, and the request's full path (the query string selects what the page
-shows; the header's "Log in" link carries it back). Nothing else of the request reaches a
-cached page: absolute URLs come from ``SITE_URL`` (bzpeer.http.absolute_url), never from
-the ``Host`` header a visitor sends.
-
-A stored page is rendered with a marker in place of the CSRF token (it sits on ``<body
-data-hx-headers>``): a random one, new for every render and stored with the page, so that only
-the places the template put it are replaced (with the visitor's own token, or with nothing
-for a visitor who has none yet; see :func:`respond`). A fixed marker would also be replaced
-inside whatever an owner wrote into their bio.
-
 Whoever adds something to an anonymous cached page that its stamp does not cover must add
 it to the stamp (tests/pages/test_page_cache.py changes each input and expects the page to
 follow).
@@ -61,57 +33,19 @@ follow).
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import logging
-import secrets
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import redis
-from django.conf import settings
-from django.contrib.messages import get_messages
-from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import connection
-from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
-from django.utils.cache import patch_vary_headers
-
-logger = logging.getLogger(__name__)
-
-CACHE_SECONDS = 600
-# 2: stored pages start with the line of their own CSRF marker.
-KEY_VERSION = "2"
-
-
-def _rows(table: str, alias: str, where: str) -> str:
-    """``count:max-xmin`` of the rows of ``table`` matching ``where``."""
-    return (
-        f"(SELECT count(*) || ':' || coalesce(max(({alias}.xmin)::text::bigint), 0) FROM {table} {alias} WHERE {where})"
-    )
-
-
-@dataclass(frozen=True)
-class CachedPage:
-    """A kind of page the cache keeps: its name (in keys and in the name of its prepared
-    statement) and the statement that reads the version stamp of one such page. The
-    statement takes ``$1``... of ``arg_types`` (the first is the page's OpenAlex id) and
-    returns one row, ``(id, stamp)``, or none when the id names nothing to show."""
-
-    name: str
-    stamp_sql: str
-    arg_types: tuple[str, ...]
-
-    @property
-    def prepare_sql(self) -> str:
-        return f"PREPARE {self.name}_stamp({', '.join(self.arg_types)}) AS {self.stamp_sql}"
-
-    @property
-    def execute_sql(self) -> str:
-        return f"EXECUTE {self.name}_stamp({', '.join(['%s'] * len(self.arg_types))})"
-
+from core.page_cache import (  # noqa: F401  (the mechanism, re-exported for the views and tests)
+    CACHE_SECONDS,
+    PAGE_CODE_FOLDERS,
+    CachedPage,
+    Lookup,
+    _code_version,
+    _redis,
+    applies,
+    lookup,
+    render_and_store,
+    respond,
+    rows_stamp,
+)
 
 PROFILE = CachedPage(
     "profile_page",
@@ -119,12 +53,12 @@ PROFILE = CachedPage(
 SELECT r.id, concat_ws('|',
     r.xmin::text,
     coalesce((SELECT t.id FROM graph_trustsnapshot t WHERE t.researcher_id = r.id AND t.is_current), 0),
-    {_rows("profiles_follow", "f", "f.researcher_id = r.id")},
-    {_rows("works_hiddenwork", "h", "h.researcher_id = r.id")},
-    {_rows("profiles_claim", "c", "c.researcher_id = r.id")},
-    {_rows("profiles_profilecorrection", "p", "p.researcher_id = r.id")},
-    {_rows("profiles_researcheraffiliation", "ra", "ra.researcher_id = r.id")},
-    {_rows("profiles_researchertopic", "rt", "rt.researcher_id = r.id")}
+    {rows_stamp("profiles_follow", "f", "f.researcher_id = r.id")},
+    {rows_stamp("works_hiddenwork", "h", "h.researcher_id = r.id")},
+    {rows_stamp("profiles_claim", "c", "c.researcher_id = r.id")},
+    {rows_stamp("profiles_profilecorrection", "p", "p.researcher_id = r.id")},
+    {rows_stamp("profiles_researcheraffiliation", "ra", "ra.researcher_id = r.id")},
+    {rows_stamp("profiles_researchertopic", "rt", "rt.researcher_id = r.id")}
 )
 FROM profiles_researcher r
 WHERE r.openalex_id = $1 AND r.record_status <> 'deleted'
@@ -145,7 +79,7 @@ SELECT w.id, concat_ws('|',
        FROM (SELECT a.xmin::text AS version, a.position, a.researcher_id FROM works_authorship a
              WHERE a.work_id = w.id AND a.position > $2 ORDER BY a.position LIMIT $3) a
        LEFT JOIN profiles_researcher r ON r.id = a.researcher_id),
-    {_rows("works_worktopic", "wt", "wt.work_id = w.id")},
+    {rows_stamp("works_worktopic", "wt", "wt.work_id = w.id")},
     (SELECT coalesce(max(t.xmin::text::bigint), 0) FROM works_worktopic wt JOIN profiles_topic t ON t.id = wt.topic_id
       WHERE wt.work_id = w.id)
 )
@@ -156,131 +90,3 @@ WHERE w.openalex_id = $1
 )
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """Where the page for this request lives in the cache, and the page if it is there."""
-
-    key: str | None  # None: Redis failed; the page is rendered and not stored
-    stored: bytes | None  # as stored: the marker line, then the page's UTF-8
-
-
-def cache_seconds() -> int:
-    return int(getattr(settings, "PAGE_CACHE_SECONDS", CACHE_SECONDS))
-
-
-def applies(request: HttpRequest) -> bool:
-    """Anonymous GET without pending messages (they are shown once, then gone)."""
-    if cache_seconds() <= 0:
-        return False
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES and CookieStorage.cookie_name not in request.COOKIES:
-        return True  # no session and no messages cookie: anonymous, nothing pending
-    return not request.user.is_authenticated and len(get_messages(request)) == 0
-
-
-_PREPARED_ATTRIBUTE = "_bzpeer_page_stamps_prepared"
-
-
-def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
-    """The stamp row, through a statement prepared once per database connection: planning
-    its subqueries costs more than running them. (Django leaves psycopg's own statement
-    preparing off, for connection poolers in transaction mode; BZPEER talks to PostgreSQL
-    directly. Put such a pooler in front and this must go.)"""
-    with connection.cursor() as cursor:
-        raw = connection.connection
-        prepared: set[str] = getattr(raw, _PREPARED_ATTRIBUTE, set())
-        if page.name not in prepared:
-            # Connection set-up, like Django's own: straight to psycopg, outside the query log.
-            raw.execute(page.prepare_sql)
-            setattr(raw, _PREPARED_ATTRIBUTE, prepared | {page.name})
-        cursor.execute(page.execute_sql, list(args))
-        return cursor.fetchone()
-
-
-# Every folder whose code or templates shape the cached pages: the templates, this app, and
-# every app it composes (pages reads profiles, works, claims and graph, which stand on core)
-# with the shared plumbing. A new app the pages read goes here too
-# (tests/pages/test_page_cache.py checks the apps).
-PAGE_CODE_FOLDERS = ("templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "pages")
-
-
-@functools.cache
-def _code_version() -> str:
-    """A digest of the templates and of the code of every app the pages read, read once per
-    process: a deploy that changes how a page looks, what it reads or which static files it
-    links does not serve pages rendered by the previous release."""
-    digest = hashlib.blake2b(digest_size=8)
-    roots = [Path(settings.BASE_DIR) / folder for folder in PAGE_CODE_FOLDERS]
-    for root in roots:
-        for path in sorted(p for p in root.rglob("*") if p.suffix in (".html", ".py")):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@functools.cache
-def _redis() -> redis.Redis:
-    """One client per process: Django's RedisCache builds a client object for every call,
-    which costs more than the GET itself on this path. Values are bytes. Built like
-    Django's (a connection pool with the cache's OPTIONS: its timeouts, no retries), so a
-    Redis that does not answer costs a request at most those timeouts."""
-    cache: dict[str, Any] = settings.CACHES["default"]
-    options: dict[str, Any] = cache.get("OPTIONS", {})
-    return redis.Redis(connection_pool=redis.ConnectionPool.from_url(cache["LOCATION"], **options))
-
-
-def _redis_failed(operation: str, key: str, exc: redis.RedisError) -> None:
-    logger.warning("page cache: Redis %s of %s failed (%s: %s); rendering without the cache", operation, key,
-                   type(exc).__name__, exc)
-
-
-def lookup(request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any) -> Lookup | None:
-    """The cache key of the anonymous ``page`` of ``openalex_id`` (with the stamp statement's
-    further ``args``) for this URL, and the stored page under it. 1 query and 1 Redis GET.
-    None when the id names nothing to show (the view then answers as usual: alias
-    redirect, 404 or 410). When Redis fails, a lookup without a key and without a page:
-    the cache is a speed-up, never a reason to fail a read (logged, then rendered)."""
-    row = _stamp(page, (openalex_id, *args))
-    if row is None:
-        return None
-    # The full path: the query string selects what the page shows, and the header's "Log in"
-    # link carries it back. The database name keeps test and demo databases apart.
-    digest = hashlib.blake2b(
-        f"{connection.settings_dict['NAME']}\n{_code_version()}\n{row[1]}\n{request.get_full_path()}".encode(),
-        digest_size=16,
-    ).hexdigest()
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    key = f"{prefix}:{page.name}:{KEY_VERSION}:{openalex_id}:{digest}"
-    try:
-        stored = _redis().get(key)
-    except redis.RedisError as exc:
-        _redis_failed("GET", key, exc)
-        return Lookup(None, None)  # no cache: render, and store nothing
-    return Lookup(key, stored if isinstance(stored, bytes) else None)
-
-
-def respond(request: HttpRequest, stored: bytes) -> HttpResponse:
-    """A stored (or just stored) page with this visitor's CSRF token where the template put
-    the token, when they have one. An anonymous page has nothing to post (following and
-    claiming are links to log in), so a first-time visitor gets no token and no cookie:
-    making one costs a tenth of a cache hit. The log-in and sign-up forms hand it out."""
-    marker, _, html = stored.partition(b"\n")
-    token = get_token(request).encode() if settings.CSRF_COOKIE_NAME in request.COOKIES else b""
-    response = HttpResponse(html.replace(marker, token) if marker else html)
-    # Rendered for visitors without a session: a shared cache must not give it to others.
-    patch_vary_headers(response, ("Cookie",))
-    return response
-
-
-def render_and_store(request: HttpRequest, key: str | None, template: str, context: dict[str, Any]) -> HttpResponse:
-    """Render the anonymous page with a marker of its own for the CSRF token, keep it under
-    ``key``, and answer with the visitor's token in place. The marker is random (128 bits)
-    and new for every render, so no record can contain it. Without a ``key`` (the lookup
-    could not reach Redis) or when storing fails, the page is answered all the same."""
-    marker = f"csrf-marker-{secrets.token_hex(16)}"
-    html = render_to_string(template, {**context, "csrf_token": marker}, request).encode()
-    stored = marker.encode() + b"\n" + html
-    if key is not None:
-        try:
-            _redis().set(key, stored, ex=cache_seconds())
-        except redis.RedisError as exc:
-            _redis_failed("SET", key, exc)
-    return respond(request, stored)

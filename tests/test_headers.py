@@ -23,8 +23,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from claims import corrections
 from claims.models import Claim, ClaimAuditEvent
+from following import services as following_services
 from profiles.bidi import FSI, PDI
-from profiles.models import Researcher
+from profiles.models import Follow, Researcher
 from tests import cast
 from tests import factories as f
 from works.models import ImportJob, Work
@@ -50,6 +51,8 @@ class Site:
     correction: int
     users: dict[str, Any]  # role -> user (None: anonymous)
     gone: Researcher | None = None  # a record OpenAlex deleted (its page answers 410)
+    feed_token: str = ""  # the stranger's private feed (they follow the record)
+    unsubscribe_token: str = ""  # the stranger's digest unsubscribe link
 
 
 def hostile(text: str) -> str:
@@ -115,6 +118,10 @@ def site(db, settings) -> Site:
         owner=owner, researcher_id=record.pk, work_id=hidden.pk, reason="other", note=hostile("Wrong person.")
     )
     job = ImportJob.objects.create(query=hostile("Ada Example"), status="done", researcher=record, requested_by=staff)
+    stranger = cast.stranger()
+    Follow.objects.create(user=stranger, researcher=record)
+    Follow.objects.create(user=stranger, researcher=colleague)
+    Follow.objects.create(user=owner, researcher=colleague)  # the browser gate opens /following/ as the owner
     return Site(
         record=record,
         stub=stub,
@@ -126,12 +133,14 @@ def site(db, settings) -> Site:
         correction=correction.pk,
         users={
             "anonymous": None,
-            "stranger": cast.stranger(),
+            "stranger": stranger,
             "claimant": claimant,
             "owner": owner,
             "staff": staff,
         },
         gone=gone,
+        feed_token=following_services.subscription_for(stranger.pk).feed_token,
+        unsubscribe_token=following_services.unsubscribe_token(stranger.pk),
     )
 
 
@@ -176,6 +185,18 @@ def samples(site: Site) -> dict[str, list[str]]:
         "researchers/<str:openalex_id>/trust/": [f"/researchers/{a}/trust/"],
         r"^researchers/(?P<openalex_id>https?:/{1,2}(?:www\.)?openalex\.org/[^/]+)/trust/$": [
             f"/researchers/https://openalex.org/{a}/trust/"
+        ],
+        # following
+        "following/": ["/following/", "/following/?page=2", "/following/?page=99"],
+        "following/unfollow/<str:openalex_id>/": [f"/following/unfollow/{a}/"],
+        "following/feed/reset/": ["/following/feed/reset/"],
+        "following/feed/<str:token>.atom": [f"/following/feed/{site.feed_token}.atom", "/following/feed/wrong.atom"],
+        "following/digest/": ["/following/digest/"],
+        "following/unsubscribe/<str:token>/": [
+            f"/following/unsubscribe/{site.unsubscribe_token}/", "/following/unsubscribe/forged/"
+        ],
+        "researchers/<str:openalex_id>/feed.atom": [
+            f"/researchers/{a}/feed.atom", "/researchers/A5999999999/feed.atom"
         ],
         # claims
         "claims/": ["/claims/"],
@@ -473,6 +494,9 @@ def test_every_page_enforces_the_policy_and_holds_no_inline_script(site: Site) -
         f"/researchers/{a}/edit/",
         f"/researchers/{a}/history/",
         "/claims/",
+        "/following/",
+        "/following/ (htmx)",
+        f"/following/unsubscribe/{site.unsubscribe_token}/",
         "/moderation/",
         f"/moderation/claims/{site.claim.pk}/",
         "/moderation/log/",

@@ -248,12 +248,14 @@ def sample_profiles(url: str, n: int, seed: int) -> list[str]:
     return sorted(random.Random(seed).sample(ids, min(n, len(ids))))
 
 
-def signed_in_cookie(url: str) -> str:
+def signed_in_cookie(url: str, username: str = "bench-web") -> str:
+    """A session cookie of the account ``username`` (made, with a verified address, if missing)."""
     code = (
         "from allauth.account.models import EmailAddress\n"
         "from django.contrib.auth import get_user_model\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"
-        "u, _ = get_user_model().objects.get_or_create(username='bench-web', defaults={'email': 'bench@example.org'})\n"
+        f"u, _ = get_user_model().objects.get_or_create(username={username!r}, "
+        f"defaults={{'email': '{username}@example.org'}})\n"
         "EmailAddress.objects.get_or_create(user=u, email=u.email, defaults={'verified': True, 'primary': True})\n"
         "s = SessionStore(); s['_auth_user_id'] = str(u.pk)\n"
         "s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'\n"

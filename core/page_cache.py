@@ -1,0 +1,233 @@
+"""Pages (and feeds) that everyone sees alike, served from the cache (Redis) while nothing
+they show has changed: the mechanism; each app that caches a page defines its stamp
+(pages/page_cache.py: the anonymous profile and work pages; following/feeds.py: a
+researcher's Atom feed).
+
+Rendering a full profile costs 10–20 ms of queries and template work; nearly all traffic to
+public pages is anonymous and sees the same page. So the view asks :func:`lookup` first:
+one prepared SQL statement reads a **version stamp** of everything the page shows, and one
+cache GET fetches the page stored under that stamp. A hit skips every other query and the
+rendering. Each kind of page is a :class:`CachedPage`: its name and its stamp statement; the
+rest (keys, code digest, storage, the CSRF token) is shared, here.
+
+What a stamp does not see is bounded by :data:`CACHE_SECONDS` (setting
+``PAGE_CACHE_SECONDS``; 0 turns the cache off).
+
+Signed-in visitors always get a fresh render of a page (:func:`applies`): their page shows
+their own follow and claim state. Pages with pending messages are neither cached nor served
+from cache. (A feed shows the same to everyone and is cached for every request.)
+
+The cache only ever saves time: when Redis fails (down, restarting, too slow for the
+cache's timeouts), the lookup has no key and no page, the view renders as if the cache were
+off and stores nothing, and the failure is logged. The client reconnects by itself, so the
+first request after Redis is back stores again; nothing needs restarting.
+
+Keys also carry a digest of the templates and of the code of every app the pages read
+(:data:`PAGE_CODE_FOLDERS`), so a release that changes a page never serves what the
+previous one rendered, and the request's full path (the query string selects what the page
+shows; the header's "Log in" link carries it back). Nothing else of the request reaches a
+cached page: absolute URLs come from ``SITE_URL`` (bzpeer.http.absolute_url), never from
+the ``Host`` header a visitor sends.
+
+A stored page is rendered with a marker in place of the CSRF token (it sits on ``<body
+data-hx-headers>``): a random one, new for every render and stored with the page, so that only
+the places the template put it are replaced (with the visitor's own token, or with nothing
+for a visitor who has none yet; see :func:`respond`). A fixed marker would also be replaced
+inside whatever an owner wrote into their bio. A feed has no token: its marker is empty.
+
+Whoever adds something to a cached page that its stamp does not cover must add it to the
+stamp (tests/pages/test_page_cache.py and tests/following/test_feeds.py change each input
+and expect the page to follow).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 600
+# 2: stored pages start with the line of their own CSRF marker.
+KEY_VERSION = "2"
+
+
+def rows_stamp(table: str, alias: str, where: str) -> str:
+    """``count:max-xmin`` of the rows of ``table`` matching ``where``."""
+    return (
+        f"(SELECT count(*) || ':' || coalesce(max(({alias}.xmin)::text::bigint), 0) FROM {table} {alias} WHERE {where})"
+    )
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A kind of page the cache keeps: its name (in keys and in the name of its prepared
+    statement) and the statement that reads the version stamp of one such page. The
+    statement takes ``$1``... of ``arg_types`` (the first is the page's OpenAlex id) and
+    returns one row, ``(id, stamp)``, or none when the id names nothing to show."""
+
+    name: str
+    stamp_sql: str
+    arg_types: tuple[str, ...]
+
+    @property
+    def prepare_sql(self) -> str:
+        return f"PREPARE {self.name}_stamp({', '.join(self.arg_types)}) AS {self.stamp_sql}"
+
+    @property
+    def execute_sql(self) -> str:
+        return f"EXECUTE {self.name}_stamp({', '.join(['%s'] * len(self.arg_types))})"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Where the page for this request lives in the cache, and the page if it is there."""
+
+    key: str | None  # None: Redis failed; the page is rendered and not stored
+    stored: bytes | None  # as stored: the marker line, then the page's UTF-8
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", CACHE_SECONDS))
+
+
+def applies(request: HttpRequest) -> bool:
+    """Anonymous GET without pending messages (they are shown once, then gone)."""
+    if cache_seconds() <= 0:
+        return False
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES and CookieStorage.cookie_name not in request.COOKIES:
+        return True  # no session and no messages cookie: anonymous, nothing pending
+    return not request.user.is_authenticated and len(get_messages(request)) == 0
+
+
+_PREPARED_ATTRIBUTE = "_bzpeer_page_stamps_prepared"
+
+
+def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
+    """The stamp row, through a statement prepared once per database connection: planning
+    its subqueries costs more than running them. (Django leaves psycopg's own statement
+    preparing off, for connection poolers in transaction mode; BZPEER talks to PostgreSQL
+    directly. Put such a pooler in front and this must go.)"""
+    with connection.cursor() as cursor:
+        raw = connection.connection
+        prepared: set[str] = getattr(raw, _PREPARED_ATTRIBUTE, set())
+        if page.name not in prepared:
+            # Connection set-up, like Django's own: straight to psycopg, outside the query log.
+            raw.execute(page.prepare_sql)
+            setattr(raw, _PREPARED_ATTRIBUTE, prepared | {page.name})
+        cursor.execute(page.execute_sql, list(args))
+        return cursor.fetchone()
+
+
+# Every folder whose code or templates shape the cached pages: the templates, and every app
+# of ours (pages composes all of them; the feeds read following, works and profiles) with
+# the shared plumbing. A new app the pages read goes here too
+# (tests/pages/test_page_cache.py checks the apps).
+PAGE_CODE_FOLDERS = ("templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "following", "pages")
+
+
+@functools.cache
+def _code_version() -> str:
+    """A digest of the templates and of the code of every app the pages read, read once per
+    process: a deploy that changes how a page looks, what it reads or which static files it
+    links does not serve pages rendered by the previous release."""
+    digest = hashlib.blake2b(digest_size=8)
+    roots = [Path(settings.BASE_DIR) / folder for folder in PAGE_CODE_FOLDERS]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".html", ".py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    """One client per process: Django's RedisCache builds a client object for every call,
+    which costs more than the GET itself on this path. Values are bytes. Built like
+    Django's (a connection pool with the cache's OPTIONS: its timeouts, no retries), so a
+    Redis that does not answer costs a request at most those timeouts."""
+    cache: dict[str, Any] = settings.CACHES["default"]
+    options: dict[str, Any] = cache.get("OPTIONS", {})
+    return redis.Redis(connection_pool=redis.ConnectionPool.from_url(cache["LOCATION"], **options))
+
+
+def _redis_failed(operation: str, key: str, exc: redis.RedisError) -> None:
+    logger.warning("page cache: Redis %s of %s failed (%s: %s); rendering without the cache", operation, key,
+                   type(exc).__name__, exc)
+
+
+def lookup(request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any) -> Lookup | None:
+    """The cache key of the anonymous ``page`` of ``openalex_id`` (with the stamp statement's
+    further ``args``) for this URL, and the stored page under it. 1 query and 1 Redis GET.
+    None when the id names nothing to show (the view then answers as usual: alias
+    redirect, 404 or 410). When Redis fails, a lookup without a key and without a page:
+    the cache is a speed-up, never a reason to fail a read (logged, then rendered)."""
+    row = _stamp(page, (openalex_id, *args))
+    if row is None:
+        return None
+    # The full path: the query string selects what the page shows, and the header's "Log in"
+    # link carries it back. The database name keeps test and demo databases apart.
+    digest = hashlib.blake2b(
+        f"{connection.settings_dict['NAME']}\n{_code_version()}\n{row[1]}\n{request.get_full_path()}".encode(),
+        digest_size=16,
+    ).hexdigest()
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    key = f"{prefix}:{page.name}:{KEY_VERSION}:{openalex_id}:{digest}"
+    try:
+        stored = _redis().get(key)
+    except redis.RedisError as exc:
+        _redis_failed("GET", key, exc)
+        return Lookup(None, None)  # no cache: render, and store nothing
+    return Lookup(key, stored if isinstance(stored, bytes) else None)
+
+
+def respond(request: HttpRequest, stored: bytes, *, content_type: str | None = None) -> HttpResponse:
+    """A stored (or just stored) page with this visitor's CSRF token where the template put
+    the token, when they have one. An anonymous page has nothing to post (following and
+    claiming are links to log in), so a first-time visitor gets no token and no cookie:
+    making one costs a tenth of a cache hit. The log-in and sign-up forms hand it out.
+    ``content_type``: the stored body's, when it is no HTML page (a feed)."""
+    marker, _, html = stored.partition(b"\n")
+    token = get_token(request).encode() if marker and settings.CSRF_COOKIE_NAME in request.COOKIES else b""
+    response = HttpResponse(html.replace(marker, token) if marker else html, content_type=content_type)
+    # Rendered for visitors without a session: a shared cache must not give it to others.
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+def store(
+    request: HttpRequest, key: str | None, body: bytes, *, marker: str = "", content_type: str | None = None
+) -> HttpResponse:
+    """Keep ``body`` (with the CSRF ``marker`` it was rendered with, if any) under ``key``
+    and answer with it. Without a ``key`` (the lookup could not reach Redis) or when storing
+    fails, the body is answered all the same."""
+    stored = marker.encode() + b"\n" + body
+    if key is not None:
+        try:
+            _redis().set(key, stored, ex=cache_seconds())
+        except redis.RedisError as exc:
+            _redis_failed("SET", key, exc)
+    return respond(request, stored, content_type=content_type)
+
+
+def render_and_store(request: HttpRequest, key: str | None, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render the anonymous page with a marker of its own for the CSRF token, keep it under
+    ``key`` (:func:`store`), and answer with the visitor's token in place. The marker is
+    random (128 bits) and new for every render, so no record can contain it."""
+    marker = f"csrf-marker-{secrets.token_hex(16)}"
+    html = render_to_string(template, {**context, "csrf_token": marker}, request).encode()
+    return store(request, key, html, marker=marker)

@@ -1,0 +1,200 @@
+"""Reads of the following app: the works of the researchers a person follows (the following
+page, the private feed and the digests read the same definition), a researcher's feed, and
+the settings a token names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+
+from following.models import Announcement, Subscription
+from profiles.models import Follow, Researcher
+from works.models import Authorship, HiddenWork, Work
+from works.selectors import WORKS_PER_PAGE, AuthorList, author_lists, researcher_works
+
+# Work columns a list of works never shows (large arrays and texts): not read.
+LIST_DEFERRED = ("abstract", "referenced_works", "related_works", "counts_by_year")
+# Followed researchers the page lists before "Show all".
+FOLLOWED_SHOWN = 100
+# Entries of a feed: the newest works.
+FEED_ENTRIES = 50
+# Works in one digest at most (the rest wait for the next one, still new).
+DIGEST_MAX_WORKS = 100
+# A work that reached BZPEER after the person turned digests on is new to them only when it
+# was published within this long before (a re-import of an old work refreshes its import
+# time; it is not news).
+DIGEST_PUBLISHED_WITHIN = timedelta(days=365)
+# Works imported this long before the previous digest are looked at again: a work committed
+# by an import that started before that digest ran but ended after it is not missed.
+DIGEST_OVERLAP = timedelta(days=1)
+
+
+def _followed_authorships(user_id: int) -> QuerySet[Authorship]:
+    """Authorships of the researchers ``user_id`` follows, minus the works each record's owner
+    hid (the profile's definition of "their works", works.selectors.researcher_works, for
+    every followed researcher at once)."""
+    hidden = HiddenWork.objects.filter(researcher_id=OuterRef("researcher_id"), work_id=OuterRef("work_id"))
+    return Authorship.objects.filter(
+        researcher_id__in=Follow.objects.filter(user_id=user_id).values("researcher_id")
+    ).exclude(Exists(hidden))
+
+
+def following_works(user_id: int) -> QuerySet[Work]:
+    """Every work by a researcher ``user_id`` follows, newest first (like a profile's list).
+    Lazy; no query until evaluated."""
+    return Work.objects.filter(pk__in=_followed_authorships(user_id).values("work_id")).order_by(
+        F("publication_date").desc(nulls_last=True), F("publication_year").desc(nulls_last=True), "-id"
+    )
+
+
+@dataclass
+class Followed:
+    """The researchers someone follows, by name: the first ``limit`` of them unless all were asked for."""
+
+    researchers: list[Researcher]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.researchers)
+
+
+def followed_researchers(user_id: int, *, limit: int | None = FOLLOWED_SHOWN) -> Followed:
+    """The researchers ``user_id`` follows, by name, at most ``limit`` (None: all), with how
+    many they follow in all. 1 query."""
+    rows: list[Researcher] = list(
+        Researcher.objects.filter(followers__user_id=user_id)
+        .only("openalex_id", "display_name", "preferred_name")
+        .annotate(total=Window(Count("pk")))
+        .order_by("search_name", "id")[:limit]
+    )
+    total: int = getattr(rows[0], "total") if rows else 0  # noqa: B009 (the window annotation, unknown to mypy)
+    return Followed(researchers=rows, total=total)
+
+
+@dataclass
+class FollowingPage:
+    """One page of the works of followed researchers, each with its author list and the
+    followed researchers it came from."""
+
+    works: list[Work]
+    total: int
+    page: int
+    pages: int
+    authors: dict[int, AuthorList] = field(default_factory=dict)
+    came_from: dict[int, list[Researcher]] = field(default_factory=dict)
+
+    @property
+    def out_of_range(self) -> bool:
+        """A page past the end (or before the start) was asked for: shown empty, explained."""
+        return self.page > self.pages or self.page < 1
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * WORKS_PER_PAGE + 1 if self.works else 0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.works) - 1 if self.works else 0
+
+    @property
+    def has_previous(self) -> bool:
+        return 1 < self.page <= self.pages
+
+    @property
+    def has_next(self) -> bool:
+        return 1 <= self.page < self.pages
+
+    @property
+    def rows(self) -> list[tuple[Work, AuthorList, list[Researcher]]]:
+        return [(work, self.authors[work.pk], self.came_from.get(work.pk, [])) for work in self.works]
+
+
+def _page_ids(user_id: int, offset: int) -> tuple[list[int], int]:
+    """The ids of the works on the page that starts at ``offset`` (in :func:`following_works`'
+    order) and the number of works in all, in one statement: the followed researchers' work
+    ids are gathered once (their authorship index), then counted and ordered. ``([], 0)``
+    past the end. 1 query."""
+    followed_ids = _followed_authorships(user_id).order_by().values_list("work_id").distinct()
+    ids_sql, ids_params = followed_ids.query.sql_with_params()
+    work = Work._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH ids(work_id) AS MATERIALIZED ({ids_sql})
+                SELECT w.id, (SELECT count(*) FROM ids) FROM {work} w JOIN ids ON ids.work_id = w.id
+                ORDER BY w.publication_date DESC NULLS LAST, w.publication_year DESC NULLS LAST, w.id DESC
+                LIMIT %s OFFSET %s""",
+            [*ids_params, WORKS_PER_PAGE, offset],
+        )
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+
+
+def following_page(user_id: int, *, page: int = 1) -> FollowingPage:
+    """Page ``page`` of :func:`following_works`: 5 queries (the page's ids with the count, the
+    works with their venue, the author lists' 2, the followed researchers of each work); for a
+    page out of range (or nothing followed) 2 (the ids, none, then the count). Never more with
+    more researchers or works."""
+    ids, total = _page_ids(user_id, (page - 1) * WORKS_PER_PAGE) if page >= 1 else ([], 0)
+    if not ids:
+        total = _followed_authorships(user_id).values("work_id").distinct().count()
+        return FollowingPage(works=[], total=total, page=page, pages=max(1, -(-total // WORKS_PER_PAGE)))
+    found = {w.pk: w for w in Work.objects.filter(pk__in=ids).select_related("source").defer(*LIST_DEFERRED)}
+    works = [found[pk] for pk in ids if pk in found]
+    came_from: dict[int, list[Researcher]] = {}
+    for authorship in (
+        _followed_authorships(user_id)
+        .filter(work_id__in=ids)
+        .select_related("researcher")
+        .order_by("work_id", "position")
+    ):
+        if authorship.researcher is not None:
+            came_from.setdefault(authorship.work_id, []).append(authorship.researcher)
+    pages = max(1, -(-total // WORKS_PER_PAGE))
+    return FollowingPage(
+        works=works, total=total, page=page, pages=pages, authors=author_lists(works, limit=5), came_from=came_from
+    )
+
+
+@dataclass
+class FeedEntries:
+    works: list[Work]
+    authors: dict[int, AuthorList]
+
+
+def researcher_feed(researcher: Researcher) -> FeedEntries:
+    """The newest works of a researcher's profile (works.selectors.researcher_works), with
+    their first authors: 3 queries."""
+    works = list(researcher_works(researcher).defer(*LIST_DEFERRED)[:FEED_ENTRIES])
+    return FeedEntries(works=works, authors=author_lists(works))
+
+
+def following_feed(user_id: int) -> FeedEntries:
+    """The newest works of the researchers ``user_id`` follows, with their first authors."""
+    works = list(following_works(user_id).defer(*LIST_DEFERRED)[:FEED_ENTRIES])
+    return FeedEntries(works=works, authors=author_lists(works))
+
+
+def subscription_by_token(token: str) -> Subscription | None:
+    """The settings whose private feed ``token`` opens, or None (a wrong or reset token)."""
+    if not token or len(token) > 64:
+        return None
+    return Subscription.objects.filter(feed_token=token).first()
+
+
+def digest_candidates(user_id: int, *, since: datetime) -> QuerySet[Work]:
+    """Works new to ``user_id``'s digest: by a researcher they follow, imported since
+    ``since``, published within :data:`DIGEST_PUBLISHED_WITHIN` before it, and never
+    announced to them. Oldest import first, at most :data:`DIGEST_MAX_WORKS`."""
+    cutoff = (since - DIGEST_PUBLISHED_WITHIN).date()
+    recent = Q(publication_date__gte=cutoff) | Q(publication_date__isnull=True, publication_year__gte=cutoff.year)
+    announced = Announcement.objects.filter(user_id=user_id, work_id=OuterRef("pk"))
+    return (
+        Work.objects.filter(pk__in=_followed_authorships(user_id).values("work_id"), imported_at__gte=since)
+        .filter(recent)
+        .exclude(Exists(announced))
+        .order_by("imported_at", "id")[:DIGEST_MAX_WORKS]
+    )
