@@ -31,8 +31,8 @@ PYTEST_ARGS ?=
 WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$urls"; \
 	export DEBUG="$${DEBUG:-1}";
 
-.PHONY: help venv runtime-venv compiled debian-tools axe node-tools services test demo lint audit bench-import bench-trust bench-web \
-	bench-work bench-load bench-following \
+.PHONY: help venv runtime-venv compiled debian-tools axe node-tools assets services test demo lint audit bench-import bench-trust bench-web \
+	bench-work bench-load bench-following bench-explorer \
 	stop status clean distclean
 
 help:
@@ -40,7 +40,8 @@ help:
 	@echo "make test          install test needs, start services, ruff check, pytest"
 	@echo "make lint          ruff check + mypy"
 	@echo "make audit         Lighthouse's scores of the demo's main pages (a running demo, or starts one)"
-	@echo "make bench-import | bench-trust | bench-web | bench-work | bench-load | bench-following   benchmarks (scripts/bench/)"
+	@echo "make assets        copy the explorer's browser libraries from node_modules to static/vendor/ (committed)"
+	@echo "make bench-import | bench-trust | bench-web | bench-work | bench-load | bench-following | bench-explorer   benchmarks (scripts/bench/)"
 	@echo "make services | status | stop   project-local PostgreSQL and Redis in .data/"
 	@echo "make runtime-venv  $(RUNTIME_VENV): requirements.txt alone, as the Docker image installs"
 	@echo "make clean         stop services, delete .data/, $(RUNTIME_VENV) and caches (distclean: also .venv)"
@@ -96,6 +97,11 @@ $(NODE_TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The explorer's browser libraries (package.json dependencies, locked in package-lock.json):
+# scripts/vendor_assets.py copies their browser builds to static/vendor/<package>/ (committed).
+assets: $(NODE_TOOLS)
+	$(PYTHON) scripts/vendor_assets.py
+
 services:
 	@$(SERVICES) start --skip-configured
 
@@ -144,6 +150,11 @@ bench-work: venv services
 # nginx comes from debian-tools; the load client is the script's own (no wrk needed).
 bench-load: venv compiled debian-tools
 	$(PY) scripts/bench/bench_load.py
+
+# The explorer's expand endpoint and its first drawing in Chromium, on the web benchmark's
+# database (migrated and extended, never reloaded; BENCH_DB, default bzpeer_bench_web).
+bench-explorer: venv compiled debian-tools services
+	@$(WITH_SERVICES) $(PY) scripts/bench/bench_explorer.py $(BENCH_ARGS)
 
 clean:
 	$(SERVICES) clean

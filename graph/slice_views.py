@@ -1,4 +1,4 @@
-"""The research-graph slice fragment on a profile and the explorer page (DESIGN §6)."""
+"""The research-graph slice fragment on a profile (DESIGN §6); the explorer is explorer_views."""
 
 from __future__ import annotations
 
@@ -19,12 +19,3 @@ def slice_fragment(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         return researcher
     return render(request, "graph/slice.html", {"slice": graph_slice(researcher)})
 
-
-@require_safe
-def explorer(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    """The full page: the same data with more people and works (a drawn, interactive graph
-    comes later). 5 queries."""
-    researcher = researcher_or_response(request, openalex_id, view="graph:explorer")
-    if isinstance(researcher, HttpResponse):
-        return researcher
-    return render(request, "graph/explorer.html", {"slice": graph_slice(researcher, people=50, works=15, topics=12)})

@@ -1,13 +1,15 @@
 from django.urls import path, re_path
 
-from graph import slice_views, trust_views
+from graph import explorer_views, slice_views, trust_views
 
 app_name = "graph"
 
 urlpatterns = [
-    # Research graph around a profile: the lazy slice fragment and the explorer page.
+    # Research graph around a profile: the lazy slice fragment, the explorer page and its
+    # expand endpoint (JSON).
     path("researchers/<str:openalex_id>/graph-slice/", slice_views.slice_fragment, name="slice"),
-    path("researchers/<str:openalex_id>/graph/", slice_views.explorer, name="explorer"),
+    path("researchers/<str:openalex_id>/graph/", explorer_views.explorer, name="explorer"),
+    path("researchers/<str:openalex_id>/graph/expand/", explorer_views.expand, name="expand"),
     # Trust explanation: lazy fragment of the profile, and a page without htmx.
     path("researchers/<str:openalex_id>/trust/", trust_views.trust_explanation, name="trust_explanation"),
     # The full OpenAlex URL as the id, like the profile accepts (decoded before routing).

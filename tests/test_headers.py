@@ -174,7 +174,14 @@ def samples(site: Site) -> dict[str, list[str]]:
         "imports/<int:job_id>/progress/": [f"/imports/{site.job.pk}/progress/"],
         # graph
         "researchers/<str:openalex_id>/graph-slice/": [f"/researchers/{a}/graph-slice/"],
-        "researchers/<str:openalex_id>/graph/": [f"/researchers/{a}/graph/"],
+        "researchers/<str:openalex_id>/graph/": [
+            f"/researchers/{a}/graph/",
+            f"/researchers/{a}/graph/?expand={a},A5999999999,%3Cb%3E&focus={a}&types=researcher&from=2020",
+        ],
+        "researchers/<str:openalex_id>/graph/expand/": [
+            f"/researchers/{a}/graph/expand/?node={a}",
+            f"/researchers/{a}/graph/expand/?node=A5999999999",
+        ],
         "researchers/<str:openalex_id>/trust/": [f"/researchers/{a}/trust/"],
         r"^researchers/(?P<openalex_id>https?:/{1,2}(?:www\.)?openalex\.org/[^/]+)/trust/$": [
             f"/researchers/https://openalex.org/{a}/trust/"
