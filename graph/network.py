@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.urls import reverse
+
 from graph.slice import GraphSlice
 from profiles.display import shared_works_phrase
 
@@ -29,6 +31,14 @@ class EdgeKind(StrEnum):
     AUTHORSHIP = "authorship"  # researcher – a work they (co-)wrote
 
 
+_PAGES = {
+    NodeKind.RESEARCHER: "pages:detail",
+    NodeKind.INSTITUTION: "pages:institution",
+    NodeKind.TOPIC: "pages:topic",
+    NodeKind.WORK: "pages:work",
+}
+
+
 @dataclass(frozen=True)
 class Node:
     id: str  # the OpenAlex id
@@ -37,6 +47,11 @@ class Node:
     weight: int = 1  # how strongly it is tied to the centre (shared works, works on a topic, …)
     is_centre: bool = False
     year: int | None = None  # works: publication year
+
+    @property
+    def url(self) -> str:
+        """The node's page: a profile, an institution, a topic or a work."""
+        return reverse(_PAGES[self.kind], args=[self.id])
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,13 @@ class Edge:
         if self.kind == EdgeKind.TOPIC:
             return "top topic"
         return f"author of the work ({self.first_year})" if self.first_year else "author of the work"
+
+    @property
+    def url(self) -> str | None:
+        """Where the evidence is: the shared-works page of a co-author edge (None otherwise)."""
+        if self.kind == EdgeKind.COAUTHOR:
+            return reverse("graph:shared_works", args=[self.source, self.target])
+        return None
 
 
 @dataclass

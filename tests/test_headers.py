@@ -50,6 +50,7 @@ class Site:
     correction: int
     users: dict[str, Any]  # role -> user (None: anonymous)
     gone: Researcher | None = None  # a record OpenAlex deleted (its page answers 410)
+    colleague: Researcher | None = None  # shares two works with the record
 
 
 def hostile(text: str) -> str:
@@ -132,6 +133,7 @@ def site(db, settings) -> Site:
             "staff": staff,
         },
         gone=gone,
+        colleague=colleague,
     )
 
 
@@ -166,6 +168,13 @@ def samples(site: Site) -> dict[str, list[str]]:
         # graph
         "researchers/<str:openalex_id>/graph-slice/": [f"/researchers/{a}/graph-slice/"],
         "researchers/<str:openalex_id>/graph/": [f"/researchers/{a}/graph/"],
+        "researchers/<str:openalex_id>/coauthors/<str:other_id>/": [
+            f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else s}/",
+            f"/researchers/{a}/coauthors/{s}/?page=2",  # one shared work: the page past the end shows it
+            f"/researchers/{a}/coauthors/{a}/",  # the same person twice: 400
+            f"/researchers/{s}/coauthors/{site.gone.openalex_id if site.gone else a}/",  # 410: deleted
+            f"/researchers/{a}/coauthors/A5999999999/",
+        ],
         "researchers/<str:openalex_id>/trust/": [f"/researchers/{a}/trust/"],
         r"^researchers/(?P<openalex_id>https?:/{1,2}(?:www\.)?openalex\.org/[^/]+)/trust/$": [
             f"/researchers/https://openalex.org/{a}/trust/"
@@ -398,8 +407,8 @@ class PageMarkup(HTMLParser):
                 self.bidi_problems.append(f"{name}= of <{tag}>: {value!r}")
         if tag == "bdi":
             self.bdi_depth += 1
-        if tag in ("title", "option", "textarea", "script"):
-            self.text_only = tag
+        if tag in ("title", "option", "textarea", "script", "text"):
+            self.text_only = tag  # an SVG <text> holds no <bdi>: its text is isolated, as a title's
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "bdi":
@@ -410,7 +419,7 @@ class PageMarkup(HTMLParser):
     def handle_data(self, data: str) -> None:
         if RLO not in data or self.text_only in ("script", "textarea"):
             return  # JSON-LD is data; a form control's value is its own paragraph
-        if self.text_only in ("title", "option"):
+        if self.text_only in ("title", "option", "text"):
             if not isolated(data):
                 self.bidi_problems.append(f"<{self.text_only}> text: {data.strip()!r}")
         elif self.bdi_depth == 0:
@@ -461,6 +470,7 @@ def test_every_page_enforces_the_policy_and_holds_no_inline_script(site: Site) -
         f"/researchers/{a}/trust/",
         f"/researchers/{a}/graph/",
         f"/researchers/{a}/graph-slice/",
+        f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else ''}/",
         f"/researchers/{a}/trust/ (htmx)",
         f"/researchers/{a}/claim/",
         f"/researchers/{a}/edit/",
