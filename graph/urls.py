@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from graph import shared_works_views, slice_views, trust_views
+from graph import shared_works_views, similar_views, slice_views, trust_views
 
 app_name = "graph"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     # Research graph around a profile: the lazy slice fragment and the explorer page.
     path("researchers/<str:openalex_id>/graph-slice/", slice_views.slice_fragment, name="slice"),
     path("researchers/<str:openalex_id>/graph/", slice_views.explorer, name="explorer"),
+    # Similar researchers: lazy fragment of the profile, and a page without htmx.
+    path("researchers/<str:openalex_id>/similar/", similar_views.similar, name="similar"),
     # The evidence of a co-author edge: the works two researchers share.
     path(
         "researchers/<str:openalex_id>/coauthors/<str:other_id>/",

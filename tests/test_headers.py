@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from claims import corrections
 from claims.models import Claim, ClaimAuditEvent
+from graph.similar import similar_researchers_refresh
 from profiles.bidi import FSI, PDI
 from profiles.models import Researcher
 from tests import cast
@@ -99,6 +100,13 @@ def site(db, settings) -> Site:
     for year in range(2000, 2020):
         f.work([record], year=year)
     f.edges()
+    # A researcher like the record (two shared topics), for the similar-researchers list.
+    second = f.topic(hostile("Second Topic"))
+    f.give_topic(record, second, rank=2, works_count=1)
+    peer = f.researcher(hostile("Peer Person"))
+    f.give_topic(peer, topic, rank=1, works_count=3)
+    f.give_topic(peer, second, rank=2, works_count=3)
+    similar_researchers_refresh()
     f.snapshot(record)
 
     owner = cast.owner(record)
@@ -168,6 +176,7 @@ def samples(site: Site) -> dict[str, list[str]]:
         # graph
         "researchers/<str:openalex_id>/graph-slice/": [f"/researchers/{a}/graph-slice/"],
         "researchers/<str:openalex_id>/graph/": [f"/researchers/{a}/graph/"],
+        "researchers/<str:openalex_id>/similar/": [f"/researchers/{a}/similar/", f"/researchers/{s}/similar/"],
         "researchers/<str:openalex_id>/coauthors/<str:other_id>/": [
             f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else s}/",
             f"/researchers/{a}/coauthors/{s}/?page=2",  # one shared work: the page past the end shows it
@@ -471,6 +480,8 @@ def test_every_page_enforces_the_policy_and_holds_no_inline_script(site: Site) -
         f"/researchers/{a}/graph/",
         f"/researchers/{a}/graph-slice/",
         f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else ''}/",
+        f"/researchers/{a}/similar/",
+        f"/researchers/{a}/similar/ (htmx)",
         f"/researchers/{a}/trust/ (htmx)",
         f"/researchers/{a}/claim/",
         f"/researchers/{a}/edit/",

@@ -140,6 +140,8 @@ def test_every_page_is_valid_html(site: Site, tmp_path: Path) -> None:  # noqa: 
         f"/researchers/{a}/graph-slice/",
         f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else ''}/",
         f"/researchers/{a}/coauthors/{a}/",
+        f"/researchers/{a}/similar/",
+        f"/researchers/{a}/similar/ (htmx)",
         f"/works/{site.work.openalex_id}/",
         f"/topics/{site.topic}/",
         f"/institutions/{site.institution}/",

@@ -118,20 +118,22 @@ def test_every_page_is_accessible_and_fits_a_narrow_phone(
     assert problems == [], "\n".join(problems)
 
 
-def test_the_profile_with_its_drawn_graph_is_accessible_and_fits_a_narrow_phone(
+def test_the_profile_with_its_drawn_graph_and_similar_researchers_is_accessible_and_fits_a_narrow_phone(
     browser: Browser,
     live_server: Any,
     transactional_db: None,
     site: Site,  # noqa: F811 (the fixture)
     axe_violations: Callable[[Any], list[dict[str, Any]]],
 ) -> None:
-    """The slice is a fragment the profile loads when it scrolls into view: checked in place,
-    with the drawing and its table there, like the rest of the page."""
+    """The slice and the similar researchers are fragments the profile loads when they scroll
+    into view: checked in place, with the drawing and its table there, like the rest of the page."""
     page = signed_in_page(browser, live_server, None)
     page.goto(f"{live_server.url}/researchers/{site.record.openalex_id}/")
     page.locator("#graph-slice").scroll_into_view_if_needed()
     page.wait_for_selector("#graph-slice svg.graph-drawing")
     assert page.locator("#graph-slice svg.graph-drawing a").count() >= 4  # the nodes and the co-author edge
+    page.locator("#similar-researchers").scroll_into_view_if_needed()
+    page.wait_for_selector("#similar-researchers:not(.placeholder) li")  # the similar researchers, loaded too
     problems: list[str] = []
     for width in (WIDE, PHONE):
         page.set_viewport_size({"width": width, "height": 900})
