@@ -8,7 +8,9 @@ The score: one point per shared top topic, two per co-author in common. Only imp
 are suggested (a stub has no profile to compare), and only candidates with at least two
 shared topics or two co-authors in common (one of either is chance). Topics that very many
 researchers hold say little about likeness and would make every pair a candidate: they are
-left out (SIMILAR_TOPIC_MAX_HOLDERS), as graph.edges leaves out consortium papers.
+left out (SIMILAR_TOPIC_MAX_HOLDERS), as graph.edges leaves out consortium papers. For the
+same reason co-authors in common are found through each person's SIMILAR_NEIGHBOURS strongest
+co-authors (a count that is never more than the truth): the cost per researcher is bounded.
 """
 
 from __future__ import annotations
@@ -27,13 +29,35 @@ SIMILAR_TOPIC_MAX_HOLDERS = 500  # a top topic of more researchers than this is 
 SIMILAR_MIN_SHARED = 2  # shared topics, or co-authors in common
 TOPIC_NAMES_KEPT = 3
 COAUTHOR_POINTS = 2.0
+SIMILAR_NEIGHBOURS = 20  # co-authors of co-authors: through each one's strongest co-authors
 # A full refresh goes through the researchers in batches of this many (one transaction each).
 FULL_REFRESH_BATCH = 5_000
 
 _IMPORTED = Researcher.RecordStatus.IMPORTED.value
 
+# The strongest co-authors of each researcher in ``{scope}``: (r, o) rows, in the order of
+# graph.edges.CLOSE_ORDER (shared works, then the most recent).
+_STRONGEST = """
+    SELECT r, o FROM (
+        SELECT sides.r, sides.o, row_number() OVER (
+                   PARTITION BY sides.r ORDER BY sides.shared_works DESC, sides.last_year DESC NULLS LAST, sides.o) AS n
+        FROM (SELECT e.researcher_a_id AS r, e.researcher_b_id AS o, e.shared_works, e.last_year
+              FROM graph_coauthoredge e WHERE e.researcher_a_id IN ({scope})
+              UNION ALL
+              SELECT e.researcher_b_id, e.researcher_a_id, e.shared_works, e.last_year
+              FROM graph_coauthoredge e WHERE e.researcher_b_id IN ({scope})) sides
+    ) ranked WHERE n <= {limit}
+"""
+
+
+def _strongest(scope: str) -> str:
+    return _STRONGEST.format(scope=scope, limit=SIMILAR_NEIGHBOURS)
+
+
+_TEMPORARY = "sim_topics, sim_by_topic, sim_first, sim_second, sim_by_coauthor, sim_close, sim_rows"
+
 _STAGE = [
-    "DROP TABLE IF EXISTS sim_topics, sim_by_topic, sim_by_coauthor, sim_rows",
+    f"DROP TABLE IF EXISTS {_TEMPORARY}",
     # The top topics of the researchers in scope that are not held by too many.
     f"""CREATE TEMP TABLE sim_topics ON COMMIT DROP AS
         SELECT t.researcher_id AS r, t.topic_id, t.rank
@@ -50,21 +74,23 @@ _STAGE = [
                                          AND o.researcher_id <> st.r
         JOIN profiles_topic tp ON tp.id = st.topic_id
         GROUP BY st.r, o.researcher_id HAVING count(*) >= {SIMILAR_MIN_SHARED}""",
-    # Co-authors of co-authors: r - m - c, counted by the middle people m.
+    # Co-authors of co-authors: r - m - c, counted by the middle people m, through each one's
+    # SIMILAR_NEIGHBOURS strongest co-authors: bounded work per researcher however dense the
+    # graph (a hub with thousands of co-authors would otherwise fan out to millions).
+    f"""CREATE TEMP TABLE sim_first ON COMMIT DROP AS
+        SELECT r, o AS m FROM ({_strongest("SELECT id FROM sim_scope")}) x""",
+    "ANALYZE sim_first",
+    f"""CREATE TEMP TABLE sim_second ON COMMIT DROP AS
+        SELECT r AS m, o AS c FROM ({_strongest("SELECT DISTINCT m FROM sim_first")}) x""",
+    "ANALYZE sim_second",
     f"""CREATE TEMP TABLE sim_by_coauthor ON COMMIT DROP AS
-        WITH first AS (
-            SELECT e.researcher_a_id AS r, e.researcher_b_id AS m FROM graph_coauthoredge e
-            WHERE e.researcher_a_id IN (SELECT id FROM sim_scope)
-            UNION ALL
-            SELECT e.researcher_b_id, e.researcher_a_id FROM graph_coauthoredge e
-            WHERE e.researcher_b_id IN (SELECT id FROM sim_scope)
-        ), second AS (
-            SELECT f.r, e.researcher_b_id AS c, f.m FROM first f JOIN graph_coauthoredge e ON e.researcher_a_id = f.m
-            UNION ALL
-            SELECT f.r, e.researcher_a_id, f.m FROM first f JOIN graph_coauthoredge e ON e.researcher_b_id = f.m
-        )
-        SELECT r, c, count(DISTINCT m) AS common FROM second WHERE c <> r
-        GROUP BY r, c HAVING count(DISTINCT m) >= {SIMILAR_MIN_SHARED}""",
+        SELECT f.r, s.c, count(*) AS common
+        FROM sim_first f JOIN sim_second s ON s.m = f.m
+        WHERE s.c <> f.r
+        GROUP BY f.r, s.c HAVING count(*) >= {SIMILAR_MIN_SHARED}""",
+    f"""CREATE TEMP TABLE sim_close ON COMMIT DROP AS {close_pairs_sql("SELECT id FROM sim_scope")}""",
+    "CREATE INDEX ON sim_close (r, o)",
+    "ANALYZE sim_close",
     f"""CREATE TEMP TABLE sim_rows ON COMMIT DROP AS
         SELECT r, c, score, shared, names, common FROM (
             SELECT x.r, x.c, x.score, x.shared, x.names, x.common,
@@ -78,8 +104,7 @@ _STAGE = [
             ) x
             JOIN profiles_researcher cand ON cand.id = x.c AND cand.record_status = '{_IMPORTED}'
             JOIN profiles_researcher me ON me.id = x.r AND me.record_status = '{_IMPORTED}'
-            WHERE NOT EXISTS (SELECT 1 FROM ({close_pairs_sql("SELECT id FROM sim_scope")}) close
-                              WHERE close.r = x.r AND close.o = x.c)
+            WHERE NOT EXISTS (SELECT 1 FROM sim_close close WHERE close.r = x.r AND close.o = x.c)
         ) ranked WHERE n <= {SIMILAR_KEPT}""",
     # Replace the rows of the researchers in scope (only where they changed would save little:
     # a researcher's dozen rows are written together).
@@ -125,7 +150,7 @@ def _refresh(ids: list[int]) -> int:
         for statement in _STAGE:
             cursor.execute(statement)
         stored = cursor.rowcount
-        cursor.execute("DROP TABLE IF EXISTS sim_scope, sim_topics, sim_by_topic, sim_by_coauthor, sim_rows")
+        cursor.execute(f"DROP TABLE IF EXISTS sim_scope, {_TEMPORARY}")
     return stored
 
 
