@@ -148,9 +148,11 @@ def close_is_fallback_sql(researcher: str) -> str:
 
 
 # The close collaborators of many researchers at once, as (r, o) rows: researcher r and one of
-# their close collaborators o. The same rule: the first close_count edges of r in CLOSE_ORDER.
+# their close collaborators o. The same rule: the first close_count edges of r in CLOSE_ORDER
+# (the count once per researcher, not once per edge).
 # ``{scope}`` is a subquery of researcher ids (a temporary table's), never request text.
 _CLOSE_PAIRS_SQL = f"""
+    WITH counts AS MATERIALIZED (SELECT s.id, ({close_count_sql("s.id")}) AS k FROM ({{scope}}) s)
     SELECT ranked.r, ranked.o FROM (
         SELECT sides.r, sides.o, row_number() OVER (
                    PARTITION BY sides.r
@@ -163,7 +165,8 @@ _CLOSE_PAIRS_SQL = f"""
                      e.researcher_a_id, e.researcher_b_id
               FROM graph_coauthoredge e WHERE e.researcher_b_id IN ({{scope}})) sides
     ) ranked
-    WHERE ranked.n <= ({close_count_sql("ranked.r")})
+    JOIN counts ON counts.id = ranked.r
+    WHERE ranked.n <= counts.k
 """
 
 
