@@ -33,6 +33,7 @@ import time
 import urllib.request
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     port = bench_web.free_port()
     server = bench_web.start_server(url, port)
     base = f"http://127.0.0.1:{port}"
-    results: dict[str, dict[str, object]] = {}
+    results: dict[str, dict[str, Any]] = {}
     try:
         for name, paths in pages.items():
             one = alone(base, paths)
@@ -140,14 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'':<20}{'alone p50':>10}{'p99':>8}{'16 conn req/s':>15}{'p50':>8}{'p99':>8}{'non-2xx':>9}")
     for name, figures in results.items():
         one, run = figures["alone"], figures["c16"]
-        assert isinstance(one, dict) and isinstance(run, dict)
         print(
             f"{name:<20}{one['p50_ms']:>10.1f}{one['p99_ms']:>8.1f}{run['requests_per_second']:>15.0f}"
             f"{run['p50_ms']:>8.1f}{run['p99_ms']:>8.1f}{run['non_2xx']:>9}"
         )
     # The targets are for a request alone: at 16 connections on 2 workers a request mostly waits.
     slice_alone = results["slice fragment"]["alone"]
-    assert isinstance(slice_alone, dict)
     p50, p99 = slice_alone["p50_ms"], slice_alone["p99_ms"]
     print(
         f"\nslice fragment alone: p50 {p50:.1f} ms (target < {TARGET_P50_MS:.0f}: "
@@ -161,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n"
     )
-    failed = [name for name, figures in results.items() if figures["c16"]["non_2xx"] or not figures["c16"]["requests"]]  # type: ignore[index]
+    failed = [name for name, figures in results.items() if figures["c16"]["non_2xx"] or not figures["c16"]["requests"]]
     for name in failed:
         print(f"FAILED: {name} had non-2xx responses or none at all", file=sys.stderr)
     return 1 if failed else 0
