@@ -235,6 +235,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "graph.recompute_trust_all",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Similar researchers of everyone, after the edges: an import refreshes those it touched,
+    # but co-authors of co-authors are two steps away from it.
+    "refresh-similar-nightly": {
+        "task": "graph.refresh_similar",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "prune-rate-limits-nightly": {
         "task": "core.prune_rate_limits",
         "schedule": crontab(hour=4, minute=15),

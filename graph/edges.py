@@ -145,3 +145,31 @@ def close_count_sql(researcher: str) -> str:
 def close_is_fallback_sql(researcher: str) -> str:
     """Whether the fallback applies (fewer than CLOSE_MIN_PEOPLE strong co-authors)."""
     return _FALLBACK_SQL.format(researcher=researcher)
+
+
+# The close collaborators of many researchers at once, as (r, o) rows: researcher r and one of
+# their close collaborators o. The same rule: the first close_count edges of r in CLOSE_ORDER
+# (the count once per researcher, not once per edge).
+# ``{scope}`` is a subquery of researcher ids (a temporary table's), never request text.
+_CLOSE_PAIRS_SQL = f"""
+    WITH counts AS MATERIALIZED (SELECT s.id, ({close_count_sql("s.id")}) AS k FROM ({{scope}}) s)
+    SELECT ranked.r, ranked.o FROM (
+        SELECT sides.r, sides.o, row_number() OVER (
+                   PARTITION BY sides.r
+                   ORDER BY sides.shared_works DESC, sides.last_year DESC NULLS LAST, sides.a, sides.b) AS n
+        FROM (SELECT e.researcher_a_id AS r, e.researcher_b_id AS o, e.shared_works, e.last_year,
+                     e.researcher_a_id AS a, e.researcher_b_id AS b
+              FROM graph_coauthoredge e WHERE e.researcher_a_id IN ({{scope}})
+              UNION ALL
+              SELECT e.researcher_b_id, e.researcher_a_id, e.shared_works, e.last_year,
+                     e.researcher_a_id, e.researcher_b_id
+              FROM graph_coauthoredge e WHERE e.researcher_b_id IN ({{scope}})) sides
+    ) ranked
+    JOIN counts ON counts.id = ranked.r
+    WHERE ranked.n <= counts.k
+"""
+
+
+def close_pairs_sql(scope: str) -> str:
+    """(r, o) for every researcher r in ``scope`` and each of their close collaborators o."""
+    return _CLOSE_PAIRS_SQL.format(scope=scope)

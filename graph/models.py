@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from graph.trust_formula import Tier, displayed_score
@@ -87,6 +88,47 @@ class TrustSnapshot(models.Model):
 
     @property
     def level_name(self) -> str:
-        """"Source-matched" for L1 (DESIGN §2)."""
+        """ "Source-matched" for L1 (DESIGN §2)."""
         return LEVEL_NAMES[self.level]
 
+
+class SimilarResearcher(models.Model):
+    """A researcher like ``researcher`` who is not one of their close collaborators: they share
+    top topics and/or co-authors (DESIGN §6, "similar researchers by shared topics and
+    co-authors, each with its reason"). Derived data, computed set-based by graph.similar after
+    imports and by ``manage.py refresh_similar``, never per request; at most
+    graph.similar.SIMILAR_KEPT rows per researcher. No database constraint on the keys, like
+    CoauthorEdge: reads join the researchers, so rows of a researcher deleted by raw SQL (an
+    OpenAlex merge) show nowhere and go at the next refresh."""
+
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    similar = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    score = models.FloatField()
+    shared_topics = models.SmallIntegerField(default=0)
+    topic_names = ArrayField(models.TextField(), default=list, blank=True)  # the first few, as stored
+    common_coauthors = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["researcher", "similar"], name="similar_researcher_unique")]
+        indexes = [models.Index(name="similar_researcher_top", fields=["researcher", "-score", "similar"])]
+
+    def __str__(self) -> str:
+        return f"{self.similar_id} is like {self.researcher_id} ({self.score:g})"
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why, in words: "4 shared topics: A, B, C", "3 co-authors in common"."""
+        parts = []
+        if self.shared_topics:
+            noun = "shared topic" if self.shared_topics == 1 else "shared topics"
+            names = ", ".join(self.topic_names)
+            more = "…" if self.shared_topics > len(self.topic_names) else ""
+            parts.append(f"{self.shared_topics} {noun}: {names}{more}" if names else f"{self.shared_topics} {noun}")
+        if self.common_coauthors:
+            noun = "co-author" if self.common_coauthors == 1 else "co-authors"
+            parts.append(f"{self.common_coauthors} {noun} in common")
+        return parts

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from celery import shared_task
 
 from core import outbox
-from graph import edges, trust_services
+from graph import edges, similar, trust_services
 from graph.trust_services import RecomputeReport, TrustLockTimeout
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,13 @@ _LOCK_RETRY = {
 def refresh_coauthor_edges(researcher_ids: list[int] | None = None) -> int:
     """Recompute co-author edges for these researchers (everyone when None). Idempotent."""
     return edges.coauthor_edges_refresh(researcher_ids=researcher_ids)
+
+
+@shared_task(name="graph.refresh_similar")
+def refresh_similar(researcher_ids: list[int] | None = None) -> int:
+    """Recompute the similar researchers of these researchers (everyone when None: the nightly
+    pass). Reads the co-author edges: runs after them. Idempotent. Returns the rows stored."""
+    return similar.similar_researchers_refresh(researcher_ids=researcher_ids)
 
 
 @shared_task(name="graph.recompute_trust", **_LOCK_RETRY)
@@ -78,10 +85,11 @@ def recompute_trust_all() -> int:
 @shared_task(name="graph.import_followups")
 def import_followups(researcher_ids: list[int]) -> int:
     """An import's follow-ups off the request (``refresh_after_import(..., inline=False)``):
-    the co-author edges of these researchers here, then their trust as an outbox row of its
-    own, so a trust lock that is busy retries the trust alone, not the edges. Idempotent.
-    Returns the number of edges written."""
+    the co-author edges of these researchers here, then their similar researchers and their
+    trust, each as an outbox row of its own (both read the edges), so a trust lock that is busy
+    retries the trust alone, not the edges. Idempotent. Returns the number of edges written."""
     written = edges.coauthor_edges_refresh(researcher_ids=researcher_ids)
+    outbox.enqueue(refresh_similar.name, [researcher_ids])
     outbox.enqueue(recompute_trust_many.name, [researcher_ids])
     return written
 
@@ -89,16 +97,17 @@ def import_followups(researcher_ids: list[int]) -> int:
 def refresh_after_import(researcher_ids: Iterable[int], *, inline: bool) -> None:
     """Refresh what an import changes beyond its own rows, for the researchers it touched
     (its authors and every author of the works it wrote): their co-author edges, then their
-    trust scores. The one place that knows the order: the collaboration input of trust reads
-    the edges, so edges come first. ``inline`` runs both here (commands); otherwise an
-    outbox row for ``graph.import_followups`` is written in the current transaction (the
-    import's, when there is one), so a broker outage delays the follow-ups and never loses
-    them."""
+    similar researchers and their trust scores. The one place that knows the order: similarity
+    and the collaboration input of trust read the edges, so edges come first. ``inline`` runs
+    all three here (commands); otherwise an outbox row for ``graph.import_followups`` is
+    written in the current transaction (the import's, when there is one), so a broker outage
+    delays the follow-ups and never loses them."""
     ids = sorted(set(researcher_ids))
     if not ids:
         return
     if inline:
         edges.coauthor_edges_refresh(researcher_ids=ids)
+        similar.similar_researchers_refresh(researcher_ids=ids)
         _log_failures(trust_services.trust_recompute(researcher_ids=ids))
         return
     outbox.enqueue(import_followups.name, [ids])

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from graph import explorer_views, slice_views, trust_views
+from graph import explorer_views, shared_works_views, similar_views, slice_views, trust_views
 
 app_name = "graph"
 
@@ -10,6 +10,14 @@ urlpatterns = [
     path("researchers/<str:openalex_id>/graph-slice/", slice_views.slice_fragment, name="slice"),
     path("researchers/<str:openalex_id>/graph/", explorer_views.explorer, name="explorer"),
     path("researchers/<str:openalex_id>/graph/expand/", explorer_views.expand, name="expand"),
+    # Similar researchers: lazy fragment of the profile, and a page without htmx.
+    path("researchers/<str:openalex_id>/similar/", similar_views.similar, name="similar"),
+    # The evidence of a co-author edge: the works two researchers share.
+    path(
+        "researchers/<str:openalex_id>/coauthors/<str:other_id>/",
+        shared_works_views.shared_works,
+        name="shared_works",
+    ),
     # Trust explanation: lazy fragment of the profile, and a page without htmx.
     path("researchers/<str:openalex_id>/trust/", trust_views.trust_explanation, name="trust_explanation"),
     # The full OpenAlex URL as the id, like the profile accepts (decoded before routing).

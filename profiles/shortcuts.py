@@ -11,6 +11,8 @@ next; a record OpenAlex deleted is a 410 page.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -25,7 +27,12 @@ OTHER_ENTITY_PAGES = {"W": "pages:work", "T": "pages:topic", "I": "pages:institu
 
 
 def researcher_or_response(
-    request: HttpRequest, openalex_id: str, *, view: str, queryset: QuerySet[Researcher] | None = None
+    request: HttpRequest,
+    openalex_id: str,
+    *,
+    view: str,
+    queryset: QuerySet[Researcher] | None = None,
+    view_args: Callable[[str], Sequence[str]] | None = None,
 ) -> Researcher | HttpResponse:
     """The researcher ``openalex_id`` names (fetched through ``queryset``, e.g. with the
     annotations a page needs), or the response to send instead:
@@ -37,7 +44,8 @@ def researcher_or_response(
     * a record OpenAlex deleted: 410 (``profiles/researcher_gone.html``).
 
     1 query for a current record; 2 for an alias or an unknown id (3 for an alias under POST).
-    ``view`` must take the id as its only URL argument.
+    ``view`` takes the id as its only URL argument, unless ``view_args`` maps the current id
+    to its URL arguments (a page of two researchers keeps the other one).
     """
     try:
         found = researcher_resolve(openalex_id, queryset=queryset)
@@ -46,7 +54,7 @@ def researcher_or_response(
     except ResearcherNotFound as missing:
         return researcher_not_found(request, openalex_id, missing.openalex_id)
     if isinstance(found, AliasRedirect):
-        target = reverse(view, args=[found.openalex_id])
+        target = reverse(view, args=view_args(found.openalex_id) if view_args else [found.openalex_id])
         query = request.GET.urlencode()
         return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
     if found.record_status == Researcher.RecordStatus.DELETED:

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from claims import corrections
 from claims.models import Claim, ClaimAuditEvent
 from following import services as following_services
+from graph.similar import similar_researchers_refresh
 from profiles.bidi import FSI, PDI
 from profiles.models import Follow, Researcher
 from tests import cast
@@ -53,6 +54,7 @@ class Site:
     gone: Researcher | None = None  # a record OpenAlex deleted (its page answers 410)
     feed_token: str = ""  # the stranger's private feed (they follow the record)
     unsubscribe_token: str = ""  # the stranger's digest unsubscribe link
+    colleague: Researcher | None = None  # shares two works with the record
 
 
 def hostile(text: str) -> str:
@@ -101,6 +103,13 @@ def site(db, settings) -> Site:
     for year in range(2000, 2020):
         f.work([record], year=year)
     f.edges()
+    # A researcher like the record (two shared topics), for the similar-researchers list.
+    second = f.topic(hostile("Second Topic"))
+    f.give_topic(record, second, rank=2, works_count=1)
+    peer = f.researcher(hostile("Peer Person"))
+    f.give_topic(peer, topic, rank=1, works_count=3)
+    f.give_topic(peer, second, rank=2, works_count=3)
+    similar_researchers_refresh()
     f.snapshot(record)
 
     owner = cast.owner(record)
@@ -141,6 +150,7 @@ def site(db, settings) -> Site:
         gone=gone,
         feed_token=following_services.subscription_for(stranger.pk).feed_token,
         unsubscribe_token=following_services.unsubscribe_token(stranger.pk),
+        colleague=colleague,
     )
 
 
@@ -181,6 +191,14 @@ def samples(site: Site) -> dict[str, list[str]]:
         "researchers/<str:openalex_id>/graph/expand/": [
             f"/researchers/{a}/graph/expand/?node={a}",
             f"/researchers/{a}/graph/expand/?node=A5999999999",
+        ],
+        "researchers/<str:openalex_id>/similar/": [f"/researchers/{a}/similar/", f"/researchers/{s}/similar/"],
+        "researchers/<str:openalex_id>/coauthors/<str:other_id>/": [
+            f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else s}/",
+            f"/researchers/{a}/coauthors/{s}/?page=2",  # one shared work: the page past the end shows it
+            f"/researchers/{a}/coauthors/{a}/",  # the same person twice: 400
+            f"/researchers/{s}/coauthors/{site.gone.openalex_id if site.gone else a}/",  # 410: deleted
+            f"/researchers/{a}/coauthors/A5999999999/",
         ],
         "researchers/<str:openalex_id>/trust/": [f"/researchers/{a}/trust/"],
         r"^researchers/(?P<openalex_id>https?:/{1,2}(?:www\.)?openalex\.org/[^/]+)/trust/$": [
@@ -426,8 +444,8 @@ class PageMarkup(HTMLParser):
                 self.bidi_problems.append(f"{name}= of <{tag}>: {value!r}")
         if tag == "bdi":
             self.bdi_depth += 1
-        if tag in ("title", "option", "textarea", "script"):
-            self.text_only = tag
+        if tag in ("title", "option", "textarea", "script", "text"):
+            self.text_only = tag  # an SVG <text> holds no <bdi>: its text is isolated, as a title's
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "bdi":
@@ -438,7 +456,7 @@ class PageMarkup(HTMLParser):
     def handle_data(self, data: str) -> None:
         if RLO not in data or self.text_only in ("script", "textarea"):
             return  # JSON-LD is data; a form control's value is its own paragraph
-        if self.text_only in ("title", "option"):
+        if self.text_only in ("title", "option", "text"):
             if not isolated(data):
                 self.bidi_problems.append(f"<{self.text_only}> text: {data.strip()!r}")
         elif self.bdi_depth == 0:
@@ -489,6 +507,9 @@ def test_every_page_enforces_the_policy_and_holds_no_inline_script(site: Site) -
         f"/researchers/{a}/trust/",
         f"/researchers/{a}/graph/",
         f"/researchers/{a}/graph-slice/",
+        f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else ''}/",
+        f"/researchers/{a}/similar/",
+        f"/researchers/{a}/similar/ (htmx)",
         f"/researchers/{a}/trust/ (htmx)",
         f"/researchers/{a}/claim/",
         f"/researchers/{a}/edit/",

@@ -29,7 +29,7 @@ def test_the_profile_runs_under_the_enforced_policy_and_htmx_still_works(
 
     # htmx: the lazy graph slice, the trust explanation and following, all in place.
     page.locator("#graph-slice").scroll_into_view_if_needed()
-    expect(page.locator("#graph-slice")).to_contain_text("Close collaborators")
+    expect(page.locator("#graph-slice")).to_contain_text("Everything in the drawing")
     page.locator("a.chip.trust").click()
     expect(page.locator("#trust-explanation")).to_contain_text("How the score adds up")
     box = page.locator("#follow-box")

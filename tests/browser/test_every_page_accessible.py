@@ -117,3 +117,38 @@ def test_every_page_is_accessible_and_fits_a_narrow_phone(
                 problems.append(f"{role} {url} scrolls {overflow}px sideways at {NARROW}px: {wide}")
         page.context.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_the_profile_with_its_drawn_graph_and_similar_researchers_is_accessible_and_fits_a_narrow_phone(
+    browser: Browser,
+    live_server: Any,
+    transactional_db: None,
+    site: Site,  # noqa: F811 (the fixture)
+    axe_violations: Callable[[Any], list[dict[str, Any]]],
+) -> None:
+    """The slice and the similar researchers are fragments the profile loads when they scroll
+    into view: checked in place, with the drawing and its table there, like the rest of the page."""
+    page = signed_in_page(browser, live_server, None)
+    page.goto(f"{live_server.url}/researchers/{site.record.openalex_id}/")
+    page.locator("#graph-slice").scroll_into_view_if_needed()
+    page.wait_for_selector("#graph-slice svg.graph-drawing")
+    assert page.locator("#graph-slice svg.graph-drawing a").count() >= 4  # the nodes and the co-author edge
+    page.locator("#similar-researchers").scroll_into_view_if_needed()
+    page.wait_for_selector("#similar-researchers:not(.placeholder) li")  # the similar researchers, loaded too
+    problems: list[str] = []
+    for width in (WIDE, PHONE):
+        page.set_viewport_size({"width": width, "height": 900})
+        problems.extend(
+            f"at {width}px: {v['id']} ({v['impact']}): {v['help']} {v['nodes']}" for v in axe_violations(page)
+        )
+    for width in (PHONE, NARROW):
+        page.set_viewport_size({"width": width, "height": 700})
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            problems.append(f"the profile scrolls {overflow}px sideways at {width}px")
+    # The drawing fits the phone: its labels are drawn no smaller than about 11 px.
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    size = page.evaluate("document.querySelector('#graph-slice .graph-label').getBoundingClientRect().height")
+    assert size >= 11, size
+    page.context.close()
+    assert problems == [], "\n".join(problems)

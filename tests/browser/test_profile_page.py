@@ -31,7 +31,8 @@ def height_of(locator: Locator) -> float:
 def load_slice(page: Page) -> None:
     page.locator("#graph-slice").scroll_into_view_if_needed()
     expect(page.locator("#graph-slice")).not_to_have_class(re.compile("placeholder"))
-    expect(page.locator("#graph-slice")).to_contain_text("Close collaborators")
+    expect(page.locator("#graph-slice svg.graph-drawing")).to_be_visible()
+    expect(page.locator("#graph-slice")).to_contain_text("Everything in the drawing")
 
 
 def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
@@ -57,7 +58,10 @@ def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
     expect(page.get_by_text("Building this graph slice")).to_have_count(1)
 
     load_slice(page)
-    expect(page.locator("#graph-slice tbody tr")).to_have_count(4)
+    # The seed, 4 close collaborators, 2 institutions, 4 topics, 5 works: drawn, and one row each.
+    expect(page.locator("#graph-slice svg .graph-node")).to_have_count(16)
+    expect(page.locator("#graph-slice tbody tr")).to_have_count(16)
+    expect(page.locator("#graph-slice svg a.graph-edge--coauthor")).to_have_count(4)
     expect(page.locator("#graph-slice")).to_contain_text("shared works,")
 
     # The Quick read score opens the trust explanation in place.

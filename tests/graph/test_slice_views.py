@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 from django.test import Client
 
+from graph.network import slice_network
+from graph.slice import graph_slice
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +44,7 @@ def test_the_slice_explains_each_close_collaborator(client: Client, django_asser
     assert "One Paper Colleague</bdi></a></th>" not in html  # one shared work: not close
     assert html.index("Closest Colleague") < html.index("Close Colleague</bdi></a>")
     assert "Example Lab" in html and "Other Institute" in html and "Graph Topic" in html
-    works = html.split("Most connected recent works")[1]
+    works = html.split("<table")[1]
     # The oldest, but with two close collaborators on it: first.
     assert works.index("Everyone together") < works.index("With closest 2024") < works.index("With closest 2022")
 
@@ -51,15 +55,16 @@ def test_the_slice_falls_back_to_top_co_authors(client: Client) -> None:
     f.work([lead, *people])
     f.edges()
     html = client.get(f"/researchers/{lead.openalex_id}/graph-slice/").content.decode()
-    assert "these are the co-authors with the most shared works" in html
-    assert html.count("1 shared work, 2024") == 3
+    assert "the drawing shows the co-authors with the most shared works" in html
+    # Each edge says it twice: on hover and focus in the drawing, and in the table.
+    assert html.count(">1 shared work, 2024</") == 2 * 3
 
 
 def test_the_slice_query_count_does_not_grow_with_the_network(client: Client, django_assert_num_queries) -> None:
     big = f.big_profile(works=60, coauthors=40)
     with django_assert_num_queries(5):
         html = client.get(f"/researchers/{big.openalex_id}/graph-slice/").content.decode()
-    assert "(12 of 40)" in html
+    assert "40 close collaborators" in html and "The 12 strongest are drawn." in html
 
 
 def test_an_empty_slice_says_so(client: Client) -> None:
@@ -81,3 +86,68 @@ def test_unknown_and_deleted_researchers_have_no_slice(client: Client) -> None:
     assert client.get("/researchers/A5999999999/graph-slice/").status_code == 404
     gone = f.researcher(record_status="deleted")
     assert client.get(f"/researchers/{gone.openalex_id}/graph/").status_code == 410  # as the profile answers
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def drawn_svg(html: str) -> ElementTree.Element:
+    """The slice's drawing, parsed as XML (it must be well-formed on its own)."""
+    start, end = html.index("<svg"), html.index("</svg>", html.index('class="graph-drawing"')) + len("</svg>")
+    return ElementTree.fromstring(html[start:end])  # noqa: S314 (our own output, under test)
+
+
+def test_the_drawing_links_every_node_and_every_co_author_edge(client: Client) -> None:
+    lead = network()
+    html = client.get(f"/researchers/{lead.openalex_id}/graph-slice/").content.decode()
+    svg = drawn_svg(html)
+    links = [a.get("href") for a in svg.iter(f"{SVG}a")]
+    net = slice_network(graph_slice(lead))
+    for node in net.nodes:
+        assert node.url in links
+    closest = next(n for n in net.nodes if n.label == "Closest Colleague")
+    shared = f"/researchers/{lead.openalex_id}/coauthors/{closest.id}/"
+    assert shared in links
+    # The co-author edge says its evidence in its title (hover, and the name on focus).
+    edge = next(a for a in svg.iter(f"{SVG}a") if a.get("href") == shared)
+    assert (
+        edge.findtext(f"{SVG}title")
+        == "Centre Person and Closest Colleague: 4 shared works, 2018–2024. Open the shared works."
+    )
+    # The table lists the same nodes, each once, and links the same shared works.
+    table = html.split("<table")[1]
+    for node in net.nodes:
+        assert table.count(f'href="{node.url}"') == 1
+    assert f'href="{shared}"' in table
+
+
+def test_hostile_names_are_text_in_the_drawing(client: Client) -> None:
+    evil = '<script>alert("x")</script> \u202eO\'Brien & "Co"'
+    lead = f.researcher(evil)
+    other = f.researcher("<b>Bold</b> Person")
+    f.work([lead, other], title="<img src=x onerror=alert(1)>")
+    f.work([lead, other])
+    f.edges()
+    html = client.get(f"/researchers/{lead.openalex_id}/graph-slice/").content.decode()
+    assert "<script>" not in html and "<b>" not in html and "<img" not in html
+    svg = drawn_svg(html)
+    assert {e.tag for e in svg.iter()} <= {
+        f"{SVG}{t}" for t in ("svg", "title", "g", "a", "line", "circle", "rect", "polygon", "text")
+    }
+    texts = [t.text or "" for t in svg.iter(f"{SVG}text")]
+    titles = [t.text or "" for t in svg.iter(f"{SVG}title")]
+    assert any(t.startswith('<script>alert("x') for t in texts)  # cut to fit, as text
+    assert any("<b>Bold</b> Person" in t for t in texts + titles)
+    # The full name in the titles, its override isolated.
+    assert any(
+        t.startswith("\u2068<script>") and t.endswith('\u202eO\'Brien & "Co"\u2069 (researcher at the centre)')
+        for t in titles
+    )
+
+
+def test_a_record_with_only_a_topic_is_drawn(client: Client) -> None:
+    alone = f.researcher("Topic Only")
+    f.give_topic(alone, f.topic("Lonely Topic"), rank=1, works_count=2)
+    html = client.get(f"/researchers/{alone.openalex_id}/graph-slice/").content.decode()
+    assert "Nothing around" not in html
+    assert [t.text for t in drawn_svg(html).iter(f"{SVG}text")] == ["Topic Only", "Lonely Topic"]

@@ -30,34 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, ids: list[str], all: bool, show: int, **options: Any) -> None:
         if all == bool(ids):
             raise CommandError("give --all or one or more OpenAlex author ids (not both)")
-        researcher_ids = None if all else self._resolve(ids)
+        researcher_ids = None if all else resolve_researcher_ids(ids)
         report = trust_recompute(researcher_ids=researcher_ids)
         self._print(report, show=None if options.get("verbosity", 1) > 1 else show)
         # --all is the nightly pass's twin: one researcher's bad data must not fail it (the
         # list above names them). Asked for by id, a researcher not scored is a failure.
         if report.failures and not all:
             raise CommandError(f"{len(report.failures)} researcher(s) could not be scored (see above)")
-
-    def _resolve(self, texts: list[str]) -> list[int]:
-        """Researcher pks for ids in any accepted form, following aliases (legacy, merged)."""
-        found: set[int] = set()
-        bad: list[str] = []
-        missing: list[str] = []
-        for text in texts:
-            try:
-                record = researcher_resolve(text)
-                if isinstance(record, AliasRedirect):
-                    record = researcher_resolve(record.openalex_id)
-            except ResearcherNotFound as error:
-                (missing if error.openalex_id else bad).append(error.openalex_id or text)
-                continue
-            if isinstance(record, Researcher):
-                found.add(record.pk)
-        if bad:
-            raise CommandError(f"not an OpenAlex author id: {', '.join(bad)}")
-        if missing:
-            raise CommandError(f"no researcher with OpenAlex id {', '.join(sorted(set(missing)))} (import it first)")
-        return sorted(found)
 
     def _print(self, report: RecomputeReport, *, show: int | None) -> None:
         rate = report.researchers / report.seconds if report.seconds else 0.0
@@ -86,3 +65,25 @@ class Command(BaseCommand):
             self.stdout.write("Could not score (their current scores, if any, are kept):")
             for failure in report.failures:
                 self.stdout.write(f"  {failure.openalex_id}: {failure.reason}")
+
+
+def resolve_researcher_ids(texts: list[str]) -> list[int]:
+    """Researcher pks for ids in any accepted form, following aliases (legacy, merged)."""
+    found: set[int] = set()
+    bad: list[str] = []
+    missing: list[str] = []
+    for text in texts:
+        try:
+            record = researcher_resolve(text)
+            if isinstance(record, AliasRedirect):
+                record = researcher_resolve(record.openalex_id)
+        except ResearcherNotFound as error:
+            (missing if error.openalex_id else bad).append(error.openalex_id or text)
+            continue
+        if isinstance(record, Researcher):
+            found.add(record.pk)
+    if bad:
+        raise CommandError(f"not an OpenAlex author id: {', '.join(bad)}")
+    if missing:
+        raise CommandError(f"no researcher with OpenAlex id {', '.join(sorted(set(missing)))} (import it first)")
+    return sorted(found)

@@ -1,0 +1,153 @@
+"""Similar researchers (graph/similar.py): by shared top topics and co-authors in common, each
+with its reason, never a close collaborator; stored after imports, read with one query."""
+
+from __future__ import annotations
+
+import pytest
+from celery.schedules import crontab
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from graph import tasks
+from graph.models import SimilarResearcher
+from graph.similar import SIMILAR_KEPT, similar_researchers, similar_researchers_refresh
+from graph.tasks import refresh_after_import
+from profiles.models import Researcher
+from tests import factories as f
+from tests.outbox import run_outbox, waiting
+
+pytestmark = pytest.mark.django_db
+
+
+def world() -> dict[str, Researcher]:
+    people = {name: f.researcher(name) for name in ("Ada", "Bea", "Cy", "Dan", "Eve", "Mia", "Max")}
+    people["Stu"] = f.stub("Stu Stub")
+    topics = [f.topic(f"Topic {i}") for i in range(4)]
+    for rank, topic in enumerate(topics[:3], start=1):
+        f.give_topic(people["Ada"], topic, rank=rank, works_count=5)
+    f.give_topic(people["Bea"], topics[0], rank=1, works_count=3)  # two topics in common with Ada
+    f.give_topic(people["Bea"], topics[2], rank=2, works_count=3)
+    f.give_topic(people["Cy"], topics[0], rank=1, works_count=3)  # one: chance, not likeness
+    f.give_topic(people["Cy"], topics[3], rank=2, works_count=3)
+    for rank, topic in enumerate(topics[:3], start=1):  # Eve shares all three, but works with Ada
+        f.give_topic(people["Eve"], topic, rank=rank, works_count=3)
+    ada, dan, stu = people["Ada"], people["Dan"], people["Stu"]
+    for _ in range(2):
+        f.work([ada, people["Eve"]])  # a close collaborator
+    f.work([ada, people["Mia"]])
+    f.work([ada, people["Max"]])
+    f.work([dan, people["Mia"]])  # Dan shares Mia and Max with Ada: two co-authors in common
+    f.work([dan, people["Max"]])
+    f.work([stu, people["Mia"]])  # so does the stub, which has no profile to suggest
+    f.work([stu, people["Max"]])
+    f.edges()
+    return people
+
+
+def test_it_finds_people_by_shared_topics_and_by_co_authors_in_common() -> None:
+    people = world()
+    similar_researchers_refresh()
+    rows = similar_researchers(people["Ada"])
+    assert [(row.similar.name, row.reasons) for row in rows] == [
+        ("Dan", ["2 co-authors in common"]),
+        ("Bea", ["2 shared topics: Topic 0, Topic 2"]),
+    ]
+    # Eve shares all three topics but is a close collaborator; Cy shares one; the stub none to show.
+    assert rows[0].score > rows[1].score
+
+
+def test_a_close_collaborator_is_never_suggested_and_a_former_one_can_be() -> None:
+    people = world()
+    similar_researchers_refresh()
+    assert not SimilarResearcher.objects.filter(researcher=people["Ada"], similar=people["Eve"]).exists()
+    # Eve also shares 2 topics and Ada's co-authors are not hers: she sees Bea, not Ada (close).
+    assert [row.similar.name for row in similar_researchers(people["Eve"])] == ["Bea"]
+
+
+def test_a_refresh_is_idempotent_and_a_scoped_one_replaces_only_its_rows() -> None:
+    people = world()
+    first = similar_researchers_refresh()
+    rows = sorted(SimilarResearcher.objects.values_list("researcher_id", "similar_id", "score"))
+    assert similar_researchers_refresh() == first
+    assert sorted(SimilarResearcher.objects.values_list("researcher_id", "similar_id", "score")) == rows
+    # Bea drops a topic: her rows (and only hers) change with a refresh of her.
+    people["Bea"].topics.filter(rank=2).delete()
+    similar_researchers_refresh(researcher_ids=[people["Bea"].pk])
+    assert not SimilarResearcher.objects.filter(researcher=people["Bea"]).exists()
+    assert SimilarResearcher.objects.filter(researcher=people["Ada"], similar=people["Bea"]).exists()  # until hers
+    similar_researchers_refresh(researcher_ids=[people["Ada"].pk])
+    assert not SimilarResearcher.objects.filter(researcher=people["Ada"], similar=people["Bea"]).exists()
+
+
+def test_it_keeps_a_bounded_number_per_researcher() -> None:
+    lead = f.researcher("Lead")
+    topics = [f.topic(f"T{i}") for i in range(2)]
+    for person in [lead] + [f.researcher(f"Peer {i}") for i in range(SIMILAR_KEPT + 5)]:
+        for rank, topic in enumerate(topics, start=1):
+            f.give_topic(person, topic, rank=rank, works_count=1)
+    similar_researchers_refresh(researcher_ids=[lead.pk])
+    assert SimilarResearcher.objects.filter(researcher=lead).count() == SIMILAR_KEPT
+
+
+def test_import_follow_ups_compute_it_after_the_edges_inline_and_through_the_outbox() -> None:
+    people = world()
+    refresh_after_import([people["Ada"].pk], inline=True)
+    assert [row.similar.name for row in similar_researchers(people["Ada"])] == ["Dan", "Bea"]
+    SimilarResearcher.objects.all().delete()
+    refresh_after_import([people["Ada"].pk], inline=False)
+    assert waiting() == [("graph.import_followups", [[people["Ada"].pk]])]
+    run_outbox()  # edges, then similarity and trust as rows of their own
+    assert waiting() == []
+    assert [row.similar.name for row in similar_researchers(people["Ada"])] == ["Dan", "Bea"]
+
+
+def test_the_nightly_pass_and_the_command_run_the_same_refresh(capsys) -> None:
+    people = world()
+    assert tasks.refresh_similar() == SimilarResearcher.objects.count() > 0
+    SimilarResearcher.objects.all().delete()
+    call_command("refresh_similar", people["Ada"].openalex_id)
+    assert "2 similar researcher rows stored" in capsys.readouterr().out
+    call_command("refresh_similar", "--all")
+    assert SimilarResearcher.objects.filter(researcher=people["Bea"]).exists()
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-similar-nightly"]
+    edges = settings.CELERY_BEAT_SCHEDULE["refresh-coauthor-edges-nightly"]
+    assert isinstance(entry["schedule"], crontab) and isinstance(edges["schedule"], crontab)
+    assert entry["task"] == "graph.refresh_similar" and min(entry["schedule"].hour) > min(edges["schedule"].hour)
+
+
+def test_the_fragment_lists_them_with_reasons_in_two_queries(client: Client, django_assert_num_queries) -> None:
+    people = world()
+    similar_researchers_refresh()
+    url = f"/researchers/{people['Ada'].openalex_id}/similar/"
+    with django_assert_num_queries(2):  # researcher, similar researchers
+        response = client.get(url, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="similar-researchers"')
+    assert "<bdi>2 co-authors in common</bdi>" in html and "<bdi>2 shared topics: Topic 0, Topic 2</bdi>" in html
+    assert html.index("Dan") < html.index("Bea")
+    page = client.get(url).content.decode()
+    assert "<title>Researchers like Ada · BZPEER</title>" in page and 'id="similar-researchers"' in page
+
+
+def test_strangers_see_the_same_list_and_an_empty_one_says_why(client: Client, stranger) -> None:
+    people = world()
+    similar_researchers_refresh()
+    client.force_login(stranger)
+    assert "2 co-authors in common" in client.get(f"/researchers/{people['Ada'].openalex_id}/similar/").content.decode()
+    html = client.get(f"/researchers/{people['Cy'].openalex_id}/similar/").content.decode()
+    assert "No similar researchers found yet" in html
+
+
+def test_the_profile_loads_it_lazily_with_a_link_without_javascript(client: Client) -> None:
+    people = world()
+    html = client.get(f"/researchers/{people['Ada'].openalex_id}/").content.decode()
+    url = f"/researchers/{people['Ada'].openalex_id}/similar/"
+    assert f'data-hx-get="{url}" data-hx-trigger="intersect once"' in html
+    assert f'<noscript><p><a href="{url}">See the similar researchers</a></p></noscript>' in html
+
+
+def test_unknown_and_deleted_researchers_have_none(client: Client) -> None:
+    gone = f.researcher("Gone", record_status="deleted")
+    assert client.get("/researchers/A5999999999/similar/").status_code == 404
+    assert client.get(f"/researchers/{gone.openalex_id}/similar/").status_code == 410
