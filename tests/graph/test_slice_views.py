@@ -35,7 +35,7 @@ def network():
 
 def test_the_slice_explains_each_close_collaborator(client: Client, django_assert_num_queries) -> None:
     lead = network()
-    with django_assert_num_queries(5):  # researcher, edges, institutions, topics, works
+    with django_assert_num_queries(6):  # cache stamp, researcher, edges, institutions, topics, works
         response = client.get(f"/researchers/{lead.openalex_id}/graph-slice/")
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html and html.startswith('<div id="graph-slice"')
@@ -62,7 +62,7 @@ def test_the_slice_falls_back_to_top_co_authors(client: Client) -> None:
 
 def test_the_slice_query_count_does_not_grow_with_the_network(client: Client, django_assert_num_queries) -> None:
     big = f.big_profile(works=60, coauthors=40)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         html = client.get(f"/researchers/{big.openalex_id}/graph-slice/").content.decode()
     assert "40 close collaborators" in html and "The 12 strongest are drawn." in html
 
@@ -151,3 +151,46 @@ def test_a_record_with_only_a_topic_is_drawn(client: Client) -> None:
     html = client.get(f"/researchers/{alone.openalex_id}/graph-slice/").content.decode()
     assert "Nothing around" not in html
     assert [t.text for t in drawn_svg(html).iter(f"{SVG}text")] == ["Topic Only", "Lonely Topic"]
+
+
+def test_the_slice_is_served_from_the_cache_until_what_it_draws_changes(
+    client: Client, stranger, django_assert_num_queries
+) -> None:
+    from django.db import transaction
+    from django.db.models import Q
+
+    from graph.models import CoauthorEdge
+    from profiles.models import Researcher
+    from works.models import HiddenWork
+
+    lead = network()
+    url = f"/researchers/{lead.openalex_id}/graph-slice/"
+    first = client.get(url).content
+    signed_in = Client()
+    signed_in.force_login(stranger)  # the slice is the same for everyone
+    for visitor in (Client(), signed_in):
+        with django_assert_num_queries(1 if visitor is not signed_in else 3):  # (session, account,) the stamp
+            assert visitor.get(url).content == first
+    with transaction.atomic():
+        Researcher.objects.filter(pk=lead.pk).update(display_name="Centre Renamed")
+    assert b"Centre Renamed" in client.get(url).content
+    # A new co-author edge (the worker's refresh after an import) moves the stamp.
+    newcomer = f.researcher("New Colleague")
+    f.work([lead, newcomer], year=2025, title="First together")
+    f.work([lead, newcomer], year=2025, title="Second together")
+    f.edges()
+    assert CoauthorEdge.objects.filter(Q(researcher_a=newcomer) | Q(researcher_b=newcomer)).count() == 1
+    assert b"New Colleague" in client.get(url).content
+    # Hiding a work moves it too.
+    HiddenWork.objects.create(researcher=lead, work=lead.works.get(title="Everyone together"), reason="other")
+    assert b"Everyone together" not in client.get(url).content
+
+
+def test_the_slice_is_answered_without_redis(client: Client) -> None:
+    from tests.redis_outage import free_port, redis_at
+
+    lead = network()
+    with redis_at(f"redis://127.0.0.1:{free_port()}/0"):
+        for _ in range(2):
+            response = client.get(f"/researchers/{lead.openalex_id}/graph-slice/")
+            assert response.status_code == 200 and b"Closest Colleague" in response.content
