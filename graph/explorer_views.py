@@ -26,6 +26,7 @@ from graph.explorer import (
     visible,
 )
 from graph.network import Edge, Node, NodeKind
+from graph.similar import similar_researchers
 from profiles.shortcuts import researcher_or_response
 
 PAGE_OF_KIND = {
@@ -127,7 +128,8 @@ def _rows(graph: ExplorerGraph, nodes: list[Node], edges: list[Edge]) -> list[di
 @require_safe
 def explorer(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The explorer: the state in the query string drawn by static/js/explorer.js, and the
-    same state as tables without JavaScript. 5 queries, then 1 to 3 per expansion."""
+    same state as tables without JavaScript, and the researcher's similar researchers. 6
+    queries, then 1 to 3 per expansion."""
     researcher = researcher_or_response(request, openalex_id, view="graph:explorer")
     if isinstance(researcher, HttpResponse):
         return researcher
@@ -151,6 +153,7 @@ def explorer(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         "kinds": [(k.value, k in graph.state.kinds) for k in NodeKind],
         "undo": state_query(graph.state, expand=[e.token for e in graph.state.expansions][:-1]),
         "at_cap": len(graph.network.nodes) >= MAX_NODES,
+        "similar": similar_researchers(researcher, 8),
     }
     return render(request, "graph/explorer.html", context)
 

@@ -462,12 +462,18 @@
       ],
     });
     cy.on("tap", "node", function (event) { selected = null; anchor = null; apply(withFocus(event.target.id()), true); });
-    // A tie's evidence, said when it is tapped (hovering shows nothing a keyboard could not reach:
-    // the panel and the table list every tie with its evidence).
-    cy.on("tap", "edge", function (event) {
+    // A tie's evidence: shown on hover, said when it is tapped (the keyboard reaches the same
+    // words through the arrow keys; the panel and the table list every tie with its evidence).
+    window.bzpeerExplorer = { cy: cy };  // for the browser tests and the benchmark
+    var hover = document.getElementById("explorer-hover");
+    function tieText(event) {
       var e = graph.edges.get(event.target.id().slice(2));
-      if (e) { live.textContent = label(e.source) + " – " + label(e.target) + ": " + e.evidence + "."; }
-    });
+      return e ? label(e.source) + " – " + label(e.target) + ": " + e.evidence + "." : "";
+    }
+    cy.on("tap", "edge", function (event) { live.textContent = tieText(event); });
+    cy.on("mouseover", "edge", function (event) { hover.textContent = tieText(event); });
+    cy.on("mouseover", "node", function (event) { hover.textContent = label(event.target.id()); });
+    cy.on("mouseout", "edge node", function () { hover.textContent = ""; });
     canvas.addEventListener("keydown", onKey);
     window.addEventListener("popstate", function () { apply(parseState(location.search), false); });
     document.getElementById("explorer-undo-js").addEventListener("click", function () {

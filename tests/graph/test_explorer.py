@@ -245,7 +245,7 @@ def test_the_page_without_javascript_is_the_table_of_the_state(anonymous: Client
     lead = network()
     by = ids_by_label(lead)
     colleague = by["Close Colleague"]
-    with django_assert_num_queries(1 + 4 + 3):
+    with django_assert_num_queries(1 + 4 + 3 + 1):  # researcher, slice, expansion, similar researchers
         response = anonymous.get(f"/researchers/{lead.openalex_id}/graph/?expand={colleague}&focus={colleague}")
     html = response.content.decode()
     assert response.status_code == 200 and "One Paper Colleague" in html  # what the expansion added
@@ -291,7 +291,7 @@ def test_the_slice_and_earlier_expansions_come_from_the_cache(anonymous: Client,
     by = ids_by_label(lead)
     colleague, lab = by["Close Colleague"], by["Example Lab"]
     base = f"/researchers/{lead.openalex_id}/graph/"
-    with django_assert_num_queries(1 + 4 + 3):
+    with django_assert_num_queries(1 + 4 + 3 + 1):
         anonymous.get(f"{base}?expand={colleague}")
     with django_assert_num_queries(1 + 3):  # the researcher, then only the new step
         body = anonymous.get(f"{base}expand/?expand={colleague}&node={lab}").json()
@@ -304,7 +304,7 @@ def test_without_the_cache_every_request_computes(anonymous: Client, monkeypatch
     monkeypatch.setattr(explorer, "CACHE_SECONDS", 0)
     lead = network()
     for _ in range(2):
-        with django_assert_num_queries(1 + 4):
+        with django_assert_num_queries(1 + 4 + 1):
             anonymous.get(f"/researchers/{lead.openalex_id}/graph/")
 
 
@@ -348,3 +348,17 @@ def f_pk(openalex_id: str) -> int:
     from profiles.models import Researcher
 
     return Researcher.objects.get(openalex_id=openalex_id).pk
+
+
+def test_the_explorer_lists_similar_researchers_with_their_reasons(anonymous: Client) -> None:
+    from graph.similar import similar_researchers_refresh
+    from tests.graph.test_similar import world
+
+    people = world()
+    similar_researchers_refresh()
+    html = anonymous.get(f"/researchers/{people['Ada'].openalex_id}/graph/").content.decode()
+    similar = html.split('id="explorer-similar-heading"')[1].split('id="graph-data"')[0]
+    assert "Dan</bdi></a>" in similar and "2 co-authors in common" in similar
+    assert "Bea</bdi></a>" in similar and "2 shared topics: Topic 0, Topic 2" in similar
+    assert "Eve</bdi></a>" not in similar  # a close collaborator
+    assert similar.index("Dan") < similar.index("Bea")
