@@ -351,7 +351,9 @@ def message_notice_send(membership_id: int) -> bool:
         text = render_to_string("collaboration/email/new_messages.txt", context).strip()
         subject, _, body = text.partition("\n")
         Membership.objects.filter(pk=member.pk).update(notified_up_to=last, last_notice_at=timezone.now())
-    send_mail(subject.strip(), body.strip() + "\n", None, [member.user.email])
+        # Inside the transaction: a mail server that fails rolls the mark back, and the
+        # outbox tries again later.
+        send_mail(subject.strip(), body.strip() + "\n", None, [member.user.email])
     return True
 
 

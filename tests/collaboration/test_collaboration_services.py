@@ -47,7 +47,11 @@ def refused(c: Collab, sender, record, match: str, **fields) -> None:  # type: i
 
 def test_an_owner_invites_an_open_claimed_record_with_a_why_you_line(collab: Collab) -> None:
     sent = invite(collab)
-    assert (sent.sender_id, sent.recipient_id, sent.recipient_record_id) == (collab.ada.pk, collab.bo.pk, collab.bo_record.pk)
+    assert (sent.sender_id, sent.recipient_id, sent.recipient_record_id) == (
+        collab.ada.pk,
+        collab.bo.pk,
+        collab.bo_record.pk,
+    )
     assert sent.state == Invitation.State.PENDING
     assert sent.why_you == "You share 1 work."
     assert selectors.unread_count(collab.bo.pk) == 1
