@@ -236,10 +236,8 @@ def conversation(request: HtmxRequest, conversation_id: int) -> HttpResponse:
                 response["HX-Trigger"] = "collaboration-sent"
                 return response
         status = 400
-        if request.htmx:
-            return render(
-                request, "collaboration/conversation.html#composer", {"page": page, "form": form}, status=status
-            )
+        if request.htmx:  # htmx swaps no 4xx (templates/base.html): the refusal comes as 200
+            return render(request, "collaboration/conversation.html#composer", {"page": page, "form": form})
     elif page.messages and before == "":
         services.conversation_read(user_id=_uid(request), conversation_id=conversation_id, up_to=page.last_id)
     return render(
