@@ -6,3 +6,6 @@ class CollaborationConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "collaboration"
+
+    def ready(self) -> None:
+        from collaboration import receivers  # noqa: F401  (stamps the unread count at log-in)

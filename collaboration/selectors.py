@@ -47,15 +47,10 @@ class Card:
 
     researcher: Researcher
     decision: rules.Decision
-    policy: str = Policy.Choice.ANY
 
     @property
     def state(self) -> str:
         return self.decision.state.value
-
-    @property
-    def policy_label(self) -> str:
-        return str(Policy.Choice(self.policy).label)
 
 
 def record_owner_id(researcher_id: int) -> int | None:
@@ -138,16 +133,19 @@ def facts_for(viewer: Viewer, researcher: Researcher, *, owner_id: int | None) -
 
 
 def card(viewer: Viewer, researcher: Researcher) -> Card:
-    """The card for (viewer, record). Uses the profile's ``is_claimed`` annotation when the
-    record carries it: an unclaimed record costs no query. Otherwise 1 query (the owner),
-    plus :func:`facts_for`'s."""
-    if getattr(researcher, "is_claimed", True) is False:
+    """The card for (viewer, record). On the profile page the record carries the claims
+    annotations (``is_claimed``, ``viewer_is_owner``: claims.selectors.page_annotations), so
+    an unclaimed record, an anonymous visitor and the owner cost no query; otherwise 1 query
+    (the owner) plus :func:`facts_for`'s."""
+    claimed = getattr(researcher, "is_claimed", None)
+    if claimed is False:
         return Card(researcher, rules.decide(rules.Facts(record_claimed=False)))
+    if claimed is True and not viewer.is_authenticated:
+        return Card(researcher, rules.decide(rules.Facts(record_claimed=True)))
+    if claimed is True and getattr(researcher, "viewer_is_owner", False):
+        return Card(researcher, rules.decide(rules.Facts(record_claimed=True, viewer_owns_record=True)))
     owner_id = record_owner_id(researcher.pk)
-    facts = facts_for(viewer, researcher, owner_id=owner_id)
-    decision = rules.decide(facts)
-    policy = policy_of(researcher.pk) if decision.state is rules.CardState.OWN else facts.policy
-    return Card(researcher, decision, policy)
+    return Card(researcher, rules.decide(facts_for(viewer, researcher, owner_id=owner_id)))
 
 
 def pair_key(a: int, b: int) -> str:

@@ -319,7 +319,7 @@ def message_notice_send(membership_id: int) -> bool:
     least once (core/outbox.py)."""
     with transaction.atomic():
         member = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",))
             .select_related(
                 "user", "conversation__invitation__sender_record", "conversation__invitation__recipient_record"
             )

@@ -11,8 +11,10 @@ Through the cache's plain client (bzpeer.cache.redis_client), not the Django cac
 Redis fails, a read must go to the database, never to this process's memory (which would
 hold what this process wrote during the outage and not what the others did). Every read
 returns None on a miss or a Redis error; the caller then reads the database and sets the
-stamp again. Entries expire (STAMP_SECONDS), which bounds what a stamp written before an
-outage can miss of the changes made during it.
+stamp again. Entries expire (a conversation's after CONVERSATION_SECONDS, a count after
+UNREAD_SECONDS), which bounds what a stamp written before an outage can miss of the changes
+made during it (a SET that fails is only logged). The count is also stamped at log-in
+(collaboration.receivers).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from bzpeer.cache import redis_client, redis_key
 
 logger = logging.getLogger(__name__)
 
-STAMP_SECONDS = 600
+CONVERSATION_SECONDS = 60
+UNREAD_SECONDS = 600
 
 
 def _get(name: str) -> int | None:
@@ -37,9 +40,9 @@ def _get(name: str) -> int | None:
     return int(value) if isinstance(value, bytes) and value.isdigit() else None
 
 
-def _set(name: str, value: int) -> None:
+def _set(name: str, value: int, seconds: int) -> None:
     try:
-        redis_client().set(redis_key(name), value, ex=STAMP_SECONDS)
+        redis_client().set(redis_key(name), value, ex=seconds)
     except redis.RedisError as exc:
         logger.warning("collaboration: Redis SET of %s failed (%s)", name, exc)
 
@@ -49,7 +52,7 @@ def conversation_get(conversation_id: int) -> int | None:
 
 
 def conversation_set(conversation_id: int, version: int) -> None:
-    _set(f"collab:conv:{conversation_id}", version)
+    _set(f"collab:conv:{conversation_id}", version, CONVERSATION_SECONDS)
 
 
 def unread_get(user_id: int) -> int | None:
@@ -57,4 +60,4 @@ def unread_get(user_id: int) -> int | None:
 
 
 def unread_set(user_id: int, count: int) -> None:
-    _set(f"collab:unread:{user_id}", count)
+    _set(f"collab:unread:{user_id}", count, UNREAD_SECONDS)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client, RequestFactory
 
 from collaboration import services, stamps
+from collaboration.context_processors import unread
 from collaboration.models import Invitation, Message, Report
 from profiles.models import Researcher
 from tests import factories as f
@@ -202,11 +204,19 @@ def test_the_poll_reads_the_database_when_redis_is_down(collab: Collab) -> None:
 
 def test_the_header_shows_the_unread_count_from_one_redis_read(collab: Collab, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     invite(collab)
-    bo = client_of(collab.bo)
-    first = bo.get("/claims/")  # a page with the header: the stamp is set from the database
-    assert re.search(rb'id="unread-count">1<', first.content)
+    bo = client_of(collab.bo)  # logging in stamps the count (collaboration.receivers)
+    assert re.search(rb'id="unread-count">1<', bo.get("/claims/").content)
     stamps.unread_set(collab.bo.pk, 7)
     assert re.search(rb'id="unread-count">7<', bo.get("/claims/").content)
+    request = RequestFactory().get("/")
+    request.user = collab.bo
+    with django_assert_num_queries(0):
+        assert unread(request)["collaboration_unread"]() == 7
+    with redis_at(f"redis://127.0.0.1:{free_port()}/0"), django_assert_num_queries(2):
+        assert unread(request)["collaboration_unread"]() == 1  # the database
+    anonymous = RequestFactory().get("/")
+    anonymous.user = AnonymousUser()
+    assert unread(anonymous) == {}
     assert b'id="unread-count"' not in Client().get("/").content
 
 
