@@ -1,7 +1,8 @@
 """Append-only tables, enforced by PostgreSQL whoever connects: a row trigger that refuses
 every UPDATE and DELETE. The claims audit log got its trigger written out in profiles
-migration 0002; later logs (such as the moderation log of invitation and message reports) take theirs from here,
-in a migration: ``migrations.RunSQL(*append_only_sql("<app>_<model>"))``.
+migration 0002; later logs (such as the moderation log of reports on invitations and
+messages) take theirs from here, in a migration:
+``migrations.RunSQL(*append_only_sql("<app>_<model>"))``.
 
 TRUNCATE is a table-level operation left to the table owner (the test runner empties tables
 with it between transactional tests), as for the claims log. Pair the trigger with a
