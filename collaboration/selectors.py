@@ -248,7 +248,11 @@ class ConversationPage:
 
 def memberships(conversation_id: int, user_id: int) -> tuple[Membership, Membership] | None:
     """(mine, theirs) when ``user_id`` takes part in the conversation, else None. 1 query."""
-    rows = list(Membership.objects.filter(conversation_id=conversation_id).select_related("conversation__invitation"))
+    rows = list(
+        Membership.objects.filter(conversation_id=conversation_id).select_related(
+            "conversation__invitation__sender_record", "conversation__invitation__recipient_record"
+        )
+    )
     mine = [m for m in rows if m.user_id == user_id]
     theirs = [m for m in rows if m.user_id != user_id]
     if not mine or not theirs:

@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     wrk = bench_web.ensure_wrk()
     print(f"database: {args.database}; cpus {os.cpu_count()}; load average {os.getloadavg()[0]:.2f}", flush=True)
     bench_web.manage(url, "migrate", "--noinput")
+    bench_web.manage(url, "collectstatic", "--noinput", "-v0")  # the pages render with DEBUG off
     code = SETUP_AND_MEASURE.format(messages=MESSAGES, opens=args.opens)
     measured = json.loads(bench_web.manage(url, "shell", "-c", code).strip().splitlines()[-1])
     print(
