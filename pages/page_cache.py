@@ -202,7 +202,7 @@ def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
 # every app it composes (pages reads profiles, works, claims and graph, which stand on core)
 # with the shared plumbing. A new app the pages read goes here too
 # (tests/pages/test_page_cache.py checks the apps).
-PAGE_CODE_FOLDERS = ("templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "pages")
+PAGE_CODE_FOLDERS = ("templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "collaboration", "pages")
 
 
 @functools.cache
