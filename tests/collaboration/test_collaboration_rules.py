@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collaboration import rules
 from collaboration.rules import CardState, Facts
 
@@ -13,12 +15,12 @@ def test_the_states_are_decided_in_the_issue_order() -> None:
     )
     assert rules.decide(Facts(record_claimed=True)).state is CardState.ANONYMOUS
     assert rules.decide(Facts(record_claimed=True, viewer_signed_in=True)).state is CardState.NO_CLAIM
-    signed = {"record_claimed": True, "viewer_signed_in": True, "viewer_has_record": True}
-    assert rules.decide(Facts(**signed)).state is CardState.CLOSED  # not open to collaborate
-    open_ = {**signed, "open_to_collaborate": True}
-    assert rules.decide(Facts(**open_)).state is CardState.INVITE
-    assert rules.decide(Facts(**open_)).may_invite
-    pending = rules.decide(Facts(**open_, pending_invitation_id=3))
+    signed = Facts(record_claimed=True, viewer_signed_in=True, viewer_has_record=True)
+    assert rules.decide(signed).state is CardState.CLOSED  # not open to collaborate
+    open_ = replace(signed, open_to_collaborate=True)
+    assert rules.decide(open_).state is CardState.INVITE
+    assert rules.decide(open_).may_invite
+    pending = rules.decide(replace(open_, pending_invitation_id=3))
     assert pending.state is CardState.INVITE and not pending.may_invite
 
 
