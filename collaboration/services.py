@@ -40,6 +40,7 @@ from core.limits import rate_limit_hit
 from profiles.models import Researcher
 
 NOTICE_TASK = "collaboration.send_message_notice"
+WARNING_TASK = "collaboration.send_warning"
 UNSUBSCRIBE_SALT = "collaboration.unsubscribe"
 
 
@@ -439,7 +440,23 @@ def report_decide(*, moderator: AbstractBaseUser, report_id: int, decision: str,
         report.save(update_fields=["state", "decided_by", "decided_at"])
         if decision == "suspend":
             Suspension.objects.get_or_create(user_id=report.reported_id, defaults={"report": report})
+        if decision == "warn":  # the account is told, after commit (core.outbox)
+            outbox.enqueue(WARNING_TASK, [report.pk])
         ModerationEvent.objects.create(
             kind=kind, actor_id=moderator.pk, report_id=report.pk, subject_user_id=report.reported_id, message=message
         )
     return report
+
+
+def warning_send(report_id: int) -> bool:
+    """Email the reported account the moderators' warning (the decision's message). Returns
+    whether an email went out (not for an account without an address)."""
+    report = Report.objects.select_related("reported").filter(pk=report_id, state=Report.State.WARNED).first()
+    if report is None or not report.reported.email:
+        return False
+    event = ModerationEvent.objects.filter(report_id=report.pk, kind=ModerationEvent.Kind.WARNED).first()
+    context = {"reason": report.get_reason_display(), "message": event.message if event else ""}
+    text = render_to_string("collaboration/email/warning.txt", context).strip()
+    subject, _, body = text.partition("\n")
+    send_mail(subject.strip(), body.strip() + "\n", None, [report.reported.email])
+    return True

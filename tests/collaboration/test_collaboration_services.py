@@ -25,6 +25,7 @@ from profiles.models import Researcher
 from tests import cast
 from tests import factories as f
 from tests.collaboration.conftest import Collab, conversation, invite
+from tests.outbox import run_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -322,3 +323,14 @@ def test_the_moderation_log_is_append_only_in_the_database(collab: Collab) -> No
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE collaboration_moderationevent SET kind = 'dismissed'")
     assert ModerationEvent.objects.get().message == ""
+
+
+def test_a_warning_is_emailed_to_the_reported_account_through_the_outbox(collab: Collab, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+    opened = conversation(collab)
+    report = services.report_file(reporter=collab.bo, reason="spam", conversation_id=opened.pk)
+    services.report_decide(moderator=collab.staff, report_id=report.pk, decision="warn", message="No ads, please.")
+    assert mailoutbox == []  # after the commit, on a worker
+    run_outbox()
+    assert [m.to for m in mailoutbox] == [[collab.ada.email]]
+    assert "No ads, please." in mailoutbox[0].body and "warning" in mailoutbox[0].subject.lower()
+    assert not Suspension.objects.exists()
