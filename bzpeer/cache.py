@@ -19,17 +19,20 @@ times its limit), and start again from what Redis held when it is back. The log-
 What the fallback does not give: entries written during the outage are not in Redis
 afterwards, and a ``delete`` during the outage does not reach Redis. BZPEER invalidates
 nothing by deleting (the page cache's keys carry a version stamp), so nothing stale follows.
-The anonymous page cache (pages/page_cache.py) talks to Redis through its own client and
+The anonymous page cache (core/page_cache.py) talks to Redis through its own client and
 treats a Redis error as "no cache": it renders and stores nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+import redis
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -89,3 +92,23 @@ class ResilientRedisCache(RedisCache):
     set_many = _with_fallback("set_many")
     delete_many = _with_fallback("delete_many")
     clear = _with_fallback("clear")
+
+
+@functools.cache
+def redis_client() -> redis.Redis:
+    """The cache's Redis as a plain client that raises ``redis.RedisError`` (one per process),
+    for the callers that must know when Redis fails instead of reading this process's memory:
+    the anonymous page cache (core/page_cache.py) and the collaboration app's change stamps.
+    Django's RedisCache builds a client object for every call, which costs more than the GET
+    itself on those paths. Values are bytes. Built like Django's (a connection pool with the
+    cache's OPTIONS: its timeouts, no retries), so a Redis that does not answer costs a
+    request at most those timeouts."""
+    cache: dict[str, Any] = settings.CACHES["default"]
+    options: dict[str, Any] = cache.get("OPTIONS", {})
+    return redis.Redis(connection_pool=redis.ConnectionPool.from_url(cache["LOCATION"], **options))
+
+
+def redis_key(name: str) -> str:
+    """``name`` under the cache's KEY_PREFIX, for keys written through :func:`redis_client`."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{prefix}:{name}"

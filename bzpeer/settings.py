@@ -101,7 +101,9 @@ INSTALLED_APPS = [
     "works",
     "claims",
     "graph",
+    # Feature apps: above graph, below pages; none imports another.
     "following",
+    "collaboration",
     "pages",
 ]
 
@@ -144,6 +146,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The header names the owned record, never the account's email address.
                 "claims.context_processors.account",
+                # The header's count of invitations waiting and unread messages: one Redis GET.
+                "collaboration.context_processors.unread",
                 "bzpeer.context_processors.site",
             ],
             # |bdi and |isolate in every template: record text is isolated for bidirectional

@@ -10,10 +10,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("moderation/reports/", include("collaboration.moderation_urls")),
     path("moderation/", include("claims.moderation_urls")),
     path("", include("works.urls")),
     path("", include("claims.urls")),
     path("", include("graph.urls")),
     path("", include("following.urls")),
+    path("", include("collaboration.urls")),
     path("", include("pages.urls")),
 ]

@@ -60,6 +60,8 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
+from bzpeer.cache import redis_client as _redis
+
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600
@@ -138,7 +140,9 @@ def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
 # of ours (pages composes all of them; the feeds read following, works and profiles) with
 # the shared plumbing. A new app the pages read goes here too
 # (tests/pages/test_page_cache.py checks the apps).
-PAGE_CODE_FOLDERS = ("templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "following", "pages")
+PAGE_CODE_FOLDERS = (
+    "templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "following", "collaboration", "pages"
+)
 
 
 @functools.cache
@@ -152,17 +156,6 @@ def _code_version() -> str:
         for path in sorted(p for p in root.rglob("*") if p.suffix in (".html", ".py")):
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-@functools.cache
-def _redis() -> redis.Redis:
-    """One client per process: Django's RedisCache builds a client object for every call,
-    which costs more than the GET itself on this path. Values are bytes. Built like
-    Django's (a connection pool with the cache's OPTIONS: its timeouts, no retries), so a
-    Redis that does not answer costs a request at most those timeouts."""
-    cache: dict[str, Any] = settings.CACHES["default"]
-    options: dict[str, Any] = cache.get("OPTIONS", {})
-    return redis.Redis(connection_pool=redis.ConnectionPool.from_url(cache["LOCATION"], **options))
 
 
 def _redis_failed(operation: str, key: str, exc: redis.RedisError) -> None:

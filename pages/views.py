@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from bzpeer.http import HtmxRequest, absolute_url, client_ip, is_htmx_partial, too_many_requests
+from collaboration import selectors as collaboration_selectors
 from core.limits import RateLimited
 from pages import page_cache, selectors
 from pages.forms import AuthorsSliceForm, SearchForm, WorksFilterForm
@@ -95,6 +96,7 @@ def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, An
             "canonical_url": canonical_url,
             "jsonld": page.person_jsonld(canonical_url),
             "can_import": _is_staff(request),
+            "card": collaboration_selectors.card(request.user, researcher),
         }
     orcid = normalize_orcid(researcher.orcid) if orcid_checksum_is_valid(researcher.orcid) else ""
     return "pages/researcher_stub.html", {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from claims import corrections
 from claims.models import Claim, ClaimAuditEvent
+from collaboration import services as collaboration_services
 from following import services as following_services
 from graph.similar import similar_researchers_refresh
 from profiles.bidi import FSI, PDI
@@ -55,6 +56,7 @@ class Site:
     feed_token: str = ""  # the stranger's private feed (they follow the record)
     unsubscribe_token: str = ""  # the stranger's digest unsubscribe link
     colleague: Researcher | None = None  # shares two works with the record
+    collab: dict[str, Any] = field(default_factory=dict)  # invitation, conversation, report ids; token
 
 
 def hostile(text: str) -> str:
@@ -131,6 +133,19 @@ def site(db, settings) -> Site:
     Follow.objects.create(user=stranger, researcher=record)
     Follow.objects.create(user=stranger, researcher=colleague)
     Follow.objects.create(user=owner, researcher=colleague)  # the browser gate opens /following/ as the owner
+    # Direct collaboration: the colleague's owner invited the record's owner, who accepted; a
+    # message and a report of the conversation.
+    Researcher.objects.filter(pk__in=[record.pk, colleague.pk]).update(open_to_collaborate=True)
+    colleague_owner = cast.owner(colleague, "colleague_owner")
+    invitation = collaboration_services.invitation_send(
+        sender=colleague_owner,
+        recipient_record_id=record.pk,
+        subject=hostile("Work together?"),
+        message=hostile("On reversed titles."),
+    )
+    chat = collaboration_services.invitation_accept(user=owner, invitation_id=invitation.pk)
+    collaboration_services.message_send(sender=colleague_owner, conversation_id=chat.pk, body=hostile("Hello there."))
+    report = collaboration_services.report_file(reporter=owner, reason="spam", conversation_id=chat.pk)
     return Site(
         record=record,
         stub=stub,
@@ -151,6 +166,12 @@ def site(db, settings) -> Site:
         feed_token=following_services.subscription_for(stranger.pk).feed_token,
         unsubscribe_token=following_services.unsubscribe_token(stranger.pk),
         colleague=colleague,
+        collab={
+            "invitation": invitation.pk,
+            "conversation": chat.pk,
+            "report": report.pk,
+            "token": collaboration_services.unsubscribe_token(owner.pk),
+        },
     )
 
 
@@ -162,6 +183,8 @@ def samples(site: Site) -> dict[str, list[str]]:
     the URLconf spells it."""
     a, s = site.record.openalex_id, site.stub.openalex_id
     claim, work = site.claim.pk, site.work.pk
+    inv, chat, report = (site.collab.get(k, 1) for k in ("invitation", "conversation", "report"))
+    token = site.collab.get("token", "token")
     gone = [f"/researchers/{site.gone.openalex_id}/"] if site.gone else []
     return {
         "healthz": ["/healthz"],
@@ -233,6 +256,30 @@ def samples(site: Site) -> dict[str, list[str]]:
         "researchers/<str:researcher_id>/history/<int:correction_id>/revert/": [
             f"/researchers/{a}/history/{site.correction}/revert/"
         ],
+        # collaboration
+        "researchers/<str:researcher_id>/collaboration/": [
+            f"/researchers/{a}/collaboration/", f"/researchers/{site.stub.openalex_id}/collaboration/"
+        ],
+        "researchers/<str:researcher_id>/collaboration/policy/": [f"/researchers/{a}/collaboration/policy/"],
+        "researchers/<str:researcher_id>/invite/": [f"/researchers/{a}/invite/"],
+        "invitations/": ["/invitations/"],
+        "invitations/<int:invitation_id>/": [f"/invitations/{inv}/"],
+        "invitations/<int:invitation_id>/accept/": [f"/invitations/{inv}/accept/"],
+        "invitations/<int:invitation_id>/decline/": [f"/invitations/{inv}/decline/"],
+        "invitations/<int:invitation_id>/block/": [f"/invitations/{inv}/block/"],
+        "invitations/<int:object_id>/report/": [f"/invitations/{inv}/report/"],
+        "conversations/": ["/conversations/"],
+        "conversations/<int:conversation_id>/": [f"/conversations/{chat}/"],
+        "conversations/<int:conversation_id>/poll/": [f"/conversations/{chat}/poll/?after=0&v=0"],
+        "conversations/<int:conversation_id>/leave/": [f"/conversations/{chat}/leave/"],
+        "conversations/<int:conversation_id>/block/": [f"/conversations/{chat}/block/"],
+        "conversations/<int:object_id>/report/": [f"/conversations/{chat}/report/"],
+        "reports/<int:report_id>/": [f"/reports/{report}/"],
+        "notices/unsubscribe/<str:token>/": [f"/notices/unsubscribe/{token}/"],
+        "moderation/reports/": ["/moderation/reports/", "/moderation/reports/?show=all"],
+        "moderation/reports/<int:report_id>/": [f"/moderation/reports/{report}/"],
+        "moderation/reports/<int:report_id>/decide/": [f"/moderation/reports/{report}/decide/"],
+        "moderation/reports/log/": ["/moderation/reports/log/"],
         # moderation
         "moderation/": ["/moderation/", "/moderation/?show=all"],
         "moderation/claims/<int:claim_id>/": [f"/moderation/claims/{claim}/"],
@@ -521,6 +568,8 @@ def test_every_page_enforces_the_policy_and_holds_no_inline_script(site: Site) -
         "/moderation/",
         f"/moderation/claims/{site.claim.pk}/",
         "/moderation/log/",
+        f"/moderation/reports/{site.collab['report']}/",
+        "/moderation/reports/log/",
         "/imports/",
         f"/imports/{site.job.pk}/",
         "/accounts/login/",

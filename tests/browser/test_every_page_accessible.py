@@ -83,6 +83,8 @@ def test_every_page_is_accessible_and_fits_a_narrow_phone(
     assert f"/researchers/{a}/edit/" in plan["owner"] and "/moderation/" in plan["staff"]
     assert "/imports/" in plan["staff"] and "/claims/" in plan["owner"] and "/following/" in plan["owner"]
     assert f"/following/unsubscribe/{site.unsubscribe_token}/" in plan["anonymous"]
+    assert f"/conversations/{site.collab['conversation']}/" in plan["owner"] and "/invitations/" in plan["owner"]
+    assert "/moderation/reports/" in plan["staff"]
 
     problems: list[str] = []
     for role, urls in plan.items():

@@ -1,0 +1,63 @@
+"""Change stamps in Redis: the one read behind a conversation's poll and the header's unread
+count.
+
+* ``collab:conv:<id>``: the conversation's ``version`` (collaboration.models.Conversation),
+  set by the services after every change commits. A poll whose version equals it is answered
+  204 from this one GET, without a query.
+* ``collab:unread:<user id>``: the account's unread count (collaboration.selectors.unread_count),
+  set after every change that moves it.
+
+Through the cache's plain client (bzpeer.cache.redis_client), not the Django cache: when
+Redis fails, a read must go to the database, never to this process's memory (which would
+hold what this process wrote during the outage and not what the others did). Every read
+returns None on a miss or a Redis error; the caller then reads the database and sets the
+stamp again. Entries expire (a conversation's after CONVERSATION_SECONDS, a count after
+UNREAD_SECONDS), which bounds what a stamp written before an outage can miss of the changes
+made during it (a SET that fails is only logged). The count is also stamped at log-in
+(collaboration.receivers).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+
+from bzpeer.cache import redis_client, redis_key
+
+logger = logging.getLogger(__name__)
+
+CONVERSATION_SECONDS = 60
+UNREAD_SECONDS = 600
+
+
+def _get(name: str) -> int | None:
+    try:
+        value = redis_client().get(redis_key(name))
+    except redis.RedisError as exc:
+        logger.warning("collaboration: Redis GET of %s failed (%s); reading the database", name, exc)
+        return None
+    return int(value) if isinstance(value, bytes) and value.isdigit() else None
+
+
+def _set(name: str, value: int, seconds: int) -> None:
+    try:
+        redis_client().set(redis_key(name), value, ex=seconds)
+    except redis.RedisError as exc:
+        logger.warning("collaboration: Redis SET of %s failed (%s)", name, exc)
+
+
+def conversation_get(conversation_id: int) -> int | None:
+    return _get(f"collab:conv:{conversation_id}")
+
+
+def conversation_set(conversation_id: int, version: int) -> None:
+    _set(f"collab:conv:{conversation_id}", version, CONVERSATION_SECONDS)
+
+
+def unread_get(user_id: int) -> int | None:
+    return _get(f"collab:unread:{user_id}")
+
+
+def unread_set(user_id: int, count: int) -> None:
+    _set(f"collab:unread:{user_id}", count, UNREAD_SECONDS)
