@@ -117,14 +117,21 @@ def _page_ids(user_id: int, offset: int) -> tuple[list[int], int]:
     """The ids of the works on the page that starts at ``offset`` (in :func:`following_works`'
     order) and the number of works in all, in one statement: the followed researchers' work
     ids are gathered once (their authorship index), then counted and ordered. ``([], 0)``
-    past the end. 1 query."""
+    past the end. 1 query.
+
+    Each work's sort key is read by its primary key (the ``LIMIT 1`` keeps PostgreSQL from
+    flattening the lateral subquery): left to itself, the planner overestimates the followed
+    works fourfold and hashes the whole works table instead (1.2 s at 1M works for 23,000
+    followed works, against 0.25 s)."""
     followed_ids = _followed_authorships(user_id).order_by().values_list("work_id").distinct()
     ids_sql, ids_params = followed_ids.query.sql_with_params()
     work = Work._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH ids(work_id) AS MATERIALIZED ({ids_sql})
-                SELECT w.id, (SELECT count(*) FROM ids) FROM {work} w JOIN ids ON ids.work_id = w.id
+                SELECT w.id, (SELECT count(*) FROM ids) FROM ids CROSS JOIN LATERAL (
+                    SELECT x.id, x.publication_date, x.publication_year FROM {work} x
+                    WHERE x.id = ids.work_id LIMIT 1) w
                 ORDER BY w.publication_date DESC NULLS LAST, w.publication_year DESC NULLS LAST, w.id DESC
                 LIMIT %s OFFSET %s""",
             [*ids_params, WORKS_PER_PAGE, offset],
