@@ -185,12 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bench_web.stop_server(server)
 
-    print(f"\n{'':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}")
-    for run in runs:
-        print(
-            f"{run.name:<24}{run.requests_per_second:>9.0f}{run.p50_ms:>9.1f}{run.p99_ms:>9.1f}"
-            f"{run.requests:>10,}{run.non_2xx:>9}"
-        )
+    bench_web.print_runs(runs)
     healthz = bench_web.median_run([r for r in runs if r.path == "/healthz"])
     poll = bench_web.median_run([r for r in runs if r.name == "poll, nothing new"])
     ratio = poll.requests_per_second / healthz.requests_per_second
@@ -216,9 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
     )
     # 204 counts as 2xx for wrk.
-    failed = [r.name for r in runs if r.non_2xx or r.requests == 0]
-    for name in failed:
-        print(f"FAILED: {name} had non-2xx responses or none at all", file=sys.stderr)
+    failed = bench_web.failed_runs(runs)
     return 1 if failed or measured["poll_queries"] != 0 or measured["poll_status"] != 204 else 0
 
 

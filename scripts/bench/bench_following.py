@@ -151,12 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bench_web.stop_server(server)
 
-    print(f"\n{'':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}")
-    for run in runs:
-        print(
-            f"{run.name:<24}{run.requests_per_second:>9.0f}{run.p50_ms:>9.1f}{run.p99_ms:>9.1f}"
-            f"{run.requests:>10,}{run.non_2xx:>9}"
-        )
+    bench_web.print_runs(runs)
     healthz = bench_web.median_run([r for r in runs if r.path == "/healthz"])
     feed = bench_web.median_run([r for r in runs if r.name == "researcher feed"])
     ratio = feed.requests_per_second / healthz.requests_per_second
@@ -181,11 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n"
     )
-    failed = [r.name for r in runs if r.non_2xx or r.requests == 0]
+    failed = bench_web.failed_runs(runs)
     if page["status"] != [200]:
+        print(f"FAILED: the following page answered {page['status']}", file=sys.stderr)
         failed.append("following page")
-    for name in failed:
-        print(f"FAILED: {name} had non-2xx responses or none at all", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -380,6 +380,24 @@ def drive(wrk: str, base: str, name: str, paths: list[str], duration: int, cooki
     return Run(name, label, rps, p50, p99, total, non2xx, errors)
 
 
+def print_runs(runs: list[Run]) -> None:
+    """The table of wrk runs every web benchmark prints."""
+    print(f"\n{'':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}")
+    for run in runs:
+        print(
+            f"{run.name:<24}{run.requests_per_second:>9.0f}{run.p50_ms:>9.1f}{run.p99_ms:>9.1f}"
+            f"{run.requests:>10,}{run.non_2xx:>9}"
+        )
+
+
+def failed_runs(runs: list[Run]) -> list[str]:
+    """The runs that had non-2xx responses or none at all (said on stderr)."""
+    failed = [r.name for r in runs if r.non_2xx or r.requests == 0]
+    for name in failed:
+        print(f"FAILED: {name} had non-2xx responses or none at all", file=sys.stderr)
+    return failed
+
+
 def median_run(runs: list[Run]) -> Run:
     """The run with the median throughput (its own p50 and p99 alongside)."""
     return sorted(runs, key=lambda r: r.requests_per_second)[len(runs) // 2]
@@ -458,12 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop_server(server)
 
-    print(f"\n{'':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}")
-    for run in runs:
-        print(
-            f"{run.name:<24}{run.requests_per_second:>9.0f}{run.p50_ms:>9.1f}{run.p99_ms:>9.1f}"
-            f"{run.requests:>10,}{run.non_2xx:>9}"
-        )
+    print_runs(runs)
     healthz = median_run([r for r in runs if r.path == "/healthz"])
     anonymous = median_run([r for r in runs if r.name == "profile, anonymous"])
     signed_in = runs[-1]
@@ -497,10 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n"
     )
-    failed = [r.name for r in runs if r.non_2xx or r.requests == 0]
-    for name in failed:
-        print(f"FAILED: {name} had non-2xx responses or none at all", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed_runs(runs) else 0
 
 
 if __name__ == "__main__":
