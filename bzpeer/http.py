@@ -36,6 +36,21 @@ def is_htmx_partial(request: HtmxRequest) -> bool:
     return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
 
 
+def is_head(request: HttpRequest) -> bool:
+    """Whether the client sent HEAD (bzpeer.middleware.HeadAsGetMiddleware runs it as GET)."""
+    return request.method == "HEAD" or bool(request.META.get("bzpeer.head_as_get"))
+
+
+def whole_number(text: str, *, maximum: int = 2**62) -> int | None:
+    """``text`` as a number from a query string, or None: ASCII digits only (``str.isdigit``
+    also takes "²", which ``int`` refuses), at most ``maximum`` (a 20-digit id would overflow
+    the database's bigint)."""
+    if not (0 < len(text) <= 19 and text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
 def absolute_url(path: str) -> str:
     """``path`` (as ``reverse`` gives it, starting with ``/``) under ``SITE_URL``: the one way
     BZPEER builds an absolute URL, for pages (canonical links, JSON-LD), emails, feeds and

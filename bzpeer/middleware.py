@@ -34,6 +34,9 @@ class PrivateCacheForSignedInMiddleware:
         return response
 
 
+HEAD_AS_GET = "bzpeer.head_as_get"
+
+
 class HeadAsGetMiddleware:
     """HEAD runs as the GET it mirrors (RFC 9110 §9.3.2: the same status and headers, no body).
 
@@ -42,7 +45,8 @@ class HeadAsGetMiddleware:
     answer HEAD differently: allauth's provider log-in starts the OAuth redirect for a HEAD
     where a GET shows its confirmation page, the admin log-in shows its form to staff a GET
     would redirect. The view sees GET; the request says HEAD again before the response leaves,
-    so the server (gunicorn, runserver, the test client) sends no body.
+    so the server (gunicorn, runserver, the test client) sends no body. A view that must not
+    act on a HEAD (marking messages read) asks ``bzpeer.http.is_head``.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -52,6 +56,7 @@ class HeadAsGetMiddleware:
         if request.method != "HEAD":
             return self.get_response(request)
         request.method = "GET"
+        request.META[HEAD_AS_GET] = True
         try:
             return self.get_response(request)
         finally:

@@ -92,10 +92,9 @@ def decide(facts: Facts) -> Decision:
 def refusal(facts: Facts) -> str:
     """Why this viewer may not invite this record now, in one sentence; "" when they may
     (a pending invitation between them is told apart by the caller)."""
-    if not facts.open_to_collaborate or facts.policy == "nobody":
+    if not facts.open_to_collaborate or facts.policy == "nobody" or facts.viewer_blocked:
+        # A blocked viewer reads what everyone reads of a closed record: a block is not told.
         return "This researcher is not open to collaboration invitations right now."
-    if facts.viewer_blocked:
-        return "This researcher does not accept invitations from you."
     if facts.viewer_suspended:
         return "Your messaging is suspended by the moderators: you cannot send invitations."
     if facts.policy == "l3" and facts.sender_level < LEVEL_L3:

@@ -104,7 +104,12 @@ def facts_for(viewer: Viewer, researcher: Researcher, *, owner_id: int | None) -
         Researcher.objects.filter(pk=researcher.pk)
         .annotate(
             policy_value=Subquery(Policy.objects.filter(pk=OuterRef("pk")).values("policy")[:1]),
-            blocked=Exists(Block.objects.filter(blocker_id=owner_id, blocked_id=viewer_id)),
+            # Either way: the owner blocked the viewer, or the viewer blocked the owner.
+            blocked=Exists(
+                Block.objects.filter(
+                    Q(blocker_id=owner_id, blocked_id=viewer_id) | Q(blocker_id=viewer_id, blocked_id=owner_id)
+                )
+            ),
             suspended=Exists(Suspension.objects.filter(user_id=viewer_id)),
             pending_id=Subquery(Invitation.objects.filter(pair=pair, state="pending").values("pk")[:1]),
             declined=Exists(

@@ -71,7 +71,7 @@ def unread_for(user_id: int) -> int:
     count = stamps.unread_get(user_id)
     if count is None:
         count = selectors.unread_count(user_id)
-        stamps.unread_set(user_id, count)
+        stamps.unread_set(user_id, count, if_missing=True)
     return count
 
 
@@ -203,7 +203,7 @@ def invitation_decline(*, user: AbstractBaseUser, invitation_id: int, block: boo
         invitation.decided_at = timezone.now()
         invitation.save(update_fields=["state", "decided_at"])
         if block:
-            Block.objects.get_or_create(blocker_id=user.pk, blocked_id=invitation.sender_id)
+            _block(user, invitation.sender_id)
         _refresh_unread(invitation.recipient_id)
     return invitation
 
@@ -272,15 +272,20 @@ def block(*, user: AbstractBaseUser, blocked_id: int) -> None:
     if blocked_id == user.pk:
         raise Refused("You cannot block yourself.")
     with transaction.atomic():
-        Block.objects.get_or_create(blocker_id=user.pk, blocked_id=blocked_id)
-        shared = Membership.objects.filter(user_id=user.pk, conversation__members__user_id=blocked_id).values_list(
-            "conversation_id", flat=True
-        )
-        for conversation_id in list(shared):
-            _bump(conversation_id)
-        pending = Invitation.objects.filter(sender_id=blocked_id, recipient_id=user.pk, state=Invitation.State.PENDING)
-        pending.update(state=Invitation.State.DECLINED, decided_at=timezone.now())
-        _refresh_unread(int(user.pk or 0))
+        _block(user, blocked_id)
+
+
+def _block(user: AbstractBaseUser, blocked_id: int) -> None:
+    """The block itself, inside the caller's transaction (a block, or a decline and block)."""
+    Block.objects.get_or_create(blocker_id=user.pk, blocked_id=blocked_id)
+    shared = Membership.objects.filter(user_id=user.pk, conversation__members__user_id=blocked_id).values_list(
+        "conversation_id", flat=True
+    )
+    for conversation_id in list(shared):
+        _bump(conversation_id)
+    pending = Invitation.objects.filter(sender_id=blocked_id, recipient_id=user.pk, state=Invitation.State.PENDING)
+    pending.update(state=Invitation.State.DECLINED, decided_at=timezone.now())
+    _refresh_unread(int(user.pk or 0))
 
 
 # --- Email notices -----------------------------------------------------------------------------
@@ -432,8 +437,8 @@ def report_decide(*, moderator: AbstractBaseUser, report_id: int, decision: str,
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.state != Report.State.OPEN:
             raise Refused("This report was already decided.")
-        if report.reported_id == moderator.pk:
-            raise Refused("You cannot decide a report about your own account: another moderator must.")
+        if moderator.pk in (report.reported_id, report.reporter_id):
+            raise Refused("You cannot decide a report you filed or one about your own account: another moderator must.")
         report.state = state
         report.decided_by_id = moderator.pk
         report.decided_at = timezone.now()

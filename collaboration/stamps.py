@@ -40,9 +40,12 @@ def _get(name: str) -> int | None:
     return int(value) if isinstance(value, bytes) and value.isdigit() else None
 
 
-def _set(name: str, value: int, seconds: int) -> None:
+def _set(name: str, value: int, seconds: int, *, if_missing: bool = False) -> None:
+    """Writers (the services, after their commit) set the stamp; readers that found none and
+    read the database set it ``if_missing`` only: a value read before a writer's commit must
+    never replace the newer one that writer set meanwhile."""
     try:
-        redis_client().set(redis_key(name), value, ex=seconds)
+        redis_client().set(redis_key(name), value, ex=seconds, nx=if_missing)
     except redis.RedisError as exc:
         logger.warning("collaboration: Redis SET of %s failed (%s)", name, exc)
 
@@ -51,13 +54,13 @@ def conversation_get(conversation_id: int) -> int | None:
     return _get(f"collab:conv:{conversation_id}")
 
 
-def conversation_set(conversation_id: int, version: int) -> None:
-    _set(f"collab:conv:{conversation_id}", version, CONVERSATION_SECONDS)
+def conversation_set(conversation_id: int, version: int, *, if_missing: bool = False) -> None:
+    _set(f"collab:conv:{conversation_id}", version, CONVERSATION_SECONDS, if_missing=if_missing)
 
 
 def unread_get(user_id: int) -> int | None:
     return _get(f"collab:unread:{user_id}")
 
 
-def unread_set(user_id: int, count: int) -> None:
-    _set(f"collab:unread:{user_id}", count, UNREAD_SECONDS)
+def unread_set(user_id: int, count: int, *, if_missing: bool = False) -> None:
+    _set(f"collab:unread:{user_id}", count, UNREAD_SECONDS, if_missing=if_missing)

@@ -24,7 +24,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from bzpeer.http import HtmxRequest, is_htmx_partial, too_many_requests
+from bzpeer.http import HtmxRequest, is_head, is_htmx_partial, too_many_requests, whole_number
 from collaboration import rules, selectors, services, stamps
 from collaboration.forms import InvitationForm, MessageForm, PolicyForm, ReportForm
 from collaboration.models import Conversation, Invitation
@@ -212,7 +212,7 @@ def conversation(request: HtmxRequest, conversation_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     before = request.GET.get("before", "")
-    page = selectors.conversation_page(conversation_id, _uid(request), before=int(before) if before.isdigit() else None)
+    page = selectors.conversation_page(conversation_id, _uid(request), before=whole_number(before))
     if page is None:
         raise Http404("No such conversation")
     form = MessageForm(request.POST or None)
@@ -238,7 +238,7 @@ def conversation(request: HtmxRequest, conversation_id: int) -> HttpResponse:
         status = 400
         if request.htmx:  # htmx swaps no 4xx (templates/base.html): the refusal comes as 200
             return render(request, "collaboration/conversation.html#composer", {"page": page, "form": form})
-    elif page.messages and before == "":
+    elif page.messages and before == "" and not is_head(request):  # a HEAD (a link checker) reads nothing
         services.conversation_read(user_id=_uid(request), conversation_id=conversation_id, up_to=page.last_id)
     return render(
         request, "collaboration/conversation.html", _conversation_context(page, _uid(request), form), status=status
@@ -280,14 +280,14 @@ def conversation_poll(request: HtmxRequest, conversation_id: int) -> HttpRespons
     if not request.user.is_authenticated:
         raise Http404("No such conversation")
     after = request.GET.get("after", "")
-    page = selectors.conversation_page(conversation_id, _uid(request), after=int(after) if after.isdigit() else 0)
+    page = selectors.conversation_page(conversation_id, _uid(request), after=whole_number(after) or 0)
     if page is None:
         raise Http404("No such conversation")
-    stamps.conversation_set(conversation_id, page.conversation.version)
+    stamps.conversation_set(conversation_id, page.conversation.version, if_missing=True)
     if str(page.conversation.version) == version:
         return _private(HttpResponse(status=204))
-    last = page.last_id or (int(after) if after.isdigit() else 0)
-    if page.messages:
+    last = page.last_id or whole_number(after) or 0
+    if page.messages and not is_head(request):
         services.conversation_read(user_id=_uid(request), conversation_id=conversation_id, up_to=page.last_id)
     context = {**_conversation_context(page, _uid(request)), "after": last, "polling": True}
     return _private(render(request, "collaboration/conversation.html#poll", context))

@@ -137,8 +137,11 @@ def digest_compose(user_id: int) -> Digest | None:
         if subscription.last_digest_at:
             since = max(since, subscription.last_digest_at - selectors.DIGEST_OVERLAP)
         work_ids = list(selectors.digest_candidates(user_id, since=since).values_list("pk", flat=True))
-        subscription.last_digest_at = timezone.now()
-        subscription.save(update_fields=["last_digest_at"])
+        if len(work_ids) < selectors.DIGEST_MAX_WORKS:
+            # A full digest leaves the window where it was: what it could not hold (already
+            # announced works are left out) goes in the next one.
+            subscription.last_digest_at = timezone.now()
+            subscription.save(update_fields=["last_digest_at"])
         if not work_ids:
             return None
         digest = Digest.objects.create(user_id=user_id, frequency=subscription.digest)

@@ -30,6 +30,7 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import connection
 
+from bzpeer.http import whole_number
 from graph.network import Edge, EdgeKind, Network, Node, NodeKind, slice_network
 from graph.slice import close_collaborators, graph_slice
 from profiles.models import Researcher, ResearcherAffiliation, ResearcherAlias, ResearcherTopic
@@ -96,8 +97,9 @@ def _year(params: Mapping[str, str], name: str, dropped: list[str]) -> int | Non
     text = (params.get(name) or "").strip()
     if not text:
         return None
-    if text.isdigit() and YEAR_MIN <= int(text) <= YEAR_MAX:
-        return int(text)
+    year = whole_number(text, maximum=YEAR_MAX)
+    if year is not None and year >= YEAR_MIN:
+        return year
     dropped.append(f"the year “{text[:20]}” ({name})")
     return None
 

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from bzpeer.http import HtmxRequest
+from bzpeer.http import HtmxRequest, whole_number
 from graph.explorer import (
     MAX_NODES,
     Expansion,
@@ -166,12 +166,12 @@ def expand(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     if isinstance(researcher, HttpResponse):
         return researcher
     node = (request.GET.get("node") or "").strip().upper()
-    offset_text = request.GET.get("offset") or "0"
-    if not offset_text.isdigit() or int(offset_text) > 9999:
+    offset = whole_number(request.GET.get("offset") or "0", maximum=9999)
+    if offset is None:
         return JsonResponse({"error": "offset must be a whole number up to 9999"}, status=400)
     graph = explorer_graph(researcher, parse_state(request.GET))
     try:
-        step = expansion_step(graph, Expansion(node, int(offset_text)))
+        step = expansion_step(graph, Expansion(node, offset))
     except ExpansionRefused as refused:
         return JsonResponse({"error": f"{node[:20] or 'No node'} cannot be expanded: {refused}."}, status=400)
     step = graph.add(step)

@@ -276,10 +276,14 @@
     }
     if (state.focus !== n.id) { button("Focus", function () { apply(withFocus(n.id), true); }); }
     if (n.kind === "researcher") {
-      // Hook for the collaboration app (another app, which graph does not import): it fills
-      // this container with its invitation control, fetched from the path below.
+      // The collaboration app's invitation control for this person and this viewer (another
+      // app, which graph does not import): htmx loads its fragment into the panel.
       var hook = panel.appendChild(el("div", null, { "class": "collaboration-hook" }));
-      hook.setAttribute("data-collaboration-url", "/researchers/" + encodeURIComponent(n.id) + "/collaboration/");
+      var cardUrl = "/researchers/" + encodeURIComponent(n.id) + "/collaboration/";
+      hook.setAttribute("data-collaboration-url", cardUrl);
+      hook.setAttribute("data-hx-get", cardUrl);
+      hook.setAttribute("data-hx-trigger", "load");
+      if (window.htmx) { window.htmx.process(hook); }
     }
     var near = neighbours(n.id, view);
     if (near.length) {

@@ -145,6 +145,8 @@ def test_explore_expand_filter_go_back_reload_and_move_by_keyboard(
     expect(page.locator("#explorer-panel h3")).to_have_text("Closest Colleague")  # the strongest tie first
     hook = page.locator("#explorer-panel .collaboration-hook")
     assert re.fullmatch(r"/researchers/A\d+/collaboration/", hook.get_attribute("data-collaboration-url") or "")
+    # htmx loads the collaboration app's card into it (the record is unclaimed: the seed's sentence).
+    expect(hook).to_contain_text("Claim this author entity first to unlock direct invitations.")
     if os.environ.get("BZPEER_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["BZPEER_SCREENSHOTS"], "explorer.png"), full_page=True)
 

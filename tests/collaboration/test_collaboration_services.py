@@ -87,7 +87,9 @@ def test_it_refuses_a_record_not_open_to_collaborate(collab: Collab) -> None:
 
 
 def test_it_refuses_a_blocked_sender_without_telling_of_the_block(collab: Collab) -> None:
-    refused(collab, collab.blocked, collab.bo_record, "does not accept invitations from you")
+    # The sentence everyone reads of a record that is not open: the block is not told.
+    closed = "^This researcher is not open to collaboration invitations right now.$"
+    refused(collab, collab.blocked, collab.bo_record, closed)
 
 
 def test_it_refuses_a_suspended_sender(collab: Collab) -> None:
@@ -115,7 +117,7 @@ def test_decline_and_block_stops_every_later_invitation(collab: Collab) -> None:
     services.invitation_decline(user=collab.bo, invitation_id=first.pk, block=True)
     assert Block.objects.filter(blocker=collab.bo, blocked=collab.ada).exists()
     Invitation.objects.filter(pk=first.pk).update(decided_at=timezone.now() - timedelta(days=60))
-    refused(collab, collab.ada, collab.bo_record, "does not accept")
+    refused(collab, collab.ada, collab.bo_record, "not open to collaboration")
 
 
 @pytest.mark.parametrize(
@@ -334,3 +336,45 @@ def test_a_warning_is_emailed_to_the_reported_account_through_the_outbox(collab:
     assert [m.to for m in mailoutbox] == [[collab.ada.email]]
     assert "No ads, please." in mailoutbox[0].body and "warning" in mailoutbox[0].subject.lower()
     assert not Suspension.objects.exists()
+
+
+def test_a_sender_cannot_invite_someone_they_blocked(collab: Collab) -> None:
+    services.block(user=collab.ada, blocked_id=collab.bo.pk)
+    refused(collab, collab.ada, collab.bo_record, "not open to collaboration")
+
+
+def test_decline_and_block_closes_an_earlier_conversation_at_once(
+    collab: Collab, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    opened = conversation(collab)
+    version = Conversation.objects.get(pk=opened.pk).version
+    Invitation.objects.filter(conversation=opened).update(decided_at=timezone.now() - timedelta(days=60))
+    Researcher.objects.filter(pk=collab.bo_record.pk).update(open_to_collaborate=True)
+    Invitation.objects.update(state=Invitation.State.DECLINED)
+    again = invite(collab)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_decline(user=collab.bo, invitation_id=again.pk, block=True)
+    # What a block does: the shared conversation's version moves (its open pages learn it is closed).
+    assert Conversation.objects.get(pk=opened.pk).version > version
+    assert stamps.conversation_get(opened.pk) == Conversation.objects.get(pk=opened.pk).version
+    with pytest.raises(services.Refused):
+        services.message_send(sender=collab.ada, conversation_id=opened.pk, body="Still there?")
+
+
+def test_a_moderator_cannot_decide_a_report_they_filed(collab: Collab) -> None:
+    opened = conversation(collab)
+    report = services.report_file(reporter=collab.bo, reason="spam", conversation_id=opened.pk)
+    with pytest.raises(services.Refused, match="you filed"):
+        services.report_decide(moderator=collab.bo, report_id=report.pk, decision="suspend")
+    assert not Suspension.objects.exists() and Report.objects.get().state == Report.State.OPEN
+
+
+def test_a_stamp_read_from_the_database_never_replaces_a_newer_one() -> None:
+    stamps.conversation_set(999_001, 5)  # a writer, after its commit
+    stamps.conversation_set(999_001, 4, if_missing=True)  # a reader that read before that commit
+    assert stamps.conversation_get(999_001) == 5
+    stamps.unread_set(999_002, 3)
+    stamps.unread_set(999_002, 1, if_missing=True)
+    assert stamps.unread_get(999_002) == 3
+    stamps.conversation_set(999_003, 2, if_missing=True)  # none there: the reader fills it
+    assert stamps.conversation_get(999_003) == 2

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
 
-from collaboration import services, stamps
+from collaboration import selectors, services, stamps
 from collaboration.context_processors import unread
 from collaboration.models import Invitation, Message, Report
 from profiles.models import Researcher
@@ -38,7 +38,9 @@ def test_the_card_has_six_states_in_order(collab: Collab, django_assert_num_quer
     assert "Your invitations" in card_text(client_of(collab.bo), collab.bo_record)
     assert "Log in</a> to invite" in card_text(Client(), collab.bo_record)
     assert "claim your own record first" in card_text(client_of(collab.no_claim), collab.bo_record)
-    assert "does not accept invitations from you" in card_text(client_of(collab.blocked), collab.bo_record)
+    # A blocked viewer reads the closed record's sentence: the block is not told.
+    blocked_view = card_text(client_of(collab.blocked), collab.bo_record)
+    assert "not open to collaboration invitations right now" in blocked_view and "from you" not in blocked_view
     assert "not open to collaboration" in card_text(client_of(collab.bo), collab.ada_record)
     ada = client_of(collab.ada)
     with django_assert_num_queries(6):  # session, user, record, owner, viewer's record, facts
@@ -74,7 +76,7 @@ def test_a_refused_invitation_says_why_and_writes_nothing(collab: Collab) -> Non
     url = f"/researchers/{collab.bo_record.openalex_id}/invite/"
     response = client_of(collab.blocked).post(url, {"subject": "Hi", "message": "Hello"})
     assert response.status_code == 400
-    assert b"does not accept invitations from you" in response.content
+    assert b"not open to collaboration invitations right now" in response.content
     response = client_of(collab.ada).post(url, {"subject": "Hi", "message": "x" * 2001})
     assert response.status_code == 400
     assert not Invitation.objects.exists()
@@ -292,3 +294,21 @@ def test_unsubscribe_needs_a_valid_token_and_a_post(collab: Collab) -> None:
     assert not NoticeOptOut.objects.exists()
     Client().post(f"/notices/unsubscribe/{token}/")
     assert NoticeOptOut.objects.filter(user=collab.bo).exists()
+
+
+def test_hostile_message_cursors_are_ignored_not_a_500(collab: Collab) -> None:
+    opened = conversation(collab)
+    ada = client_of(collab.ada)
+    for value in ("\u00b2", "99999999999999999999", "-3"):
+        assert ada.get(f"/conversations/{opened.pk}/", {"before": value}).status_code == 200
+        assert ada.get(f"/conversations/{opened.pk}/poll/", {"after": value, "v": "x"}).status_code in (200, 204)
+
+
+def test_a_head_request_marks_nothing_read(collab: Collab) -> None:
+    opened = conversation(collab)
+    services.message_send(sender=collab.ada, conversation_id=opened.pk, body="Unread until opened")
+    bo = client_of(collab.bo)
+    assert bo.head(f"/conversations/{opened.pk}/").status_code == 200
+    assert selectors.unread_count(collab.bo.pk) == 1
+    bo.get(f"/conversations/{opened.pk}/")
+    assert selectors.unread_count(collab.bo.pk) == 0

@@ -221,3 +221,18 @@ def test_beat_runs_the_daily_and_weekly_digests(settings) -> None:
     assert runs == {("daily",): "following.dispatch_digests", ("weekly",): "following.dispatch_digests"}
     for name in ("following.dispatch_digests", services.DIGEST_TASK, services.DIGEST_EMAIL_TASK):
         assert name in celery_app.tasks
+
+
+def test_a_full_digest_leaves_the_rest_for_the_next_one(stranger, ada, mailoutbox, monkeypatch) -> None:
+    from following import selectors
+
+    monkeypatch.setattr(selectors, "DIGEST_MAX_WORKS", 2)
+    subscribed(stranger, days_ago=10)
+    works = [new_work([ada], f"Paper {i}", imported_days_ago=9 - i) for i in range(3)]
+    first = services.digest_compose(stranger.pk)
+    assert first is not None and first.announcements.count() == 2
+    # The window did not move past the work the full digest could not hold.
+    second = services.digest_compose(stranger.pk)
+    assert second is not None and list(second.announcements.values_list("work_id", flat=True)) == [works[2].pk]
+    assert services.digest_compose(stranger.pk) is None
+    assert Announcement.objects.filter(user=stranger).count() == 3

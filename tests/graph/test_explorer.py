@@ -362,3 +362,17 @@ def test_the_explorer_lists_similar_researchers_with_their_reasons(anonymous: Cl
     assert "Bea</bdi></a>" in similar and "2 shared topics: Topic 0, Topic 2" in similar
     assert "Eve</bdi></a>" not in similar  # a close collaborator
     assert similar.index("Dan") < similar.index("Bea")
+
+
+@pytest.mark.parametrize("offset", ["\u00b2", "99999999999999999999", "-1", "1e3"])
+def test_the_expand_endpoint_refuses_numbers_that_are_not_plain_digits(anonymous: Client, offset: str) -> None:
+    lead = network()
+    url = f"/researchers/{lead.openalex_id}/graph/expand/"
+    response = anonymous.get(url, {"node": lead.openalex_id, "offset": offset})
+    assert response.status_code == 400 and "offset must be a whole number" in response.json()["error"]
+
+
+def test_a_year_that_is_not_plain_digits_is_dropped_and_said(anonymous: Client) -> None:
+    lead = network()
+    response = anonymous.get(f"/researchers/{lead.openalex_id}/graph/", {"from": "\u00b2\u00b2\u00b2\u00b2"})
+    assert response.status_code == 200 and "Left out of this view:" in response.content.decode()
