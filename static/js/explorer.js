@@ -477,7 +477,7 @@
     cy.on("tap", "edge", function (event) { live.textContent = tieText(event); });
     cy.on("mouseover", "edge", function (event) { hover.textContent = tieText(event); });
     cy.on("mouseover", "node", function (event) { hover.textContent = label(event.target.id()); });
-    cy.on("mouseout", "edge node", function () { hover.textContent = ""; });
+    cy.on("mouseout", "edge, node", function () { hover.textContent = ""; });
     canvas.addEventListener("keydown", onKey);
     window.addEventListener("popstate", function () { apply(parseState(location.search), false); });
     document.getElementById("explorer-undo-js").addEventListener("click", function () {
