@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import F
 
 from profiles.models import Researcher, Topic
 
@@ -69,7 +70,14 @@ class Work(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(name="work_pubdate", fields=["-publication_date", "-publication_year"]),
+            # Newest first (works.selectors.NEWEST_FIRST): the following page of someone who
+            # follows thousands of works walks it and keeps theirs.
+            models.Index(
+                F("publication_date").desc(nulls_last=True),
+                F("publication_year").desc(nulls_last=True),
+                F("id").desc(),
+                name="work_newest_first",
+            ),
             models.Index(name="work_doi", fields=["doi"]),
             # A work's sort key by id, read from the index alone: lists gathered from many
             # researchers' authorships (the following page) order thousands of works by date

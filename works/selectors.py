@@ -16,6 +16,13 @@ from profiles.selectors import count_of
 from works.models import Authorship, HiddenWork, ImportJob, Work
 
 WORKS_PER_PAGE = 20
+# Newest first, the order of every list of works (a profile, the following page, feeds and
+# digests); the index work_newest_first serves it.
+NEWEST_FIRST = (
+    F("publication_date").desc(nulls_last=True),
+    F("publication_year").desc(nulls_last=True),
+    F("id").desc(),
+)
 
 
 def import_jobs_recent(*, limit: int = 20) -> QuerySet[ImportJob]:
@@ -112,9 +119,7 @@ def researcher_works(researcher: Researcher, *, type: str | None = None, year: i
         works = works.filter(type=type)
     if year:
         works = works.filter(publication_year=year)
-    return works.order_by(
-        F("publication_date").desc(nulls_last=True), F("publication_year").desc(nulls_last=True), "-id"
-    )
+    return works.order_by(*NEWEST_FIRST)
 
 
 def hidden_on_topic_count(researcher_ref: str = "researcher_id", topic_ref: str = "topic_id") -> Coalesce:
