@@ -212,7 +212,8 @@ class WorksPage:
         return {self.researcher_id}
 
 
-def _works_matching(researcher: Researcher, filters: WorksFilter) -> QuerySet[Work]:
+def works_matching(researcher: Researcher, filters: WorksFilter) -> QuerySet[Work]:
+    """The researcher's works (:func:`researcher_works`) that pass ``filters``. Lazy."""
     works = researcher_works(researcher, type=filters.type or None)
     if filters.year_from:
         works = works.filter(publication_year__gte=filters.year_from)
@@ -264,7 +265,7 @@ def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> Wo
     works: list[Work] = []
     if paging.start:
         order = WORK_SORTS[filters.sort]
-        ids = _works_matching(researcher, filters).order_by(*order).values("pk")[
+        ids = works_matching(researcher, filters).order_by(*order).values("pk")[
             paging.offset : paging.offset + WORKS_PER_PAGE
         ]
         works = list(Work.objects.filter(pk__in=ids).select_related("source").order_by(*order))
