@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, Lower, NullIf
 
@@ -69,12 +69,14 @@ def _edges_of(researcher_id: int) -> QuerySet[CoauthorEdge]:
 def _other_name(researcher_id: int) -> Case:
     """The co-author's name as pages show it (``Researcher.name``), lower-cased, for sorting."""
     return Case(
-        When(
-            researcher_a_id=researcher_id,
-            then=Lower(Coalesce(NullIf("researcher_b__preferred_name", Value("")), "researcher_b__display_name")),
-        ),
-        default=Lower(Coalesce(NullIf("researcher_a__preferred_name", Value("")), "researcher_a__display_name")),
+        When(researcher_a_id=researcher_id, then=_name_of("researcher_b")),
+        default=_name_of("researcher_a"),
     )
+
+
+def _name_of(side: str) -> Lower:
+    preferred = NullIf(f"{side}__preferred_name", Value(""), output_field=TextField())
+    return Lower(Coalesce(preferred, f"{side}__display_name", output_field=TextField()))
 
 
 def coauthors_page(researcher: Researcher, *, sort: str = DEFAULT_COAUTHOR_SORT, page: int = 1) -> CoauthorsPage:
