@@ -106,6 +106,7 @@ def test_it_pages_twenty_at_a_time_and_a_page_past_the_end_is_empty_and_explaine
     second = client.get(url(lead, sort="name", page=2), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in second and second.lstrip().startswith('<div id="coauthors-list"')
     assert names(second) == ["Person 20", "Person 21", "Person 22"]
+    assert f'data-hx-get="/researchers/{lead.openalex_id}/coauthors/?sort=name&amp;page=1" rel="prev"' in second
     assert "Showing 21–23 of 23 co-authors, by name (A–Z)." in text_of(second)
     with django_assert_num_queries(2):  # researcher, count
         past = client.get(url(lead, sort="name", page=9)).content.decode()
