@@ -140,13 +140,8 @@ def hidden_on_topic_count(researcher_ref: str = "researcher_id", topic_ref: str 
 # How the works list can be sorted (the ``sort`` of the URL), the first one the default. Each
 # ends on the id, so the order is total and pages never share or skip a work.
 WORK_SORTS: dict[str, tuple[OrderBy | str, ...]] = {
-    "date": (F("publication_date").desc(nulls_last=True), F("publication_year").desc(nulls_last=True), "-id"),
-    "citations": (
-        F("cited_by_count").desc(),
-        F("publication_date").desc(nulls_last=True),
-        F("publication_year").desc(nulls_last=True),
-        "-id",
-    ),
+    "date": NEWEST_FIRST,
+    "citations": (F("cited_by_count").desc(), *NEWEST_FIRST),
     "title": (Lower("title").asc(nulls_last=True), "id"),
 }
 DEFAULT_WORK_SORT = "date"

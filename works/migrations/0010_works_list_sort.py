@@ -1,7 +1,6 @@
 """The works list of a profile sorts by citations too: the covering sort-key index gains
 ``cited_by_count``, so the page's ids are chosen from the researcher's authorships and this
-index alone (works.selectors.works_page). Numbered 0010 and depending on 0008: 0009 is taken by
-another branch; renumber at merge."""
+index alone (works.selectors.works_page)."""
 
 from django.db import migrations, models
 
@@ -9,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('works', '0008_work_sort_key'),
+        ('works', '0009_work_newest_first'),
     ]
 
     operations = [
