@@ -79,10 +79,14 @@ class Work(models.Model):
                 name="work_newest_first",
             ),
             models.Index(name="work_doi", fields=["doi"]),
-            # A work's sort key by id, read from the index alone: lists gathered from many
-            # researchers' authorships (the following page) order thousands of works by date
-            # without a heap fetch each.
-            models.Index(name="work_sort_key", fields=["id"], include=["publication_date", "publication_year"]),
+            # A work's sort keys by id, read from the index alone: lists gathered from many
+            # researchers' authorships (the following page) and a profile's works list order
+            # thousands of works by date or citations without a heap fetch each. There is no
+            # index led by citations or title on purpose: the planner could then walk the
+            # whole table in that order looking for one researcher's works.
+            models.Index(
+                name="work_sort_key", fields=["id"], include=["publication_date", "publication_year", "cited_by_count"]
+            ),
         ]
 
     def __str__(self) -> str:
