@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 
+from core.paging import Paging
 from following.models import Announcement, Subscription
 from profiles.models import Follow, Researcher
 from works.models import Authorship, HiddenWork, Work
@@ -77,35 +78,13 @@ def followed_researchers(user_id: int, *, limit: int | None = FOLLOWED_SHOWN) ->
 @dataclass
 class FollowingPage:
     """One page of the works of followed researchers, each with its author list and the
-    followed researchers it came from."""
+    followed researchers it came from; where the page sits in ``paging`` (a page out of range
+    shows no works, explained)."""
 
     works: list[Work]
-    total: int
-    page: int
-    pages: int
+    paging: Paging
     authors: dict[int, AuthorList] = field(default_factory=dict)
     came_from: dict[int, list[Researcher]] = field(default_factory=dict)
-
-    @property
-    def out_of_range(self) -> bool:
-        """A page past the end (or before the start) was asked for: shown empty, explained."""
-        return self.page > self.pages or self.page < 1
-
-    @property
-    def start(self) -> int:
-        return (self.page - 1) * WORKS_PER_PAGE + 1 if self.works else 0
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.works) - 1 if self.works else 0
-
-    @property
-    def has_previous(self) -> bool:
-        return 1 < self.page <= self.pages
-
-    @property
-    def has_next(self) -> bool:
-        return 1 <= self.page < self.pages
 
     @property
     def rows(self) -> list[tuple[Work, AuthorList, list[Researcher]]]:
@@ -179,9 +158,9 @@ def following_page(user_id: int, *, page: int = 1) -> FollowingPage:
     of each work); for a page out of range (or nothing followed) 1. Never more with more
     researchers or works."""
     total, ids = _page_ids(user_id, max(0, page - 1) * WORKS_PER_PAGE)
-    pages = max(1, -(-total // WORKS_PER_PAGE))
-    if page < 1 or not ids:
-        return FollowingPage(works=[], total=total, page=page, pages=pages)
+    paging = Paging(page, total, WORKS_PER_PAGE)
+    if paging.out_of_range or not ids:
+        return FollowingPage(works=[], paging=paging)
     found = {w.pk: w for w in Work.objects.filter(pk__in=ids).select_related("source").defer(*LIST_DEFERRED)}
     works = [found[pk] for pk in ids if pk in found]
     came_from: dict[int, list[Researcher]] = {}
@@ -193,9 +172,7 @@ def following_page(user_id: int, *, page: int = 1) -> FollowingPage:
     ):
         if authorship.researcher is not None:
             came_from.setdefault(authorship.work_id, []).append(authorship.researcher)
-    return FollowingPage(
-        works=works, total=total, page=page, pages=pages, authors=author_lists(works, limit=5), came_from=came_from
-    )
+    return FollowingPage(works=works, paging=paging, authors=author_lists(works, limit=5), came_from=came_from)
 
 
 @dataclass
