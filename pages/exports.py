@@ -50,7 +50,7 @@ def _attachment(records: list[CitationRecord], fmt: CitationFormat, name: str) -
 @require_safe
 def researcher_works_export(request: HtmxRequest, openalex_id: str, fmt: str) -> HttpResponse:
     """A profile's works in ``fmt``, newest first, hidden works left out as on the profile.
-    3 queries (the researcher, the works, their authors); ids resolve like the profile's
+    2 queries (the researcher; the works with their authors); ids resolve like the profile's
     (301 for an alias, to the same format; 404; 410)."""
     found = researcher_or_response(request, openalex_id, view=RESEARCHER_EXPORT_VIEWS[fmt])
     if isinstance(found, HttpResponse):
@@ -71,7 +71,7 @@ def researcher_works_export(request: HtmxRequest, openalex_id: str, fmt: str) ->
 
 @require_safe
 def work_export(request: HtmxRequest, openalex_id: str, fmt: str) -> HttpResponse:
-    """One work in ``fmt``. 2 queries (the work, its authors); 404 for an unknown id."""
+    """One work in ``fmt``. 1 query (the work with its authors); 404 for an unknown id."""
     canonical = parse_openalex_id(openalex_id, "W")
     records = citation_records(Work.objects.filter(openalex_id=canonical)) if canonical else []
     if not records:

@@ -24,12 +24,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import orjson
 
 from profiles.names import fold
 
 OPENALEX_WORK_URL = "https://openalex.org/"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +136,15 @@ _BREAKS = {ord(c): " " for c in "\t\n\x0b\x0c\r\x1c\x1d\x1e\x85\u2028\u2029"}
 _CONTROLS = {code: None for code in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if code not in _BREAKS}
 _CLEAN = str.maketrans({**_CONTROLS, **_BREAKS})
 _SPACES = re.compile(r" {2,}")
+# Text without any of these (nearly all) needs no translation: searching is much cheaper.
+_UNCLEAN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|  ")
 
 
 def clean(text: str) -> str:
     """``text`` on one line: line breaks and tabs as spaces, other control characters dropped,
     runs of spaces collapsed. Format characters such as U+202E stay (they are text)."""
+    if not _UNCLEAN.search(text):
+        return text.strip()
     return _SPACES.sub(" ", text.translate(_CLEAN)).strip()
 
 
@@ -200,7 +206,7 @@ def name_parts(name: str) -> NameParts:
     """Split a display name ("Given Family", as OpenAlex gives them; "Family, Given" too)."""
     name = clean(name)
     words = name.split(" ")
-    if not name or {fold(word).strip(".,") for word in words} & _GROUP_WORDS or name.count(",") > 1:
+    if not name or {word.lower().strip(".,") for word in words} & _GROUP_WORDS or name.count(",") > 1:
         return NameParts(literal=name)
     if "," in name:
         family, _, given = name.partition(",")
@@ -212,6 +218,20 @@ def name_parts(name: str) -> NameParts:
     while start > 1 and words[start - 1].lower() in _PARTICLES:
         start -= 1
     return NameParts(family=" ".join(words[start:]), given=" ".join(words[:start]), suffix=suffix)
+
+
+def _memo(render: Callable[[str], T]) -> Callable[[str], T]:
+    """``render`` remembered for one export: co-authors recur across a profile's works, and
+    splitting and escaping a name is most of an export's time. Nothing outlives the export."""
+    done: dict[str, T] = {}
+
+    def remembered(name: str) -> T:
+        found = done.get(name)
+        if found is None:
+            found = done[name] = render(name)
+        return found
+
+    return remembered
 
 
 # --- Citation keys ----------------------------------------------------------------------------------------
@@ -292,6 +312,7 @@ _LATEX_PAIRED = str.maketrans({**_LATEX_SPECIALS, "{": r"\{", "}": r"\}"})
 # BibTeX counts every brace, escaped or not: unpaired ones are written as commands.
 _LATEX_UNPAIRED = str.maketrans({**_LATEX_SPECIALS, "{": r"\textbraceleft{}", "}": r"\textbraceright{}"})
 # Characters a verbatim field (doi, url) cannot hold as they are: percent-encoded.
+_LATEX_NEEDED = re.compile(r"[\\{}&%$#_~^]")
 _VERBATIM_UNSAFE = re.compile(r"[{}\\\s\"]")
 _AND = re.compile(r"\band\b", re.I)
 
@@ -314,6 +335,8 @@ def latex(text: str) -> str:
     ``\\textbraceright{}``, which keep the field's braces balanced for BibTeX (which counts
     ``\\{`` as a brace too)."""
     text = clean(text)
+    if not _LATEX_NEEDED.search(text):
+        return text
     return text.translate(_LATEX_PAIRED if _balanced(text) else _LATEX_UNPAIRED)
 
 
@@ -340,10 +363,10 @@ def bibtex_name(name: str) -> str:
     return ", ".join(names)
 
 
-def bibtex_entry(record: CitationRecord, key: str) -> str:
+def bibtex_entry(record: CitationRecord, key: str, name: Callable[[str], str] = bibtex_name) -> str:
     entry_type, venue_field = BIBTEX_TYPES.get(work_kind(record), BIBTEX_OTHER)
     fields: list[tuple[str, str]] = []
-    names = [bibtex_name(name) for name in record.authors if clean(name)]
+    names = [name(author) for author in record.authors if clean(author)]
     if names:
         fields.append(("author", " and ".join(names)))
     # Double braces keep the title's capitals (styles lower-case titles otherwise).
@@ -362,8 +385,8 @@ def bibtex_entry(record: CitationRecord, key: str) -> str:
 
 
 def bibtex(records: Sequence[CitationRecord]) -> str:
-    keys = citation_keys(records)
-    return "\n".join(bibtex_entry(record, key) for record, key in zip(records, keys, strict=True))
+    keys, name = citation_keys(records), _memo(bibtex_name)
+    return "\n".join(bibtex_entry(record, key, name) for record, key in zip(records, keys, strict=True))
 
 
 # --- RIS -------------------------------------------------------------------------------------------------------
@@ -379,9 +402,9 @@ def ris_name(name: str) -> str:
     return ", ".join(part for part in (parts.family, parts.given, parts.suffix) if part)
 
 
-def ris_entry(record: CitationRecord, key: str) -> str:
+def ris_entry(record: CitationRecord, key: str, name: Callable[[str], str] = ris_name) -> str:
     lines = [("TY", RIS_TYPES.get(work_kind(record), RIS_OTHER)), ("ID", key)]
-    lines.extend(("AU", ris_name(name)) for name in record.authors if clean(name))
+    lines.extend(("AU", name(author)) for author in record.authors if clean(author))
     lines.append(("TI", clean(record.title)))
     lines.append(("T2", clean(record.venue)))
     if record.year:
@@ -395,8 +418,8 @@ def ris_entry(record: CitationRecord, key: str) -> str:
 
 
 def ris(records: Sequence[CitationRecord]) -> str:
-    keys = citation_keys(records)
-    return RIS_EOL.join(ris_entry(record, key) for record, key in zip(records, keys, strict=True))
+    keys, name = citation_keys(records), _memo(ris_name)
+    return RIS_EOL.join(ris_entry(record, key, name) for record, key in zip(records, keys, strict=True))
 
 
 # --- CSL-JSON -----------------------------------------------------------------------------------------------------
@@ -410,12 +433,12 @@ def csl_name(name: str) -> dict[str, str]:
     return {field: value for field, value in found.items() if value}
 
 
-def csl_item(record: CitationRecord, key: str) -> dict[str, object]:
+def csl_item(record: CitationRecord, key: str, name: Callable[[str], dict[str, str]] = csl_name) -> dict[str, object]:
     """One item of the CSL data schema (csl-data.json)."""
     item: dict[str, object] = {"id": key, "type": CSL_TYPES.get(work_kind(record), CSL_OTHER)}
     if clean(record.title):
         item["title"] = clean(record.title)
-    authors = [csl_name(name) for name in record.authors if clean(name)]
+    authors = [name(author) for author in record.authors if clean(author)]
     if authors:
         item["author"] = authors
     if record.date:
@@ -436,8 +459,8 @@ _JSON_MARKUP = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"))
 
 
 def csl_json(records: Sequence[CitationRecord]) -> bytes:
-    keys = citation_keys(records)
-    items = [csl_item(record, key) for record, key in zip(records, keys, strict=True)]
+    keys, name = citation_keys(records), _memo(csl_name)  # a name's dict is shared, never changed
+    items = [csl_item(record, key, name) for record, key in zip(records, keys, strict=True)]
     data = orjson.dumps(items, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     for char, escaped in _JSON_MARKUP:
         data = data.replace(char, escaped)

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet, TextField, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from works.citation_formats import CitationRecord
@@ -11,48 +12,42 @@ from works.models import Authorship, Work
 
 
 def citation_records(works: QuerySet[Work]) -> list[CitationRecord]:
-    """``works`` (in their order) as citation records, with every author in byline order. 2
-    queries whatever the number of works and authors (the works with their venue; all their
-    authorships); 1 when there are none. An author's name is the
-    one the site shows: the record's preferred or display name, else the name on the work."""
-    rows = list(
-        works.values_list(
-            "id",
-            "openalex_id",
-            "title",
-            "publication_year",
-            "publication_date",
-            "doi",
-            "type",
-            "type_crossref",
-            "venue_name",
-            "source__display_name",
-            "source__type",
-        )
-    )
-    if not rows:
-        return []
-    authors: dict[int, list[str]] = {row[0]: [] for row in rows}
+    """``works`` (in their order) as citation records, with every author in byline order. 1
+    query whatever the number of works and authors: each work with its venue and the array of
+    its authors' names, gathered in the database from the authorship key's index (thousands of
+    works with tens of authors each would otherwise be as many rows to read in Python). An
+    author's name is the one the site shows: the record's preferred or display name, else the
+    name on the work."""
     names = (
-        Authorship.objects.filter(work_id__in=list(authors))
-        .order_by("work_id", "position")
-        .values_list(
-            "work_id",
-            Coalesce(
+        Authorship.objects.filter(work_id=OuterRef("pk"))
+        .order_by("position")
+        .values(
+            name=Coalesce(
                 NullIf(F("researcher__preferred_name"), Value("")),
                 NullIf(F("researcher__display_name"), Value("")),
                 F("raw_author_name"),
                 output_field=TextField(),
-            ),
+            )
         )
     )
-    for work_id, name in names:
-        authors[work_id].append(name or "")
+    rows = works.annotate(author_names=ArraySubquery(names)).values_list(
+        "openalex_id",
+        "title",
+        "publication_year",
+        "publication_date",
+        "doi",
+        "type",
+        "type_crossref",
+        "venue_name",
+        "source__display_name",
+        "source__type",
+        "author_names",
+    )
     return [
         CitationRecord(
             openalex_id=openalex_id,
             title=title or "",
-            authors=tuple(authors[pk]),
+            authors=tuple(name or "" for name in authors),
             year=year,
             date=published,
             venue=source_name or venue_name or "",
@@ -62,7 +57,6 @@ def citation_records(works: QuerySet[Work]) -> list[CitationRecord]:
             source_type=source_type or "",
         )
         for (
-            pk,
             openalex_id,
             title,
             year,
@@ -73,5 +67,6 @@ def citation_records(works: QuerySet[Work]) -> list[CitationRecord]:
             venue_name,
             source_name,
             source_type,
+            authors,
         ) in rows
     ]

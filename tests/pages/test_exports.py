@@ -122,12 +122,12 @@ def test_ids_resolve_like_the_profiles(client: Client, lead: Researcher) -> None
     assert client.post(f"/researchers/{lead.openalex_id}/works.bib").status_code == 405
 
 
-def test_a_profile_export_takes_three_queries_whatever_its_size(client: Client, django_assert_num_queries) -> None:
+def test_a_profile_export_takes_two_queries_whatever_its_size(client: Client, django_assert_num_queries) -> None:
     lead = f.researcher("Many Works")
     people = [f.stub(f"Coauthor {i}") for i in range(5)]
     for n in range(30):
         f.work([lead, *people[: n % 5]], year=2000 + n % 20)
-    with django_assert_num_queries(3):  # the researcher, the works, their authors
+    with django_assert_num_queries(2):  # the researcher; the works with their authors
         response = client.get(f"/researchers/{lead.openalex_id}/works.bib")
     assert response.content.decode().count("@article{") == 30
 
@@ -141,7 +141,7 @@ def test_a_single_work_exports_in_each_format(client: Client, django_assert_num_
         Authorship(work=work, position=i, researcher=r, raw_author_name=r.display_name) for i, r in enumerate(authors)
     )
     for fmt in ("bib", "ris", "csl.json"):
-        with django_assert_num_queries(2):  # the work, its authors
+        with django_assert_num_queries(1):  # the work with its authors
             response = client.get(f"/works/{work.openalex_id}/export.{fmt}")
         assert response.status_code == 200 and response["Content-Type"] == CONTENT_TYPES[fmt]
         extension = "json" if fmt == "csl.json" else fmt
@@ -163,3 +163,18 @@ def test_the_profile_and_the_work_page_link_the_exports(client: Client, lead: Re
     page = client.get(f"/works/{work.openalex_id}/").content.decode()
     for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("csl.json", "CSL-JSON")):
         assert re.search(rf'<a href="/works/{work.openalex_id}/export\.{re.escape(fmt)}"[^>]*>{label}</a>', page)
+
+
+def test_authors_are_named_as_the_site_names_them(client: Client) -> None:
+    owner = f.researcher("Display Name", preferred_name="Preferred Name")
+    work = f.work([owner], title="Named work")
+    Authorship.objects.create(work=work, position=1, researcher=None, raw_author_name="Unlinked Author")
+    Authorship.objects.create(work=work, position=2, researcher=None, raw_author_name="")
+    alone = f.work([], title="Nobody's")
+    [item] = json.loads(client.get(f"/works/{work.openalex_id}/export.csl.json").content)
+    assert item["author"] == [
+        {"family": "Name", "given": "Preferred"},
+        {"family": "Author", "given": "Unlinked"},
+    ]  # a nameless author is left out
+    [bare] = json.loads(client.get(f"/works/{alone.openalex_id}/export.csl.json").content)
+    assert "author" not in bare and bare["title"] == "Nobody's"

@@ -27,10 +27,14 @@ def site_url(settings) -> None:
     settings.ALLOWED_HOSTS = ["*"]
 
 
+def parse(content: bytes) -> ET.Element:
+    return ET.fromstring(content)  # noqa: S314 - the app's own response, not untrusted input
+
+
 def locs(response) -> list[str]:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml; charset=utf-8"
-    root = ET.fromstring(response.content)
+    root = parse(response.content)
     return [loc.text or "" for loc in root.iterfind(".//s:loc", NS)]
 
 
@@ -38,7 +42,7 @@ def urlset(client: Client, url: str) -> dict[str, str | None]:
     """loc -> lastmod of one sitemap page."""
     response = client.get(url, headers={"Host": "evil.example.com"})
     assert response.status_code == 200, url
-    root = ET.fromstring(response.content)
+    root = parse(response.content)
     assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
     return {
         url.findtext("s:loc", namespaces=NS) or "": url.findtext("s:lastmod", namespaces=NS)
@@ -72,7 +76,7 @@ def world() -> dict[str, object]:
 def test_the_index_names_every_section_under_site_url(client: Client, world, django_assert_num_queries) -> None:
     with django_assert_num_queries(4):  # the pages of each section
         response = client.get("/sitemap.xml", headers={"Host": "evil.example.com"})
-    assert ET.fromstring(response.content).tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    assert parse(response.content).tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
     assert locs(response) == [
         f"{SITE}/sitemap-researchers.xml",
         f"{SITE}/sitemap-works.xml",
