@@ -30,6 +30,10 @@ RESEARCHER_EXPORT_VIEWS = {"bib": "pages:works_bib", "ris": "pages:works_ris", "
 WORK_EXPORT_VIEWS = {"bib": "pages:work_bib", "ris": "pages:work_ris", "csl.json": "pages:work_csl"}
 
 _NOT_FILENAME = re.compile(r"[^a-z0-9-]+")
+# The most works one export holds, newest first (about 7 MB of CSL-JSON): a record with tens of
+# thousands of works (a mis-merged author) must not cost seconds and a heap of memory per
+# request. Past it the response says so (``X-Works-Truncated``) and a filter narrows it.
+EXPORT_WORKS_MAX = 5_000
 
 
 def listed_works(researcher: Researcher, request: HtmxRequest) -> QuerySet[Work]:
@@ -49,7 +53,8 @@ def _attachment(records: list[CitationRecord], fmt: CitationFormat, name: str) -
 
 @require_safe
 def researcher_works_export(request: HtmxRequest, openalex_id: str, fmt: str) -> HttpResponse:
-    """A profile's works in ``fmt``, newest first, hidden works left out as on the profile.
+    """A profile's works in ``fmt``, newest first, hidden works left out as on the profile; at
+    most :data:`EXPORT_WORKS_MAX`.
     2 queries (the researcher; the works with their authors); ids resolve like the profile's
     (301 for an alias, to the same format; 404; 410)."""
     found = researcher_or_response(request, openalex_id, view=RESEARCHER_EXPORT_VIEWS[fmt])
@@ -66,7 +71,11 @@ def researcher_works_export(request: HtmxRequest, openalex_id: str, fmt: str) ->
         )
         if part
     )
-    return _attachment(citation_records(listed_works(found, request)), FORMATS[fmt], name)
+    records = citation_records(listed_works(found, request)[: EXPORT_WORKS_MAX + 1])
+    response = _attachment(records[:EXPORT_WORKS_MAX], FORMATS[fmt], name)
+    if len(records) > EXPORT_WORKS_MAX:
+        response["X-Works-Truncated"] = f"the newest {EXPORT_WORKS_MAX} works; filter by type or year for the others"
+    return response
 
 
 @require_safe

@@ -12,6 +12,7 @@ import pytest
 import rispy
 from django.test import Client
 
+from pages import exports
 from pages.exports import listed_works
 from profiles.models import Researcher, ResearcherAlias
 from tests import cast
@@ -178,3 +179,12 @@ def test_authors_are_named_as_the_site_names_them(client: Client) -> None:
     ]  # a nameless author is left out
     [bare] = json.loads(client.get(f"/works/{alone.openalex_id}/export.csl.json").content)
     assert "author" not in bare and bare["title"] == "Nobody's"
+
+
+def test_an_export_holds_at_most_the_newest_works_and_says_so(client: Client, lead: Researcher, monkeypatch) -> None:
+    monkeypatch.setattr(exports, "EXPORT_WORKS_MAX", 2)
+    response = client.get(f"/researchers/{lead.openalex_id}/works.csl.json")
+    assert titles(response) == [w.title for w in works_page(lead).works][:2]
+    assert "newest 2 works" in response["X-Works-Truncated"]
+    whole = client.get(f"/researchers/{lead.openalex_id}/works.csl.json?type=book")
+    assert titles(whole) == ["A book"] and "X-Works-Truncated" not in whole
