@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import EmptyPage
@@ -58,6 +59,9 @@ class PagedSitemap(Sitemap):
 
     limit = 50_000
     view = ""
+    # Set, so that the framework reads them without an AttributeError per URL.
+    priority = None
+    changefreq = None
 
     def items(self) -> QuerySet[Any]:  # type: ignore[override]
         raise NotImplementedError
@@ -147,6 +151,7 @@ SITEMAPS: dict[str, type[PagedSitemap]] = {
 }
 
 _XML = "application/xml; charset=utf-8"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def _no_index(response: HttpResponse) -> HttpResponse:
@@ -178,7 +183,19 @@ def sitemap_section(request: HtmxRequest, section: str) -> HttpResponse:
         urls = sitemap_class().get_urls(page=page)
     except EmptyPage as empty:
         raise Http404("No such sitemap page") from empty
-    return _no_index(TemplateResponse(request, "sitemap.xml", {"urlset": urls}, content_type=_XML))
+    return _no_index(HttpResponse(urlset_xml(urls), content_type=_XML))
+
+
+def urlset_xml(urls: list[dict[str, Any]]) -> str:
+    """What Django's ``sitemap.xml`` template renders (``loc`` and ``lastmod``; we set no
+    priority or change frequency), written directly: the template took about 100 µs a URL,
+    5 s for a page of 50,000."""
+    lines = [f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">']
+    for url in urls:
+        lastmod = f"<lastmod>{url['lastmod']:%Y-%m-%d}</lastmod>" if url["lastmod"] else ""
+        lines.append(f"<url><loc>{xml_escape(url['location'])}</loc>{lastmod}</url>")
+    lines.append("</urlset>\n")
+    return "\n".join(lines)
 
 
 ROBOTS_DISALLOW = [
