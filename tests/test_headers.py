@@ -202,6 +202,34 @@ def samples(site: Site) -> dict[str, list[str]]:
         ],
         "researchers/<str:openalex_id>/follow/": [f"/researchers/{a}/follow/"],
         "topics/<str:openalex_id>/": [f"/topics/{site.topic}/"],
+        # citation exports (not HTML: the walker checks their headers)
+        "researchers/<str:openalex_id>/works.bib": [
+            f"/researchers/{a}/works.bib",
+            f"/researchers/{a}/works.bib?type=article&year=2024&page=2",
+            "/researchers/A5999999999/works.bib",
+        ],
+        "researchers/<str:openalex_id>/works.ris": [f"/researchers/{a}/works.ris", f"/researchers/{s}/works.ris"],
+        "researchers/<str:openalex_id>/works.csl.json": [
+            f"/researchers/{a}/works.csl.json?type={hostile('a b')}",
+            *[f"{g}works.csl.json" for g in gone],
+        ],
+        "works/<str:openalex_id>/export.bib": [
+            f"/works/{site.work.openalex_id}/export.bib",
+            "/works/W5999999999/export.bib",
+        ],
+        "works/<str:openalex_id>/export.ris": [f"/works/{site.work.openalex_id}/export.ris"],
+        "works/<str:openalex_id>/export.csl.json": [f"/works/{site.work.openalex_id}/export.csl.json"],
+        # for crawlers
+        "robots.txt": ["/robots.txt"],
+        "sitemap.xml": ["/sitemap.xml"],
+        "sitemap-<slug:section>.xml": [
+            "/sitemap-researchers.xml",
+            "/sitemap-works.xml",
+            "/sitemap-topics.xml",
+            "/sitemap-institutions.xml",
+            "/sitemap-works.xml?p=99999",
+            "/sitemap-nothing.xml",
+        ],
         "institutions/<str:openalex_id>/": [f"/institutions/{site.institution}/"],
         # works
         "works/<str:openalex_id>/": [f"/works/{site.work.openalex_id}/"],
