@@ -2,14 +2,13 @@
 attachments. Public like the pages they come from.
 
 URLs (pages/urls.py): ``/researchers/<id>/works.bib``, ``works.ris``, ``works.csl.json``: every
-work the profile lists, or those its works list shows for the same ``type`` and ``year``
-parameters (all pages of them); ``/works/<W id>/export.bib``, ``export.ris``,
-``export.csl.json``: one work."""
+work the profile lists, or those its works list shows for the same filter and order
+parameters (``type``, ``year_from``, ``year_to``, ``topic``, ``sort``; all pages of them);
+``/works/<W id>/export.bib``, ``export.ris``, ``export.csl.json``: one work."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
@@ -23,7 +22,7 @@ from profiles.shortcuts import researcher_or_response
 from works.citation_formats import FORMATS, CitationFormat, CitationRecord
 from works.citations import citation_records
 from works.models import Work
-from works.selectors import researcher_works
+from works.selectors import WORK_SORTS, works_matching
 
 # The URL name of each format's profile export (its alias redirect keeps the format).
 RESEARCHER_EXPORT_VIEWS = {"bib": "pages:works_bib", "ris": "pages:works_ris", "csl.json": "pages:works_csl"}
@@ -39,10 +38,9 @@ EXPORT_WORKS_MAX = 5_000
 def listed_works(researcher: Researcher, request: HtmxRequest) -> QuerySet[Work]:
     """The works the profile's works list selects for the request's filter parameters, every
     page of them: the list's own filter (pages.forms.WorksFilterForm) through the list's own
-    selector (works.selectors.researcher_works), so the two cannot disagree."""
-    filters: dict[str, Any] = WorksFilterForm(request.GET).filters()
-    filters.pop("page", None)
-    return researcher_works(researcher, **filters)
+    selector (works.selectors.works_matching) in the list's order, so the two cannot disagree."""
+    filters = WorksFilterForm(request.GET).filters()
+    return works_matching(researcher, filters).order_by(*WORK_SORTS[filters.sort])
 
 
 def _attachment(records: list[CitationRecord], fmt: CitationFormat, name: str) -> HttpResponse:
@@ -66,15 +64,17 @@ def researcher_works_export(request: HtmxRequest, openalex_id: str, fmt: str) ->
         for part in (
             found.openalex_id,
             "works",
-            _NOT_FILENAME.sub("", filters["type"].lower()),
-            str(filters["year"] or ""),
+            _NOT_FILENAME.sub("", filters.type.lower()),
+            "-".join(str(year) for year in dict.fromkeys((filters.year_from, filters.year_to)) if year),
         )
         if part
     )
     records = citation_records(listed_works(found, request)[: EXPORT_WORKS_MAX + 1])
     response = _attachment(records[:EXPORT_WORKS_MAX], FORMATS[fmt], name)
     if len(records) > EXPORT_WORKS_MAX:
-        response["X-Works-Truncated"] = f"the newest {EXPORT_WORKS_MAX} works; filter by type or year for the others"
+        response["X-Works-Truncated"] = (
+            f"the first {EXPORT_WORKS_MAX} works; filter by type, year or topic for the others"
+        )
     return response
 
 

@@ -14,6 +14,7 @@ from django.test import Client
 
 from pages import exports
 from pages.exports import listed_works
+from pages.forms import WorksFilterForm
 from profiles.models import Researcher, ResearcherAlias
 from tests import cast
 from tests import factories as f
@@ -98,9 +99,17 @@ def test_the_works_list_filter_is_honoured_over_every_page(client: Client, lead:
 
 
 def test_the_export_and_the_list_select_the_same_works(rf, lead: Researcher) -> None:
-    for query in ({}, {"type": "book"}, {"year": "2021"}, {"type": "article", "year": "2019"}):
+    queries: list[dict[str, str]] = [
+        {},
+        {"type": "book"},
+        {"year": "2021"},
+        {"type": "article", "year_from": "2019", "year_to": "2020"},
+        {"sort": "title"},
+        {"sort": "citations", "year_from": "2021"},
+    ]
+    for query in queries:
         request = rf.get("/", query)
-        page = works_page(lead, type=query.get("type", ""), year=int(query["year"]) if "year" in query else None)
+        page = works_page(lead, WorksFilterForm(request.GET).filters())
         assert [w.pk for w in listed_works(lead, request)] == [w.pk for w in page.works]
 
 
@@ -185,6 +194,6 @@ def test_an_export_holds_at_most_the_newest_works_and_says_so(client: Client, le
     monkeypatch.setattr(exports, "EXPORT_WORKS_MAX", 2)
     response = client.get(f"/researchers/{lead.openalex_id}/works.csl.json")
     assert titles(response) == [w.title for w in works_page(lead).works][:2]
-    assert "newest 2 works" in response["X-Works-Truncated"]
+    assert "first 2 works" in response["X-Works-Truncated"]
     whole = client.get(f"/researchers/{lead.openalex_id}/works.csl.json?type=book")
     assert titles(whole) == ["A book"] and "X-Works-Truncated" not in whole
