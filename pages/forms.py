@@ -1,18 +1,11 @@
-"""Forms of the public pages: search, the works-list filter and the slice of a work's authors
-(GET forms)."""
+"""Forms of the public pages: the works-list filter and the slice of a work's authors (GET
+forms). The search box's parameters are search.params'."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-
-# Longer input is no name anyone has; it would only make the trigram search slow.
-SEARCH_MAX = 200
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label="Name or ORCID iD", max_length=SEARCH_MAX, required=False, strip=True)
 
 
 class WorksFilterForm(forms.Form):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from profiles.models import Researcher, Topic
+from profiles.text_search import TITLES_CONFIG, unaccented_vector
 
 
 class Source(models.Model):
@@ -75,6 +77,7 @@ class Work(models.Model):
             # researchers' authorships (the following page) order thousands of works by date
             # without a heap fetch each.
             models.Index(name="work_sort_key", fields=["id"], include=["publication_date", "publication_year"]),
+            GinIndex(unaccented_vector("title", TITLES_CONFIG), name="work_title_fts"),  # search.selectors
         ]
 
     def __str__(self) -> str:
