@@ -162,6 +162,13 @@ class ResearcherAffiliation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["researcher", "institution"], name="affiliation_unique"),
         ]
+        indexes = [
+            # Researchers by the place they are at now, read from the index alone (the country
+            # filter of search: the institutions of a country, then their researchers).
+            models.Index(
+                name="affiliation_current", fields=["institution", "researcher"], condition=models.Q(is_last_known=True)
+            ),
+        ]
 
 
 class ResearcherTopic(models.Model):

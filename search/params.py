@@ -40,8 +40,9 @@ class ResearcherFilters:
     open_to_collaborate: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.topic or self.institution or self.country or self.level or self.claimed
-                    or self.open_to_collaborate)
+        return bool(
+            self.topic or self.institution or self.country or self.level or self.claimed or self.open_to_collaborate
+        )
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,10 @@ def _filters(query: QueryDict) -> tuple[ResearcherFilters, str]:
     if claimed is None or open_to_collaborate is None:
         return ResearcherFilters(), "The claimed and open-to-collaborate filters are on (yes) or off."
     return ResearcherFilters(
-        topic=topic, institution=institution, country=country.upper(), level=level, claimed=claimed,
+        topic=topic,
+        institution=institution,
+        country=country.upper(),
+        level=level,
+        claimed=claimed,
         open_to_collaborate=open_to_collaborate,
     ), ""

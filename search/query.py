@@ -27,7 +27,11 @@ _DOI_RE = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(10\.\d{4,9
 _WORD_RE = re.compile(r"[^\W_]+")
 # Entity letters of the ids that have a page, and what they name (C: a legacy concept, on the topic page).
 _OPENALEX_KINDS: tuple[tuple[str, IdentifierKind], ...] = (
-    ("A", "author"), ("W", "work"), ("T", "topic"), ("C", "topic"), ("I", "institution"),
+    ("A", "author"),
+    ("W", "work"),
+    ("T", "topic"),
+    ("C", "topic"),
+    ("I", "institution"),
 )
 
 

@@ -50,6 +50,9 @@ COUNT_CAP = 1_000
 PER_PAGE = 20  # one kind of result, paged
 PREVIEW = 5  # each kind on the overview
 AUTHORS_IN_RESULTS = 5
+# A misspelt name is a few words; longer texts are no name (and their trigrams would make the
+# similarity search read most of the index).
+TYPO_WORDS = 3
 
 T = TypeVar("T")
 
@@ -120,12 +123,13 @@ class Results:
 
 def _page(kind: Kind, qs: QuerySet[Any], items_qs: QuerySet[Any], page: int, per_page: int) -> Group[Any]:
     """The ``page``-th slice of ``items_qs`` (ordered) and the capped count of ``qs`` (the same
-    rows, unordered). 1 query when the first page is not full (the count is its length), else 2."""
+    rows, in whatever order lets the database stop soonest). 1 query when the first page is not
+    full (the count is its length), else 2."""
     offset = (page - 1) * per_page
     items = list(items_qs[offset : offset + per_page])
     if len(items) < per_page and (items or page == 1):
         return Group(kind=kind, items=items, count=offset + len(items), capped=False, page=page, per_page=per_page)
-    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    count = qs.values("pk")[: COUNT_CAP + 1].count()
     return Group(
         kind=kind, items=items, count=min(count, COUNT_CAP), capped=count > COUNT_CAP, page=page, per_page=per_page
     )
@@ -185,19 +189,25 @@ def researchers(
     if not words and not filters:
         return Group.empty("researchers", page, per_page)
     qs = _filtered(Researcher.objects.exclude(record_status=Researcher.RecordStatus.DELETED), filters)
-    if not words:
-        return _page("researchers", qs, with_current_institution(qs).order_by("-works_count", "id"), page, per_page)
-    matched = qs.annotate(_names=name_vector()).filter(
-        _names=SearchQuery(tsquery(words, prefix="all"), search_type="raw", config=NAMES_CONFIG)
+    if words:
+        qs = qs.annotate(_names=name_vector()).filter(
+            _names=SearchQuery(tsquery(words, prefix="all"), search_type="raw", config=NAMES_CONFIG)
+        )
+    group = _page(
+        "researchers", qs.order_by(), with_current_institution(qs).order_by("-works_count", "id"), page, per_page
     )
-    ordered = with_current_institution(matched).order_by("-works_count", "id")
-    group = _page("researchers", matched, ordered, page, per_page)
-    if group.count or page > 1:
+    if not words:
+        return group
+    if group.count or page > 1 or len(words) > TYPO_WORDS:
         return group
     text = " ".join(words)
-    close = qs.filter(search_name__trigram_word_similar=text)
+    close = _filtered(Researcher.objects.exclude(record_status=Researcher.RecordStatus.DELETED), filters).filter(
+        search_name__trigram_word_similar=text
+    )
     ranked = with_current_institution(close).annotate(_similarity=TrigramWordSimilarity(text, "search_name"))
-    group = _page("researchers", close, ranked.order_by("-_similarity", "-works_count", "id"), page, per_page)
+    group = _page(
+        "researchers", close.order_by(), ranked.order_by("-_similarity", "-works_count", "id"), page, per_page
+    )
     return replace(group, approximate=True)
 
 
@@ -213,7 +223,7 @@ def topics(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -> Grou
         _text=SearchQuery(tsquery(words, prefix="last"), search_type="raw", config=TOPICS_CONFIG)
     )
     ordered = qs.order_by("-kind", Length("display_name"), "display_name", "id")  # "topic" before "concept"
-    return _page("topics", qs, ordered, page, per_page)
+    return _page("topics", qs.order_by(), ordered, page, per_page)
 
 
 def institutions(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -> Group[Institution]:
@@ -224,7 +234,8 @@ def institutions(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -
     qs = Institution.objects.annotate(_text=unaccented_vector("display_name", INSTITUTIONS_CONFIG)).filter(
         _text=SearchQuery(tsquery(words, prefix="all"), search_type="raw", config=INSTITUTIONS_CONFIG)
     )
-    return _page("institutions", qs, qs.order_by(Length("display_name"), "display_name", "id"), page, per_page)
+    ordered = qs.order_by(Length("display_name"), "display_name", "id")
+    return _page("institutions", qs.order_by(), ordered, page, per_page)
 
 
 def works(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -> Group[WorkHit]:
@@ -237,7 +248,7 @@ def works(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -> Group
         _text=SearchQuery(tsquery(words, prefix="last"), search_type="raw", config=TITLES_CONFIG)
     )
     ordered = qs.select_related("source").order_by("-cited_by_count", "id")
-    group = _page("works", qs, ordered, page, per_page)
+    group = _page("works", qs.order_by(), ordered, page, per_page)
     lists = author_lists(group.items, limit=AUTHORS_IN_RESULTS)
     hits = [WorkHit(work=work, authors=lists[work.pk]) for work in group.items]
     return Group(
@@ -302,5 +313,3 @@ def identifier_target(identifier: Identifier) -> str | None:
     else:
         found = Institution.objects.filter(openalex_id=identifier.value).values_list("openalex_id", flat=True)
     return found.first()
-
-

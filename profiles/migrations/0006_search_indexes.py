@@ -1,5 +1,5 @@
 """Indexes of the one search (search.selectors): full-text vectors of researcher names, topic and
-institution names (profiles.text_search), the country of institutions, researchers by works (the
+institution names (profiles.text_search), the country of institutions and who is at each now, researchers by works (the
 order of filter-only results) and those open to collaborate. ``bzpeer_unaccent`` is the IMMUTABLE
 wrapper of ``unaccent`` that index expressions need (``unaccent(text)`` is only STABLE because it
 looks its dictionary up through the search path)."""
@@ -42,6 +42,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='researcher',
             index=models.Index(condition=models.Q(('open_to_collaborate', True)), fields=['id'], name='researcher_open'),
+        ),
+        migrations.AddIndex(
+            model_name='researcheraffiliation',
+            index=models.Index(condition=models.Q(('is_last_known', True)), fields=['institution', 'researcher'], name='affiliation_current'),
         ),
         migrations.AddIndex(
             model_name='topic',

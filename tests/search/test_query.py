@@ -53,7 +53,9 @@ def q(text: str) -> QueryDict:
 
 
 def test_parameters_are_read_into_a_search() -> None:
-    params = parse_params(q("q=smith&kind=researchers&page=3&topic=t10102&institution=I1&country=fr&level=3&claimed=yes&open=on"))
+    params = parse_params(
+        q("q=smith&kind=researchers&page=3&topic=t10102&institution=I1&country=fr&level=3&claimed=yes&open=on")
+    )
     assert (params.q, params.kind, params.page, params.problem) == ("smith", "researchers", 3, "")
     assert params.filters == ResearcherFilters(
         topic="T10102", institution="I1", country="FR", level=3, claimed=True, open_to_collaborate=True

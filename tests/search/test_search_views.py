@@ -14,8 +14,6 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
 
 def results_in(response) -> str:
     html = response.content.decode()
@@ -73,7 +71,7 @@ def test_a_legacy_concept_id_goes_to_the_topic_page(client: Client) -> None:
 
 
 def test_htmx_gets_a_client_redirect_for_an_identifier(client: Client, corpus: None) -> None:
-    response = client.get("/", {"q": "10.1234/align.1"}, **HTMX)
+    response = client.get("/", {"q": "10.1234/align.1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response["HX-Redirect"].startswith("/works/W")
 
 
@@ -120,7 +118,7 @@ def test_filters_apply_from_the_url_and_link_from_topics(client: Client, django_
 
 def test_htmx_gets_the_results_fragment_alone(client: Client, corpus: None, django_assert_num_queries) -> None:
     with django_assert_num_queries(6):  # the four kinds and the authors; no recent list
-        response = client.get("/", {"q": "alignment", "country": "", "level": ""}, **HTMX)
+        response = client.get("/", {"q": "alignment", "country": "", "level": ""}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="search-results"') and "<html" not in html
     assert "Recently imported" not in html and 'id="filter-ids" data-hx-swap-oob="true"' in html
@@ -150,7 +148,9 @@ def test_the_form_works_without_javascript(client: Client) -> None:
         ({"q": "& | ! :* ( )"}, "Nothing to search for"),
     ],
 )
-def test_bad_input_gets_an_explained_empty_result(client: Client, params: dict[str, str], says: str, django_assert_num_queries) -> None:
+def test_bad_input_gets_an_explained_empty_result(
+    client: Client, params: dict[str, str], says: str, django_assert_num_queries
+) -> None:
     f.researcher("Anna Smith")
     with django_assert_num_queries(1):  # the recent list only: no search runs
         response = client.get("/", params)

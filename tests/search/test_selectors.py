@@ -77,13 +77,18 @@ def test_a_topic_word_finds_topics_and_legacy_concepts_topics_first() -> None:
     found = selectors.topics(words_of("alignment"))
     assert [t.display_name for t in found.items] == ["AI Safety and Alignment", "Alignment"]
     assert [t.display_name for t in selectors.topics(words_of("AI Safety")).items] == ["AI Safety and Alignment"]
-    assert [t.display_name for t in selectors.topics(words_of("aligning")).items] == ["AI Safety and Alignment", "Alignment"]
+    assert [t.display_name for t in selectors.topics(words_of("aligning")).items] == [
+        "AI Safety and Alignment",
+        "Alignment",
+    ]
 
 
 def test_an_institution_by_part_of_its_name_without_accents() -> None:
     f.institution("Université de Montréal", country_code="CA")
     f.institution("McGill University", country_code="CA")
-    assert [i.display_name for i in selectors.institutions(words_of("univ montreal")).items] == ["Université de Montréal"]
+    assert [i.display_name for i in selectors.institutions(words_of("univ montreal")).items] == [
+        "Université de Montréal"
+    ]
     shortest_first = selectors.institutions(words_of("university")).items
     assert [i.display_name for i in shortest_first] == ["McGill University"]  # "université" is another word
 
@@ -164,7 +169,9 @@ def people() -> dict[str, Researcher]:
         (ResearcherFilters(topic="T404"), []),
     ],
 )
-def test_filters_and_their_combinations(people: dict[str, Researcher], filters: ResearcherFilters, expected: list[str]) -> None:
+def test_filters_and_their_combinations(
+    people: dict[str, Researcher], filters: ResearcherFilters, expected: list[str]
+) -> None:
     assert names(find("smith", filters)) == expected
     if filters:  # the same filters without words: the same researchers, most works first
         assert names(find("", filters)) == expected
