@@ -57,14 +57,14 @@ def home(request: HtmxRequest) -> HttpResponse:
     recently imported researchers."""
     params = parse_params(request.GET)
     identifier = identifier_in(params.q) if params.q and not params.problem else None
-    context: dict[str, Any] = {"params": params, "query": params.q, "results": None, "missing": ""}
+    context: dict[str, Any] = {"params": params, "query": params.q, "results": None, "missing": None}
     context["max_page"] = MAX_PAGE
     if identifier is not None:
         target = search_selectors.identifier_target(identifier)
         if target:
             url = reverse(_IDENTIFIER_PAGES[identifier.kind], args=[target])
             return HttpResponseClientRedirect(url) if is_htmx_partial(request) else redirect(url)
-        context["missing"] = f"BZPEER holds no {_IDENTIFIER_NAMES[identifier.kind]} {identifier.value}."
+        context["missing"] = (_IDENTIFIER_NAMES[identifier.kind], identifier.value)
     elif not params.problem and not params.is_empty:
         context["results"] = search_selectors.search(params.q, params.filters, kind=params.kind, page=params.page)
     if is_htmx_partial(request):  # with the filter ids the form sends next, swapped out of band
