@@ -29,7 +29,7 @@ from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 from profiles.shortcuts import researcher_or_response
 from search import selectors as search_selectors
 from search.params import MAX_PAGE, parse_params
-from search.query import identifier_in
+from search.query import SEARCH_MAX, identifier_in
 from works.selectors import AUTHORS_SHOWN, works_page
 
 
@@ -54,11 +54,13 @@ def home(request: HtmxRequest) -> HttpResponse:
     """Home: the search box and, for a query, its results by kind (search.selectors); an
     identifier goes straight to its page (htmx: a client redirect). htmx requests (typing,
     filtering, paging) get the ``#search-results`` fragment; the full page adds the featured and
-    recently imported researchers."""
+    recently imported researchers. Queries: none for bad input (explained instead), at most 1 for an
+    identifier, else search.selectors.search's; the full page adds the recent list (1) and the
+    featured researchers (1 when settings name any)."""
     params = parse_params(request.GET)
     identifier = identifier_in(params.q) if params.q and not params.problem else None
     context: dict[str, Any] = {"params": params, "query": params.q, "results": None, "missing": None}
-    context["max_page"] = MAX_PAGE
+    context.update(max_page=MAX_PAGE, search_max=SEARCH_MAX)
     if identifier is not None:
         target = search_selectors.identifier_target(identifier)
         if target:

@@ -9,7 +9,7 @@ How each kind is found (the indexes are profiles.text_search's expressions):
   (``to_tsvector('simple', search_name) @@ 'j:* & smith:*'``, names folded by
   profiles.names.fold: accents and case never matter, initials match, word order does not);
   when nothing matches, names within a misspelling (trigram word similarity on the same
-  column). Most works first.
+  column). Exact names first, then most works.
 * topics and legacy concepts, institutions: every word (English stemming for topics, none
   for institutions; the last word as a prefix), accents ignored; shortest names first, which
   puts the exact name above longer ones that contain it. Topics before legacy concepts.
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 
 from claims.models import Claim
@@ -176,11 +176,25 @@ def _filtered(qs: QuerySet[Researcher], filters: ResearcherFilters) -> QuerySet[
     return qs
 
 
+def _is_a_name(text: str) -> Case:
+    """1 when ``text`` (folded) is one of the names in search_name ("name | alternative | ..."),
+    else 0: string comparisons on the row, no index needed for the rows already matched."""
+    whole = (
+        Q(search_name=text)
+        | Q(search_name__startswith=f"{text} | ")
+        | Q(search_name__endswith=f" | {text}")
+        | Q(search_name__contains=f" | {text} | ")
+    )
+    return Case(When(whole, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
 def researchers(
     words: list[str], filters: ResearcherFilters, *, page: int = 1, per_page: int = PER_PAGE
 ) -> Group[Researcher]:
     """Researchers whose names hold every word (see the module docstring) and that pass
-    ``filters``; filters alone list every researcher that passes them, most works first.
+    ``filters``: a name that is exactly the words first ("john smith" before "Johnny
+    Smithson"), then most works. Filters alone list every researcher that passes them, most
+    works first.
     Deleted records never appear. Each carries ``institution_name``.
 
     Queries: none without words and filters; 1 when the first page is not full, 2 when it is
@@ -193,11 +207,11 @@ def researchers(
         qs = qs.annotate(_names=name_vector()).filter(
             _names=SearchQuery(tsquery(words, prefix="all"), search_type="raw", config=NAMES_CONFIG)
         )
-    group = _page(
-        "researchers", qs.order_by(), with_current_institution(qs).order_by("-works_count", "id"), page, per_page
-    )
     if not words:
-        return group
+        ordered = with_current_institution(qs).order_by("-works_count", "id")
+        return _page("researchers", qs.order_by(), ordered, page, per_page)
+    ranked = with_current_institution(qs).annotate(_exact=_is_a_name(" ".join(words)))
+    group = _page("researchers", qs.order_by(), ranked.order_by("-_exact", "-works_count", "id"), page, per_page)
     if group.count or page > 1 or len(words) > TYPO_WORDS:
         return group
     text = " ".join(words)

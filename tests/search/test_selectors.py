@@ -51,6 +51,14 @@ def test_initials_find_the_full_name_in_any_usual_order() -> None:
     assert names(find("m smith")) == ["Mary Smith"]
 
 
+def test_an_exact_name_ranks_before_longer_names_with_more_works() -> None:
+    f.researcher("Johnny Smithson", works_count=300)
+    f.researcher("John Smith", works_count=4)
+    f.researcher("Jo Smith", works_count=2, display_name_alternatives=["Jonathan Smith", "John Smith"])
+    assert names(find("john smith")) == ["John Smith", "Jo Smith", "Johnny Smithson"]
+    assert names(find("j smith")) == ["Johnny Smithson", "John Smith", "Jo Smith"]  # no exact name: most works
+
+
 def test_an_alternative_name_finds_the_record() -> None:
     f.researcher("Wei Zhang", display_name_alternatives=["张伟", "W. Zhang"])
     assert names(find("张伟")) == ["Wei Zhang"]
