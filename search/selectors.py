@@ -218,9 +218,9 @@ def researchers(
     close = _filtered(Researcher.objects.exclude(record_status=Researcher.RecordStatus.DELETED), filters).filter(
         search_name__trigram_word_similar=text
     )
-    ranked = with_current_institution(close).annotate(_similarity=TrigramWordSimilarity(text, "search_name"))
+    nearest = with_current_institution(close).annotate(_similarity=TrigramWordSimilarity(text, "search_name"))
     group = _page(
-        "researchers", close.order_by(), ranked.order_by("-_similarity", "-works_count", "id"), page, per_page
+        "researchers", close.order_by(), nearest.order_by("-_similarity", "-works_count", "id"), page, per_page
     )
     return replace(group, approximate=True)
 
