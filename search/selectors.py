@@ -204,9 +204,14 @@ def researchers(
         return Group.empty("researchers", page, per_page)
     qs = _filtered(Researcher.objects.exclude(record_status=Researcher.RecordStatus.DELETED), filters)
     if words:
+        # Initials ("j" of "j smith") would make the index read every name with a word starting
+        # with that letter: the longer words select the rows, and the initials are checked on them.
+        longer = [w for w in words if len(w) > 1] or words
         qs = qs.annotate(_names=name_vector()).filter(
-            _names=SearchQuery(tsquery(words, prefix="all"), search_type="raw", config=NAMES_CONFIG)
+            _names=SearchQuery(tsquery(longer, prefix="all"), search_type="raw", config=NAMES_CONFIG)
         )
+        for initial in (w for w in words if w not in longer):
+            qs = qs.filter(search_name__regex=rf"\m{initial}")  # a word of a name starts with it
     if not words:
         ordered = with_current_institution(qs).order_by("-works_count", "id")
         return _page("researchers", qs.order_by(), ordered, page, per_page)
