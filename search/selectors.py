@@ -53,6 +53,7 @@ AUTHORS_IN_RESULTS = 5
 # A misspelt name is a few words; longer texts are no name (and their trigrams would make the
 # similarity search read most of the index).
 TYPO_WORDS = 3
+TYPO_CHARS = 60
 
 T = TypeVar("T")
 
@@ -217,9 +218,9 @@ def researchers(
         return _page("researchers", qs.order_by(), ordered, page, per_page)
     ranked = with_current_institution(qs).annotate(_exact=_is_a_name(" ".join(words)))
     group = _page("researchers", qs.order_by(), ranked.order_by("-_exact", "-works_count", "id"), page, per_page)
-    if group.count or page > 1 or len(words) > TYPO_WORDS:
-        return group
     text = " ".join(words)
+    if group.count or page > 1 or len(words) > TYPO_WORDS or len(text) > TYPO_CHARS:
+        return group
     close = _filtered(Researcher.objects.exclude(record_status=Researcher.RecordStatus.DELETED), filters).filter(
         search_name__trigram_word_similar=text
     )

@@ -73,6 +73,15 @@ def test_a_misspelt_name_finds_the_closest_spellings_and_says_so() -> None:
     assert names(find("Larivire")) == ["Vincent Larivière"]
 
 
+@pytest.mark.parametrize(
+    "text", ["²", "ⅷ x", "٣ abc", "张伟", "ǅ", "𝔘𝔫𝔦", "a" * 200, "x\u0301y", "ＡＢ", "'; DROP TABLE x; --"]
+)
+def test_any_letters_or_digits_make_a_valid_query_of_every_kind(text: str) -> None:
+    f.researcher("Ada Example")
+    found = selectors.search(text, NONE)
+    assert [g.kind for g in found.groups] == ["researchers", "topics", "institutions", "works"]
+
+
 def test_deleted_records_are_never_found() -> None:
     f.researcher("Gone Person", record_status="deleted")
     assert find("gone person").count == 0
