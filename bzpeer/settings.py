@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    # Its templates render sitemap.xml (pages/sitemaps.py).
+    "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django_htmx",
     "template_partials",

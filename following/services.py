@@ -20,7 +20,7 @@ from core.limits import Rate, rate_limit_hit
 from following import selectors
 from following.models import Announcement, Digest, Subscription
 from works.models import Work
-from works.selectors import author_lists
+from works.selectors import NEWEST_FIRST, author_lists
 
 DIGEST_TASK = "following.compose_digest"
 DIGEST_EMAIL_TASK = "following.send_digest_email"
@@ -171,9 +171,7 @@ def digest_email_send(digest_id: int) -> bool:
     if not Subscription.objects.filter(user_id=digest.user_id).exclude(digest=Subscription.Digest.OFF).exists():
         return False
     works = list(
-        Work.objects.filter(pk__in=digest.announcements.values("work_id")).order_by(
-            "-publication_date", "-publication_year", "-id"
-        )
+        Work.objects.filter(pk__in=digest.announcements.values("work_id")).order_by(*NEWEST_FIRST)
     )
     authors = author_lists(works, limit=5)
     unsubscribe_url = absolute_url(reverse("following:unsubscribe", args=[unsubscribe_token(digest.user_id)]))

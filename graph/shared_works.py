@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from core.paging import Paging
 from graph.models import CoauthorEdge
 from profiles.display import shared_works_phrase
 from profiles.models import Researcher
@@ -21,9 +22,11 @@ class SharedWorksPage:
     edge: CoauthorEdge | None  # None: no work of theirs counts as collaboration
     works: list[Work]
     authors: dict[int, AuthorList]
-    total: int  # works both list (neither hid it), consortium papers too
-    page: int
-    pages: int
+    paging: Paging  # over the works both list (neither hid it), consortium papers too
+
+    @property
+    def total(self) -> int:
+        return self.paging.total
 
     @property
     def evidence(self) -> str:
@@ -47,14 +50,6 @@ class SharedWorksPage:
     def items(self) -> list[tuple[Work, AuthorList]]:
         return [(work, self.authors[work.pk]) for work in self.works]
 
-    @property
-    def start(self) -> int:
-        return (self.page - 1) * WORKS_PER_PAGE + 1 if self.total else 0
-
-    @property
-    def end(self) -> int:
-        return min(self.page * WORKS_PER_PAGE, self.total)
-
 
 def shared_works(a: Researcher, b: Researcher) -> QuerySet[Work]:
     """The works both list on their profiles (neither hid it), newest first. Lazy."""
@@ -69,8 +64,6 @@ def shared_works_page(a: Researcher, b: Researcher, *, page: int = 1) -> SharedW
     total = both.count()
     low, high = sorted((a.pk, b.pk))
     edge = CoauthorEdge.objects.filter(researcher_a_id=low, researcher_b_id=high).first()
-    pages = max(1, -(-total // WORKS_PER_PAGE))
-    page = min(max(1, page), pages)
-    offset = (page - 1) * WORKS_PER_PAGE
-    works = list(both.select_related("source")[offset : offset + WORKS_PER_PAGE]) if total else []
-    return SharedWorksPage(a, b, edge, works, author_lists(works), total, page, pages)
+    paging = Paging.clamped(page, total, WORKS_PER_PAGE)
+    works = list(both.select_related("source")[paging.offset : paging.offset + WORKS_PER_PAGE]) if total else []
+    return SharedWorksPage(a, b, edge, works, author_lists(works), paging)

@@ -7,35 +7,21 @@ queries whatever the size of the network (see :func:`graph_slice`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import BooleanField, Count, F, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
+from graph.coauthors import Coauthor, current_affiliations
 from graph.edges import CLOSE_ORDER, close_count_sql, close_is_fallback_sql
 from graph.models import CoauthorEdge
-from profiles.display import shared_works_phrase
-from profiles.models import Institution, Researcher, ResearcherAffiliation, ResearcherTopic
+from profiles.models import Institution, Researcher, ResearcherTopic
 from works.models import Work
 from works.selectors import researcher_works
 
 # Among this many newest works the slice picks the most connected ones.
 RECENT_WORKS_WINDOW = 50
-
-
-@dataclass
-class Collaborator:
-    researcher: Researcher
-    shared_works: int
-    first_year: int | None
-    last_year: int | None
-    institutions: list[Institution] = field(default_factory=list)
-
-    @property
-    def explanation(self) -> str:
-        """ "3 shared works, 2021–2024" """
-        return shared_works_phrase(self.shared_works, self.first_year, self.last_year)
 
 
 @dataclass
@@ -53,7 +39,7 @@ class InstitutionNode:
 @dataclass
 class GraphSlice:
     researcher: Researcher
-    collaborators: list[Collaborator]
+    collaborators: list[Coauthor]
     close_total: int  # all close collaborators (the list may be cut to a page's limit)
     is_fallback: bool  # fewer than two co-authors share 2+ works: the top co-authors instead
     institutions: list[InstitutionNode]
@@ -65,7 +51,7 @@ class GraphSlice:
         return not (self.collaborators or self.topics or self.works or self.institutions)
 
 
-def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Collaborator], int, bool]:
+def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Coauthor], int, bool]:
     """The close collaborators of DESIGN §6 (graph.edges defines them: the first ``count``
     edges in CLOSE_ORDER), strongest first, then most recent. Returns (the first ``limit`` of
     them, how many there are, whether the fallback applied). 1 query."""
@@ -96,7 +82,7 @@ def close_collaborators(researcher_id: int, *, limit: int = 12) -> tuple[list[Co
         return [], 0, True
     close_total: int = edges[0].close_total  # type: ignore[attr-defined]
     people = [
-        Collaborator(
+        Coauthor(
             e.researcher_b if e.researcher_a_id == researcher_id else e.researcher_a,
             e.shared_works,
             e.first_year,
@@ -114,12 +100,7 @@ def graph_slice(researcher: Researcher, *, people: int = 12, works: int = 5, top
     by_id = {c.researcher.pk: c for c in collaborators}
 
     # Current institutions: the record's last known ones (stubs have none).
-    affiliations = (
-        ResearcherAffiliation.objects.filter(researcher_id__in=[researcher.pk, *by_id], is_last_known=True)
-        .select_related("institution")
-        .only("researcher_id", "institution__openalex_id", "institution__display_name", "institution__country_code")
-        .order_by("institution__display_name")
-    )
+    affiliations = current_affiliations([researcher.pk, *by_id])
     nodes: dict[int, InstitutionNode] = {}
     for affiliation in affiliations:
         node = nodes.setdefault(affiliation.institution_id, InstitutionNode(affiliation.institution, []))

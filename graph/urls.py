@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from graph import explorer_views, shared_works_views, similar_views, slice_views, trust_views
+from graph import coauthors_views, explorer_views, shared_works_views, similar_views, slice_views, trust_views
 
 app_name = "graph"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("researchers/<str:openalex_id>/graph/expand/", explorer_views.expand, name="expand"),
     # Similar researchers: lazy fragment of the profile, and a page without htmx.
     path("researchers/<str:openalex_id>/similar/", similar_views.similar, name="similar"),
+    # Every co-author of a researcher, each leading to the works they share.
+    path("researchers/<str:openalex_id>/coauthors/", coauthors_views.coauthors, name="coauthors"),
     # The evidence of a co-author edge: the works two researchers share.
     path(
         "researchers/<str:openalex_id>/coauthors/<str:other_id>/",

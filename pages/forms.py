@@ -3,24 +3,56 @@ forms). The search box's parameters are search.params'."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
+
+from bzpeer.http import whole_number
+from profiles.identifiers import parse_openalex_id
+from works.selectors import DEFAULT_WORK_SORT, WORK_SORTS, WorksFilter
+
+# Years a works filter takes, and the highest page number read (a higher one is dropped: page 1;
+# anything up to it past the list's end is an empty, explained page).
+YEAR_MIN, YEAR_MAX = 1000, 2999
+PAGE_MAX = 2**31 - 1
 
 
 class WorksFilterForm(forms.Form):
-    """Type, year and page of the works list. Invalid values are dropped, not errors: a
-    hand-edited URL still shows the list."""
+    """Filters, order and page of the works list (``type``, ``year_from``, ``year_to``,
+    ``topic``, ``sort``, ``page``; ``year`` is one year, what older links carry). Invalid
+    values are dropped, not errors, and an unknown sort is the default: a hand-edited URL
+    still shows the list. Numbers are ASCII digits (bzpeer.http.whole_number); a range given
+    backwards is turned round."""
 
     type = forms.CharField(max_length=32, required=False)
-    year = forms.IntegerField(min_value=1000, max_value=2999, required=False)
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    year = forms.CharField(required=False)
+    year_from = forms.CharField(required=False)
+    year_to = forms.CharField(required=False)
+    topic = forms.CharField(required=False)
+    sort = forms.CharField(required=False)
+    page = forms.CharField(required=False)
 
-    def filters(self) -> dict[str, Any]:
-        """``{"type": str, "year": int | None, "page": int}`` from the valid fields."""
+    def filters(self) -> WorksFilter:
         self.is_valid()  # cleaned_data then holds the valid fields only
         data = self.cleaned_data
-        return {"type": data.get("type") or "", "year": data.get("year"), "page": data.get("page") or 1}
+        year = _year(data.get("year", ""))
+        year_from = _year(data.get("year_from", "")) or year
+        year_to = _year(data.get("year_to", "")) or year
+        if year_from and year_to and year_from > year_to:
+            year_from, year_to = year_to, year_from
+        topic_id = data.get("topic", "")
+        sort = data.get("sort", "")
+        return WorksFilter(
+            type=data.get("type") or "",
+            year_from=year_from,
+            year_to=year_to,
+            topic=parse_openalex_id(topic_id, "T") or parse_openalex_id(topic_id, "C") or "",
+            sort=sort if sort in WORK_SORTS else DEFAULT_WORK_SORT,
+            page=whole_number(data.get("page", ""), maximum=PAGE_MAX) or 1,
+        )
+
+
+def _year(text: str) -> int | None:
+    year = whole_number(text.strip(), maximum=YEAR_MAX)
+    return year if year and year >= YEAR_MIN else None
 
 
 class AuthorsSliceForm(forms.Form):

@@ -16,9 +16,11 @@ thousands; reading them cost ten times the rest of the stamp). New works and new
 reach the page through the trust snapshot instead: every import recomputes the trust of the
 researchers it touched (graph.tasks.refresh_after_import), and the works count, their years and the
 co-author count are trust inputs, so the snapshot changes with them. What neither sees (a
-work's title corrected in OpenAlex, an institution renamed, a co-author's second shared
-work on a work already listed) is bounded by :data:`CACHE_SECONDS` (setting
-``PAGE_CACHE_SECONDS``; 0 turns the cache off).
+work's title or citation count corrected in OpenAlex, an institution renamed, a co-author's
+second shared work on a work already listed, a co-author's name in the works list's author
+lists) is bounded by :data:`CACHE_SECONDS` (setting ``PAGE_CACHE_SECONDS``; 0 turns the cache
+off). Each query string (the works list's sort, filters and page) is a page of its own in the
+cache (core.page_cache keys on the full path).
 
 The work stamp (:data:`WORK`) changes with the work row and its venue's, the number of its
 authorships, the row versions of the authorships the page shows (a slice: the first ones,

@@ -25,7 +25,15 @@ from profiles.models import Follow, Institution, Researcher, ResearcherAffiliati
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 from profiles.selectors import count_of
 from works.models import Authorship, Work, WorkTopic
-from works.selectors import AUTHORS_SHOWN, AuthorList, WorksPage, author_lists, hidden_on_topic_count, works_page
+from works.selectors import (
+    AUTHORS_SHOWN,
+    AuthorList,
+    WorksFilter,
+    WorksPage,
+    author_lists,
+    hidden_on_topic_count,
+    works_page,
+)
 
 
 def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Researcher]:
@@ -129,9 +137,11 @@ def _weigh_topics(topics: list[ResearcherTopic]) -> None:
         rt.weight_percent = round(100 * weight / heaviest)  # type: ignore[attr-defined]
 
 
-def profile_page(researcher: Researcher, *, type: str = "", year: int | None = None, page: int = 1) -> ProfilePage:
-    """The profile of ``researcher`` (fetched through :func:`researchers_for_page`): 5 queries
-    (trust snapshot, affiliations, topics, works facets, works page)."""
+def profile_page(researcher: Researcher, filters: WorksFilter | None = None) -> ProfilePage:
+    """The profile of ``researcher`` (fetched through :func:`researchers_for_page`) with its
+    works list as ``filters`` select it: 7 queries (trust snapshot, affiliations, topics, and
+    the 4 of :func:`works.selectors.works_page`: facets, page of works, 2 for their authors),
+    5 when the list shows no work."""
     affiliations = sorted(
         ResearcherAffiliation.objects.filter(researcher=researcher).select_related("institution"),
         key=lambda a: (not a.is_last_known, -max(a.years, default=0), a.institution.display_name),
@@ -147,7 +157,7 @@ def profile_page(researcher: Researcher, *, type: str = "", year: int | None = N
         trust=trust_current(researcher.pk),
         affiliations=affiliations,
         topics=topics,
-        works=works_page(researcher, type=type, year=year, page=page),
+        works=works_page(researcher, filters),
         citations_chart=charts.bar_chart(citations),
         citations_by_year=citations,
         orcid=orcid,

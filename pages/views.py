@@ -30,7 +30,7 @@ from profiles.shortcuts import researcher_or_response
 from search import selectors as search_selectors
 from search.params import MAX_PAGE, parse_params
 from search.query import SEARCH_MAX, identifier_in
-from works.selectors import AUTHORS_SHOWN, works_page
+from works.selectors import AUTHORS_SHOWN, WorksFilter, works_page
 
 
 def _is_staff(request: HtmxRequest) -> bool:
@@ -79,9 +79,11 @@ def home(request: HtmxRequest) -> HttpResponse:
 @require_safe
 @vary_on_headers("HX-Request")
 def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    """The profile; for htmx requests (paging, filtering) only the ``#works-list`` fragment.
-    Anonymous visitors get the page from the cache while its stamp is unchanged
-    (pages.page_cache)."""
+    """The profile; for htmx requests (paging, sorting, filtering the works list: the query
+    string, pages.forms.WorksFilterForm) only the ``#works-list`` fragment, 5 queries
+    (researcher, and works.selectors.works_page's 4). Anonymous visitors get the page from the
+    cache while its stamp is unchanged (pages.page_cache), keyed on the full path: each
+    filtered, sorted or paged list is a page of its own there."""
     partial = is_htmx_partial(request)
     canonical = parse_openalex_id(openalex_id, "A")
     cached = None
@@ -99,7 +101,7 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         return found
     filters = WorksFilterForm(request.GET).filters()
     if partial:
-        works = works_page(found, **filters)
+        works = works_page(found, filters)
         return render(request, "works/partials/works_list.html", {"researcher": found, "works": works})
     template, context = _profile(request, found, filters)
     if cached:
@@ -107,12 +109,12 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     return render(request, template, context)
 
 
-def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _profile(request: HtmxRequest, researcher: Researcher, filters: WorksFilter) -> tuple[str, dict[str, Any]]:
     """Template and context of the full profile, or of the lighter page of a co-author stub
     (known only from other records' authorships)."""
     canonical_url = absolute_url(reverse("pages:detail", args=[researcher.openalex_id]))
     if researcher.record_status != Researcher.RecordStatus.STUB:
-        page = selectors.profile_page(researcher, **filters)
+        page = selectors.profile_page(researcher, filters)
         return "pages/researcher_detail.html", {
             "page": page,
             "researcher": researcher,
@@ -125,7 +127,7 @@ def _profile(request: HtmxRequest, researcher: Researcher, filters: dict[str, An
     orcid = normalize_orcid(researcher.orcid) if orcid_checksum_is_valid(researcher.orcid) else ""
     return "pages/researcher_stub.html", {
         "researcher": researcher,
-        "works": works_page(researcher, **filters),
+        "works": works_page(researcher, filters),
         "orcid": orcid,
         "orcid_link": orcid_url(orcid) if orcid else "",
         "canonical_url": canonical_url,

@@ -42,12 +42,15 @@ def _span(start: int, end: int) -> str:
 def shared_works_phrase(shared_works: int, first_year: int | None, last_year: int | None) -> str:
     """How a co-author is connected: "3 shared works, 2021–2024" / "1 shared work, 2022"."""
     noun = "shared work" if shared_works == 1 else "shared works"
-    text = f"{shared_works} {noun}"
+    years = year_span(first_year, last_year)
+    return f"{shared_works} {noun}, {years}" if years else f"{shared_works} {noun}"
+
+
+def year_span(first_year: int | None, last_year: int | None) -> str:
+    """ "2021–2024", "2022" when one year is known or both are the same, "" when none is."""
     if first_year and last_year:
-        text += f", {_span(first_year, last_year)}"
-    elif last_year or first_year:
-        text += f", {last_year or first_year}"
-    return text
+        return _span(first_year, last_year)
+    return str(last_year or first_year or "")
 
 
 def abstract_is_long(text: str, limit: int = ABSTRACT_LEAD_CHARS) -> bool:

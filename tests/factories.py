@@ -65,8 +65,7 @@ def work(
         title=title if title is not None else f"Work number {n}",
         type=type,
         publication_year=year,
-        publication_date=date(year, 1 + n % 12, 1 + n % 28),
-        **fields,
+        **{"publication_date": date(year, 1 + n % 12, 1 + n % 28), **fields},
     )
     Authorship.objects.bulk_create(
         Authorship(work=item, position=i, researcher=a, raw_author_name=a.display_name) for i, a in enumerate(authors)

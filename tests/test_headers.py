@@ -197,6 +197,9 @@ def samples(site: Site) -> dict[str, list[str]]:
         ],
         "researchers/<str:openalex_id>/": [
             f"/researchers/{a}/", f"/researchers/{a}/?page=2", f"/researchers/{s}/", "/researchers/A5999999999/",
+            # the works list sorted and filtered, and with values to drop
+            f"/researchers/{a}/?sort=citations&year_from=2000&year_to=2030&type=article&topic={site.topic}",
+            f"/researchers/{a}/?sort={hostile('title')}&year_from=%C2%B2&topic={hostile('T1')}&page=99",
             *gone,
         ],
         r"^researchers/(?P<openalex_id>https?:/{1,2}(?:www\.)?openalex\.org/[^/]+)/$": [
@@ -204,6 +207,34 @@ def samples(site: Site) -> dict[str, list[str]]:
         ],
         "researchers/<str:openalex_id>/follow/": [f"/researchers/{a}/follow/"],
         "topics/<str:openalex_id>/": [f"/topics/{site.topic}/"],
+        # citation exports (not HTML: the walker checks their headers)
+        "researchers/<str:openalex_id>/works.bib": [
+            f"/researchers/{a}/works.bib",
+            f"/researchers/{a}/works.bib?type=article&year=2024&page=2",
+            "/researchers/A5999999999/works.bib",
+        ],
+        "researchers/<str:openalex_id>/works.ris": [f"/researchers/{a}/works.ris", f"/researchers/{s}/works.ris"],
+        "researchers/<str:openalex_id>/works.csl.json": [
+            f"/researchers/{a}/works.csl.json?type={hostile('a b')}",
+            *[f"{g}works.csl.json" for g in gone],
+        ],
+        "works/<str:openalex_id>/export.bib": [
+            f"/works/{site.work.openalex_id}/export.bib",
+            "/works/W5999999999/export.bib",
+        ],
+        "works/<str:openalex_id>/export.ris": [f"/works/{site.work.openalex_id}/export.ris"],
+        "works/<str:openalex_id>/export.csl.json": [f"/works/{site.work.openalex_id}/export.csl.json"],
+        # for crawlers
+        "robots.txt": ["/robots.txt"],
+        "sitemap.xml": ["/sitemap.xml"],
+        "sitemap-<slug:section>.xml": [
+            "/sitemap-researchers.xml",
+            "/sitemap-works.xml",
+            "/sitemap-topics.xml",
+            "/sitemap-institutions.xml",
+            "/sitemap-works.xml?p=99999",
+            "/sitemap-nothing.xml",
+        ],
         "institutions/<str:openalex_id>/": [f"/institutions/{site.institution}/"],
         # works
         "works/<str:openalex_id>/": [f"/works/{site.work.openalex_id}/"],
@@ -221,6 +252,14 @@ def samples(site: Site) -> dict[str, list[str]]:
             f"/researchers/{a}/graph/expand/?node=A5999999999",
         ],
         "researchers/<str:openalex_id>/similar/": [f"/researchers/{a}/similar/", f"/researchers/{s}/similar/"],
+        "researchers/<str:openalex_id>/coauthors/": [
+            f"/researchers/{a}/coauthors/",
+            f"/researchers/{a}/coauthors/?sort=name&page=2",  # past the end: empty, explained
+            f"/researchers/{a}/coauthors/?sort={hostile('recent')}&page=%C2%B2",
+            f"/researchers/{s}/coauthors/",
+            "/researchers/A5999999999/coauthors/",
+            *[f"{url}coauthors/" for url in gone],  # 410
+        ],
         "researchers/<str:openalex_id>/coauthors/<str:other_id>/": [
             f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else s}/",
             f"/researchers/{a}/coauthors/{s}/?page=2",  # one shared work: the page past the end shows it
@@ -560,6 +599,8 @@ def test_every_page_enforces_the_policy_and_holds_no_inline_script(site: Site) -
         f"/researchers/{a}/graph/",
         f"/researchers/{a}/graph-slice/",
         f"/researchers/{a}/coauthors/{site.colleague.openalex_id if site.colleague else ''}/",
+        f"/researchers/{a}/coauthors/",
+        f"/researchers/{a}/coauthors/ (htmx)",
         f"/researchers/{a}/similar/",
         f"/researchers/{a}/similar/ (htmx)",
         f"/researchers/{a}/trust/ (htmx)",

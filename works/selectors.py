@@ -5,17 +5,26 @@ the profile, the claims pages, the graph slice and the trust inputs all read).""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, Window
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce, Lower, RowNumber
 
+from core.paging import Paging
 from profiles.display import abstract_is_long
 from profiles.models import Researcher
 from profiles.selectors import count_of
-from works.models import Authorship, HiddenWork, ImportJob, Work
+from works.models import Authorship, HiddenWork, ImportJob, Work, WorkTopic
 
 WORKS_PER_PAGE = 20
+# Newest first, the order of every list of works (a profile, the following page, feeds and
+# digests); the index work_newest_first serves it.
+NEWEST_FIRST = (
+    F("publication_date").desc(nulls_last=True),
+    F("publication_year").desc(nulls_last=True),
+    F("id").desc(),
+)
 
 
 def import_jobs_recent(*, limit: int = 20) -> QuerySet[ImportJob]:
@@ -112,9 +121,7 @@ def researcher_works(researcher: Researcher, *, type: str | None = None, year: i
         works = works.filter(type=type)
     if year:
         works = works.filter(publication_year=year)
-    return works.order_by(
-        F("publication_date").desc(nulls_last=True), F("publication_year").desc(nulls_last=True), "-id"
-    )
+    return works.order_by(*NEWEST_FIRST)
 
 
 def hidden_on_topic_count(researcher_ref: str = "researcher_id", topic_ref: str = "topic_id") -> Coalesce:
@@ -130,79 +137,142 @@ def hidden_on_topic_count(researcher_ref: str = "researcher_id", topic_ref: str 
     )
 
 
+# How the works list can be sorted (the ``sort`` of the URL), the first one the default. Each
+# ends on the id, so the order is total and pages never share or skip a work.
+WORK_SORTS: dict[str, tuple[OrderBy | str, ...]] = {
+    "date": NEWEST_FIRST,
+    "citations": (F("cited_by_count").desc(), *NEWEST_FIRST),
+    "title": (Lower("title").asc(nulls_last=True), "id"),
+}
+DEFAULT_WORK_SORT = "date"
+# Authors each work of a list shows before "and N more".
+LIST_AUTHORS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class WorksFilter:
+    """What the works list of a profile shows: filters (type, a range of publication years, one
+    of the researcher's topics by OpenAlex id), the order (a key of :data:`WORK_SORTS`) and the
+    page. The URL carries all of it; pages.forms.WorksFilterForm parses it."""
+
+    type: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    topic: str = ""
+    sort: str = DEFAULT_WORK_SORT
+    page: int = 1
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.type or self.year_from or self.year_to or self.topic)
+
+    def matches(self, work_type: str, year: int | None, on_topic: bool) -> bool:
+        """Whether a work of this type, year and topic membership passes the filters."""
+        if self.type and work_type != self.type:
+            return False
+        if (self.year_from or self.year_to) and year is None:
+            return False
+        if self.year_from and year is not None and year < self.year_from:
+            return False
+        if self.year_to and year is not None and year > self.year_to:
+            return False
+        return on_topic or not self.topic
+
+
 @dataclass
 class WorksPage:
-    """One page of a researcher's works list with its filter choices."""
+    """One page of a researcher's works list, each work with its author list, and the filter
+    choices (the counts per type and per year of all their works)."""
 
+    researcher_id: int
     works: list[Work]
+    authors: dict[int, AuthorList]
     total: int  # all their works
-    matching: int  # works matching the filter
-    page: int
-    pages: int
-    type: str = ""
-    year: int | None = None
+    paging: Paging  # over the works matching the filter
+    filters: WorksFilter = field(default_factory=WorksFilter)
     types: list[tuple[str, int]] = field(default_factory=list)  # (type, works), most first
     years: list[tuple[int, int]] = field(default_factory=list)  # (year, works), newest first
 
     @property
-    def start(self) -> int:
-        return (self.page - 1) * WORKS_PER_PAGE + 1 if self.matching else 0
+    def matching(self) -> int:
+        return self.paging.total
 
     @property
-    def end(self) -> int:
-        return min(self.page * WORKS_PER_PAGE, self.matching)
+    def items(self) -> list[tuple[Work, AuthorList]]:
+        return [(work, self.authors[work.pk]) for work in self.works]
 
     @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def is_filtered(self) -> bool:
-        return bool(self.type or self.year)
+    def highlight(self) -> set[int]:
+        """The researcher whose list it is, set in bold in each author list."""
+        return {self.researcher_id}
 
 
-def works_page(researcher: Researcher, *, type: str = "", year: int | None = None, page: int = 1) -> WorksPage:
-    """The works list: 2 queries (the type/year facets, which also give every count, and the
-    page of works with their venue). A page past the end shows the last page."""
+def works_matching(researcher: Researcher, filters: WorksFilter) -> QuerySet[Work]:
+    """The researcher's works (:func:`researcher_works`) that pass ``filters``. Lazy."""
+    works = researcher_works(researcher, type=filters.type or None)
+    if filters.year_from:
+        works = works.filter(publication_year__gte=filters.year_from)
+    if filters.year_to:
+        works = works.filter(publication_year__lte=filters.year_to)
+    if filters.topic:
+        works = works.filter(_on_topic(filters.topic))
+    return works
+
+
+def _on_topic(topic: str) -> Exists:
+    """Whether the outer work carries the topic of OpenAlex id ``topic``: a lookup in the
+    (work, topic) index per work, never a read of every work on the topic."""
+    return Exists(WorkTopic.objects.filter(work_id=OuterRef("pk"), topic__openalex_id=topic))
+
+
+def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> WorksPage:
+    """The works list of a profile: 4 queries whatever the number of works and of their
+    authors (the facets, which give every count; the page of works with their venue; 2 for
+    their author lists, :func:`author_lists`), 2 when the page shows no work. A page past the
+    end shows no work (``paging.out_of_range`` explains it); an unknown sort is the default.
+
+    The page's ids are chosen first, from the researcher's authorships and the works' sort
+    keys (the covering index ``work_sort_key`` holds date, year and citations; titles are read
+    from the researcher's works only), then the page's 20 rows are read: the cost grows with
+    the researcher's works, never with the table's."""
+    filters = filters or WorksFilter()
+    if filters.sort not in WORK_SORTS:
+        filters = replace(filters, sort=DEFAULT_WORK_SORT)
+    on_topic: Exists | Value = _on_topic(filters.topic) if filters.topic else Value(True)
     facets = list(
-        researcher_works(researcher).order_by().values_list("type", "publication_year").annotate(n=Count("id"))
+        researcher_works(researcher)
+        .order_by()
+        .annotate(on_topic=on_topic)
+        .values_list("type", "publication_year", "on_topic")
+        .annotate(n=Count("id"))
     )
     type_counts: dict[str, int] = {}
     year_counts: dict[int, int] = {}
     total = matching = 0
-    for work_type, work_year, n in facets:
+    for work_type, work_year, is_on_topic, n in facets:
         total += n
         type_counts[work_type] = type_counts.get(work_type, 0) + n
         if work_year:
             year_counts[work_year] = year_counts.get(work_year, 0) + n
-        if (not type or work_type == type) and (not year or work_year == year):
+        if filters.matches(work_type, work_year, is_on_topic):
             matching += n
-    pages = max(1, -(-matching // WORKS_PER_PAGE))
-    page = min(max(1, page), pages)
-    offset = (page - 1) * WORKS_PER_PAGE
-    works = (
-        list(
-            researcher_works(researcher, type=type or None, year=year).select_related("source")[
-                offset : offset + WORKS_PER_PAGE
-            ]
-        )
-        if matching
-        else []
-    )
+    paging = Paging(filters.page, matching, WORKS_PER_PAGE)
+    works: list[Work] = []
+    if paging.start:
+        order = WORK_SORTS[filters.sort]
+        ids = works_matching(researcher, filters).order_by(*order).values("pk")[
+            paging.offset : paging.offset + WORKS_PER_PAGE
+        ]
+        works = list(Work.objects.filter(pk__in=ids).select_related("source").order_by(*order))
     for work in works:
         work.abstract_is_long = abstract_is_long(work.abstract)  # type: ignore[attr-defined]
     return WorksPage(
+        researcher_id=researcher.pk,
         works=works,
+        authors=author_lists(works, limit=LIST_AUTHORS_SHOWN),
         total=total,
-        matching=matching,
-        page=page,
-        pages=pages,
-        type=type,
-        year=year,
+        paging=paging,
+        filters=filters,
         types=sorted(((t, n) for t, n in type_counts.items() if t), key=lambda item: (-item[1], item[0])),
         years=sorted(year_counts.items(), reverse=True),
     )

@@ -85,6 +85,9 @@ def test_every_page_is_accessible_and_fits_a_narrow_phone(
     assert f"/following/unsubscribe/{site.unsubscribe_token}/" in plan["anonymous"]
     assert f"/conversations/{site.collab['conversation']}/" in plan["owner"] and "/invitations/" in plan["owner"]
     assert "/moderation/reports/" in plan["staff"]
+    # The co-author page and a sorted, filtered works list (issue 17).
+    assert f"/researchers/{a}/coauthors/" in plan["anonymous"]
+    assert any(url.startswith(f"/researchers/{a}/?sort=citations&year_from=") for url in plan["anonymous"])
     assert "/?q=example" in plan["anonymous"]  # search results of every kind (tests/test_headers.py)
 
     problems: list[str] = []

@@ -82,8 +82,8 @@ def test_the_section_adds_no_query_to_the_profile(
     corrections.profile_update(owner=owner, researcher_id=record.pk, bio="Mine.")
     url = f"/researchers/{record.openalex_id}/"
     client.get(url)  # warm caches (site, content types)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):  # the profile's 7 (the works list with its authors) and the stamp
         client.get(url)
     client.force_login(owner)
-    with django_assert_num_queries(9):  # + session and user, and the header's owned record
+    with django_assert_num_queries(11):  # + session and user, and the header's owned record
         client.get(url)

@@ -5,15 +5,18 @@ private feed address and the digest choice; the cast, limits and hostile input."
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
+from following import selectors
 from following.models import Subscription
 from profiles.models import Follow, Researcher
 from tests import factories as f
-from works.models import HiddenWork
+from works.models import HiddenWork, Work
 from works.selectors import WORKS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +51,8 @@ def test_a_follower_sees_new_works_newest_first_with_where_they_came_from(
     client.force_login(stranger)
     page(client)  # the settings row is made on the first visit
     with django_assert_num_queries(10):
-        # session, user, the count, the page of works, author lists (2), where each came from,
-        # the settings, the followed list, the header's owned record
+        # session, user, the count with the page's ids, its works, author lists (2), where each
+        # came from, the settings, the followed list, the header's owned record
         html = page(client)
     assert html.index("Shared paper") < html.index("Old paper")
     assert "Someone else" not in html
@@ -79,6 +82,59 @@ def test_the_query_count_does_not_grow_with_researchers_or_works(
     assert f"Showing 1–{WORKS_PER_PAGE} of 36 works" in html and "Researchers you follow (12)" in html
     with django_assert_num_queries(10):
         assert "Showing 21–36 of 36 works" in page(client, "?page=2")
+
+
+def test_both_ways_of_finding_a_page_give_the_same_works_in_the_same_order(stranger) -> None:
+    """The page is found by walking the works newest first (many followed works) or by each
+    followed work's sort key (few): both give following_works' order on every page, with
+    hidden works left out, a work of two followed researchers once, undated works last and
+    equal dates ordered by id."""
+    ada, bo, other = f.researcher("Ada Both"), f.researcher("Bo Both"), f.researcher("Other Both")
+    for n in range(2 * WORKS_PER_PAGE + 5):
+        f.work([ada] if n % 3 else [ada, bo], year=1990 + n % 7, title=f"Ada {n}")
+        f.work([other], year=1990 + n % 7, title=f"Not followed {n}")
+    f.work([bo], year=2001, title="Undated", publication_date=None)
+    f.work([bo], year=2001, title="Same day 1", publication_date=date(2001, 5, 5))
+    f.work([bo], year=2001, title="Same day 2", publication_date=date(2001, 5, 5))
+    hidden = f.work([bo], year=2026, title="Hidden")
+    HiddenWork.objects.create(researcher=bo, work=hidden, reason="not_mine")
+    follow(stranger, ada, bo)
+    expected = list(selectors.following_works(stranger.pk).values_list("pk", flat=True))
+    assert len(expected) == 2 * WORKS_PER_PAGE + 8 and hidden.pk not in expected
+    for offset in range(0, len(expected) + WORKS_PER_PAGE, WORKS_PER_PAGE):
+        walked = selectors._page_ids(stranger.pk, offset, walk_cost_ratio=float("inf"))
+        looked_up = selectors._page_ids(stranger.pk, offset, walk_cost_ratio=0)
+        assert walked == looked_up == (len(expected), expected[offset : offset + WORKS_PER_PAGE])
+
+
+def test_the_way_is_chosen_from_the_followed_works_and_the_table(stranger) -> None:
+    """Many followed works among few rows: the index is walked; few among many: each work's
+    sort key is looked up and the walk is never executed (EXPLAIN ANALYZE of the statement)."""
+    ada = f.researcher("Ada Way")
+    for n in range(30):
+        f.work([ada], year=2000 + n % 20)
+    follow(stranger, ada)
+
+    def walked() -> bool:
+        """Whether the walk ran: its read of the works executed and the look-up's never did
+        (or the other way round)."""
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE works_work")
+            sql, params = selectors.page_ids_sql(stranger.pk, 0)
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+            plan = [row[0] for row in cursor.fetchall()]
+        walk = [line for line in plan if " on works_work w (" in line]  # the walk's read of works
+        look_up = [line for line in plan if " on works_work x (" in line]  # the look-up's
+        assert len(walk) == len(look_up) == 1, plan
+        assert ("never executed" in walk[0]) != ("never executed" in look_up[0]), plan
+        return "never executed" not in walk[0]
+
+    assert walked()  # 20 * 30 rows < 16 * 30²
+    Work.objects.bulk_create(
+        Work(openalex_id=f"W77{n:08d}", title=f"Unfollowed {n}", publication_year=2020) for n in range(1_000)
+    )
+    assert not walked()  # 20 * 1,030 rows > 16 * 30²
+    assert selectors._page_ids(stranger.pk, 0)[0] == 30
 
 
 def test_hidden_works_of_a_followed_record_are_left_out(client: Client, stranger) -> None:
@@ -249,12 +305,12 @@ def test_a_long_following_list_shows_the_first_researchers_then_all_on_request(
     follow(stranger, *people)
     client.force_login(stranger)
     page(client)
-    with django_assert_num_queries(7):  # no works: an empty page of ids, then the count
+    with django_assert_num_queries(6):  # no works: the count, and no page of ids to look for
         html = page(client)
     assert html.count('class="followed-row"') == FOLLOWED_SHOWN
     assert f"Researchers you follow ({FOLLOWED_SHOWN + 5})" in html
     assert f'href="/following/?followed=all#followed-title">Show all {FOLLOWED_SHOWN + 5} researchers' in html
     assert "Person 000" in html and f"Person {FOLLOWED_SHOWN:03d}" not in html
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         everyone = page(client, "?followed=all")
     assert everyone.count('class="followed-row"') == FOLLOWED_SHOWN + 5 and "Show all" not in everyone

@@ -244,7 +244,8 @@ def test_the_works_list_pages_and_filters_and_answers_htmx_with_the_fragment(cli
     junk = client.get(f"/researchers/{lead.openalex_id}/", {"page": "x", "year": "zz"})
     assert junk.status_code == 200 and "Showing 1–20 of 25" in text_of(junk.content.decode())
     past_end = text_of(client.get(f"/researchers/{lead.openalex_id}/", {"page": 99}).content.decode())
-    assert "Showing 21–25 of 25" in past_end
+    assert "There is no page 99: these works fill 2 pages. Go to the first page" in past_end
+    assert "Item 20" not in past_end
 
 
 def test_a_history_restore_gets_the_full_page(client: Client) -> None:
@@ -287,21 +288,21 @@ def test_the_profile_runs_a_fixed_number_of_queries(client: Client, stranger, dj
     f.snapshot(big)
     for lead in (small, big):
         # page-cache stamp (a miss), researcher (+ counts), trust snapshot, affiliations, topics,
-        # works facets, works page
-        with django_assert_num_queries(7):
+        # works facets, works page, 2 for the works' authors
+        with django_assert_num_queries(9):
             response = client.get(f"/researchers/{lead.openalex_id}/")
         assert response.status_code == 200
     client.force_login(stranger)
     for lead in (small, big):
-        with django_assert_num_queries(9):  # + session and user, and the header's owned record
+        with django_assert_num_queries(11):  # + session and user, and the header's owned record
             client.get(f"/researchers/{lead.openalex_id}/")
     text = text_of(client.get(f"/researchers/{big.openalex_id}/").content.decode())
     assert "60 works" in text and "1 follower" in text and "40 close collaborators" in text and "✓ Following" in text
 
 
-def test_the_works_fragment_runs_3_queries(client: Client, django_assert_num_queries) -> None:
+def test_the_works_fragment_runs_5_queries(client: Client, django_assert_num_queries) -> None:
     big = f.big_profile(works=60, coauthors=10)
-    with django_assert_num_queries(3):  # researcher, facets, page
+    with django_assert_num_queries(5):  # researcher, facets, page, 2 for the authors
         response = client.get(f"/researchers/{big.openalex_id}/", {"page": 3}, HTTP_HX_REQUEST="true")
     assert "Showing 41–60 of 60" in text_of(response.content.decode())
 
@@ -311,5 +312,5 @@ def test_a_stub_page_runs_a_fixed_number_of_queries(client: Client, django_asser
     co = f.stub("Stub Person")
     for _ in range(30):
         f.work([lead, co])
-    with django_assert_num_queries(4):  # page-cache stamp (a miss), researcher, facets, page
+    with django_assert_num_queries(6):  # page-cache stamp (a miss), researcher, facets, page, authors (2)
         assert client.get(f"/researchers/{co.openalex_id}/").status_code == 200

@@ -14,7 +14,7 @@ from django.test import Client
 from profiles.models import Researcher, Topic
 from tests import factories as f
 from works.models import DISPLAY_TITLE_MAX, Authorship, Source, Work, WorkTopic
-from works.selectors import AUTHORS_SHOWN
+from works.selectors import AUTHORS_SHOWN, LIST_AUTHORS_SHOWN
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,12 @@ def test_no_other_page_grows_with_the_authors_of_a_work(client: Client, settings
         )
     f.edges()
     after = client.get(url).content
-    assert len(after) - before < 500 and b"Co-author number" not in after
+    if path == "/researchers/{lead}/":
+        # The works list shows the first authors of each work and "and N more".
+        assert len(after) - before < 2500 and after.count(b"Co-author number") == LIST_AUTHORS_SHOWN - 1
+        assert b"and 4995 more authors" in after
+    else:
+        assert len(after) - before < 500 and b"Co-author number" not in after
 
 
 # --- The anonymous page from the cache -----------------------------------------------------------

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('profiles', '0006_search_indexes'),
-        ('works', '0008_work_sort_key'),
+        ('works', '0010_works_list_sort'),
     ]
 
     operations = [
