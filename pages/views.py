@@ -28,7 +28,7 @@ from profiles.models import Researcher
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 from profiles.shortcuts import researcher_or_response
 from search import selectors as search_selectors
-from search.params import MAX_PAGE, parse_params
+from search.params import parse_params
 from search.query import SEARCH_MAX, identifier_in
 from works.selectors import AUTHORS_SHOWN, WorksFilter, works_page
 
@@ -60,7 +60,7 @@ def home(request: HtmxRequest) -> HttpResponse:
     params = parse_params(request.GET)
     identifier = identifier_in(params.q) if params.q and not params.problem else None
     context: dict[str, Any] = {"params": params, "query": params.q, "results": None, "missing": None}
-    context.update(max_page=MAX_PAGE, search_max=SEARCH_MAX)
+    context["search_max"] = SEARCH_MAX
     if identifier is not None:
         target = search_selectors.identifier_target(identifier)
         if target:

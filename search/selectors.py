@@ -30,6 +30,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 from django.db.models.functions import Length
 
 from claims.models import Claim
+from core.paging import Paging
 from graph.models import TrustSnapshot
 from profiles.models import Institution, Researcher, ResearcherAffiliation, ResearcherTopic, Topic
 from profiles.selectors import with_current_institution
@@ -78,17 +79,9 @@ class Group(Generic[T]):
         return f"{COUNT_CAP:,}+" if self.capped else f"{self.count:,}"
 
     @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.count
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def first(self) -> int:
-        """The position of the first item on this page (1-based)."""
-        return (self.page - 1) * self.per_page + 1
+    def paging(self) -> Paging:
+        """Where this page sits (core.paging; the count is capped, so are the pages)."""
+        return Paging(self.page, self.count, self.per_page)
 
     @classmethod
     def empty(cls, kind: Kind, page: int = 1, per_page: int = PER_PAGE) -> Group[T]:
@@ -126,7 +119,7 @@ def _page(kind: Kind, qs: QuerySet[Any], items_qs: QuerySet[Any], page: int, per
     """The ``page``-th slice of ``items_qs`` (ordered) and the capped count of ``qs`` (the same
     rows, in whatever order lets the database stop soonest). 1 query when the first page is not
     full (the count is its length), else 2."""
-    offset = (page - 1) * per_page
+    offset = Paging(page, 0, per_page).offset
     items = list(items_qs[offset : offset + per_page])
     if len(items) < per_page and (items or page == 1):
         return Group(kind=kind, items=items, count=offset + len(items), capped=False, page=page, per_page=per_page)

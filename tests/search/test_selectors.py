@@ -207,9 +207,9 @@ def test_each_kind_pages_on_its_own(django_assert_num_queries) -> None:
         f.researcher(f"Pat Example{n}", works_count=100 - n)
     with django_assert_num_queries(2):  # a full page: the rows and the capped count
         first = find("pat", per_page=3)
-    assert (first.count, first.has_next, first.has_previous) == (7, True, False)
+    assert (first.count, first.paging.has_next, first.paging.has_previous) == (7, True, False)
     third = find("pat", page=3, per_page=3)
-    assert names(third) == ["Pat Example6"] and not third.has_next and third.first == 7
+    assert names(third) == ["Pat Example6"] and not third.paging.has_next and third.paging.start == 7
     with django_assert_num_queries(1):  # a short first page is its own count
         assert find("example6", per_page=3).count == 1
     with django_assert_num_queries(2):  # past the end: nothing, and the count says how many there are
@@ -227,7 +227,7 @@ def test_counts_are_capped_beyond_a_thousand(django_assert_num_queries) -> None:
     assert group.capped and group.count == selectors.COUNT_CAP and group.count_text == "1,000+"
     assert group.items[0].work.title == f"A common study number {selectors.COUNT_CAP + 4}"
     last = selectors.works(words_of("common study"), page=50)
-    assert len(last.items) == 20 and last.has_next is False  # paging stops at the cap
+    assert len(last.items) == 20 and last.paging.has_next is False  # paging stops at the cap
 
 
 def test_the_overview_shows_a_few_of_each_kind_in_a_fixed_number_of_queries(django_assert_num_queries) -> None:
