@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     # Feature apps: above graph, below pages; none imports another.
     "following",
     "collaboration",
+    "search",
     "pages",
 ]
 

@@ -141,7 +141,8 @@ def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
 # the shared plumbing. A new app the pages read goes here too
 # (tests/pages/test_page_cache.py checks the apps).
 PAGE_CODE_FOLDERS = (
-    "templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "following", "collaboration", "pages"
+    "templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "following", "collaboration", "search",
+    "pages",
 )
 
 

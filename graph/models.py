@@ -72,7 +72,13 @@ class TrustSnapshot(models.Model):
                 fields=["researcher"], condition=models.Q(is_current=True), name="trust_one_current"
             ),
         ]
-        indexes = [models.Index(name="trust_latest", fields=["researcher", "-computed_at"])]
+        indexes = [
+            models.Index(name="trust_latest", fields=["researcher", "-computed_at"]),
+            # Search filters researcher results by current verification level (search.selectors).
+            models.Index(
+                name="trust_current_level", fields=["level", "researcher"], condition=models.Q(is_current=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Trust {self.display_score} ({self.formula_version}) of researcher {self.researcher_id}"

@@ -1,5 +1,5 @@
-"""Forms of the public pages: search, the works-list filter and the slice of a work's authors
-(GET forms)."""
+"""Forms of the public pages: the works-list filter and the slice of a work's authors (GET
+forms). The search box's parameters are search.params'."""
 
 from __future__ import annotations
 
@@ -9,16 +9,10 @@ from bzpeer.http import whole_number
 from profiles.identifiers import parse_openalex_id
 from works.selectors import DEFAULT_WORK_SORT, WORK_SORTS, WorksFilter
 
-# Longer input is no name anyone has; it would only make the trigram search slow.
-SEARCH_MAX = 200
 # Years a works filter takes, and the highest page number read (a higher one is dropped: page 1;
 # anything up to it past the list's end is an empty, explained page).
 YEAR_MIN, YEAR_MAX = 1000, 2999
 PAGE_MAX = 2**31 - 1
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label="Name or ORCID iD", max_length=SEARCH_MAX, required=False, strip=True)
 
 
 class WorksFilterForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Public pages: home search, the researcher profile (and its works-list fragment), follow,
+"""Public pages: home and its search (search.selectors), the researcher profile (and its works-list fragment), follow,
 the work page (and its authors fragment), topic and institution pages. Composed from every
 app below; anonymous profile and work pages come from pages.page_cache."""
 
@@ -19,7 +19,7 @@ from bzpeer.http import HtmxRequest, absolute_url, client_ip, is_htmx_partial, t
 from collaboration import selectors as collaboration_selectors
 from core.limits import RateLimited
 from pages import page_cache, selectors
-from pages.forms import AuthorsSliceForm, SearchForm, WorksFilterForm
+from pages.forms import AuthorsSliceForm, WorksFilterForm
 from profiles import selectors as profiles_selectors
 from profiles import services as profiles_services
 from profiles.display import person_jsonld
@@ -27,6 +27,9 @@ from profiles.identifiers import parse_openalex_id
 from profiles.models import Researcher
 from profiles.orcid import normalize_orcid, orcid_checksum_is_valid, orcid_url
 from profiles.shortcuts import researcher_or_response
+from search import selectors as search_selectors
+from search.params import parse_params
+from search.query import SEARCH_MAX, identifier_in
 from works.selectors import AUTHORS_SHOWN, WorksFilter, works_page
 
 
@@ -34,21 +37,42 @@ def _is_staff(request: HtmxRequest) -> bool:
     return bool(getattr(request.user, "is_staff", False))
 
 
+# Where an identifier typed into the search box leads (search.query.Identifier.kind).
+_IDENTIFIER_PAGES = {
+    "author": "pages:detail", "orcid": "pages:detail", "doi": "pages:work", "work": "pages:work",
+    "topic": "pages:topic", "institution": "pages:institution",
+}
+_IDENTIFIER_NAMES = {
+    "orcid": "researcher with ORCID iD", "doi": "work with DOI", "work": "work", "topic": "topic",
+    "institution": "institution",
+}
+
+
 @require_safe
+@vary_on_headers("HX-Request")
 def home(request: HtmxRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    author_id = parse_openalex_id(query, "A")
-    if author_id:  # an id goes straight to its page (which explains unknown ids)
-        return redirect("pages:detail", openalex_id=author_id)
-    results = profiles_selectors.researcher_search(query) if query else None
-    context = {
-        "form": form,
-        "query": query,
-        "results": results,
-        "featured": profiles_selectors.researchers_featured(settings.FEATURED_RESEARCHERS),
-        "recent": profiles_selectors.researchers_recent(),
-    }
+    """Home: the search box and, for a query, its results by kind (search.selectors); an
+    identifier goes straight to its page (htmx: a client redirect). htmx requests (typing,
+    filtering, paging) get the ``#search-results`` fragment; the full page adds the featured and
+    recently imported researchers. Queries: none for bad input (explained instead), at most 1 for an
+    identifier, else search.selectors.search's; the full page adds the recent list (1) and the
+    featured researchers (1 when settings name any)."""
+    params = parse_params(request.GET)
+    identifier = identifier_in(params.q) if params.q and not params.problem else None
+    context: dict[str, Any] = {"params": params, "query": params.q, "results": None, "missing": None}
+    context["search_max"] = SEARCH_MAX
+    if identifier is not None:
+        target = search_selectors.identifier_target(identifier)
+        if target:
+            url = reverse(_IDENTIFIER_PAGES[identifier.kind], args=[target])
+            return HttpResponseClientRedirect(url) if is_htmx_partial(request) else redirect(url)
+        context["missing"] = (_IDENTIFIER_NAMES[identifier.kind], identifier.value)
+    elif not params.problem and not params.is_empty:
+        context["results"] = search_selectors.search(params.q, params.filters, kind=params.kind, page=params.page)
+    if is_htmx_partial(request):  # with the filter ids the form sends next, swapped out of band
+        return render(request, "pages/home.html#search-results", {**context, "oob": True})
+    context["featured"] = profiles_selectors.researchers_featured(settings.FEATURED_RESEARCHERS)
+    context["recent"] = profiles_selectors.researchers_recent()
     return render(request, "pages/home.html", context)
 
 

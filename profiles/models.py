@@ -14,6 +14,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
+from profiles.text_search import INSTITUTIONS_CONFIG, TOPICS_CONFIG, name_vector, unaccented_vector
+
 
 class Institution(models.Model):
     openalex_id = models.CharField(max_length=16, unique=True, db_collation="C")
@@ -29,6 +31,13 @@ class Institution(models.Model):
     # False while we only know the dehydrated form seen inside another record.
     is_full_record = models.BooleanField(default=False)
     openalex_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Search (search.selectors) and the country filter of researcher results.
+            GinIndex(unaccented_vector("display_name", INSTITUTIONS_CONFIG), name="institution_search_fts"),
+            models.Index(name="institution_country", fields=["country_code"]),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -49,6 +58,9 @@ class Topic(models.Model):
     field = models.TextField(blank=True)
     domain = models.TextField(blank=True)
     level = models.SmallIntegerField(null=True, blank=True, help_text="Concept level (0 = root)")
+
+    class Meta:
+        indexes = [GinIndex(unaccented_vector("display_name", TOPICS_CONFIG), name="topic_search_fts")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -95,6 +107,10 @@ class Researcher(models.Model):
     class Meta:
         indexes = [
             GinIndex(name="researcher_search_trgm", fields=["search_name"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name_vector(), name="researcher_search_fts"),
+            # Researcher results without a text query (filters only) are read in this order.
+            models.Index(name="researcher_works_count", fields=["-works_count", "id"]),
+            models.Index(name="researcher_open", fields=["id"], condition=models.Q(open_to_collaborate=True)),
             models.Index(name="researcher_imported", fields=["-imported_at"]),
         ]
 
@@ -145,6 +161,13 @@ class ResearcherAffiliation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["researcher", "institution"], name="affiliation_unique"),
+        ]
+        indexes = [
+            # Researchers by the place they are at now, read from the index alone (the country
+            # filter of search: the institutions of a country, then their researchers).
+            models.Index(
+                name="affiliation_current", fields=["institution", "researcher"], condition=models.Q(is_last_known=True)
+            ),
         ]
 
 

@@ -1,5 +1,5 @@
-"""Reads of researcher records: an id from a URL resolved to a record (or its alias), name
-and ORCID search, recent imports, follower counts, and the correlated-count helper other
+"""Reads of researcher records: an id from a URL resolved to a record (or its alias), recent
+imports, follower counts, and the correlated-count helper other
 apps' selectors use.
 
 Every function here runs a fixed number of queries (the docstrings say how many).
@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from profiles.identifiers import parse_openalex_id
 from profiles.models import Follow, Researcher, ResearcherAffiliation, ResearcherAlias
-from profiles.names import fold
-from profiles.orcid import normalize_orcid
 
 
 def count_of(queryset: QuerySet[Any]) -> Coalesce:
@@ -67,44 +65,20 @@ def researcher_resolve(text: str, *, queryset: QuerySet[Researcher] | None = Non
     raise ResearcherNotFound(openalex_id)
 
 
-# --- Home: search and recent imports ----------------------------------------------------------
-
-SEARCH_LIMIT = 25
+# --- Home: recent imports, and the current institution search results show -----------------
 
 
-def _with_current_institution(qs: QuerySet[Researcher]) -> QuerySet[Researcher]:
+def with_current_institution(qs: QuerySet[Researcher]) -> QuerySet[Researcher]:
+    """``qs`` with ``institution_name``: the last known (else latest) affiliation's name, as a
+    correlated subquery (no extra query)."""
     latest = ResearcherAffiliation.objects.filter(researcher=OuterRef("pk")).order_by("-is_last_known", "-years")
     return qs.annotate(institution_name=Subquery(latest.values("institution__display_name")[:1]))
-
-
-def researcher_search(query: str, *, limit: int = SEARCH_LIMIT) -> list[Researcher]:
-    """Researchers whose name contains every word of ``query`` (case- and accent-insensitive,
-    through Researcher.search_name and its trigram index), or whose ORCID iD it is; imported
-    records first, then by works. 1 query (2 when no name contains the words and the
-    trigram-similarity fallback runs)."""
-    orcid = normalize_orcid(query)
-    if orcid:
-        return list(_with_current_institution(Researcher.objects.filter(orcid=orcid)).order_by("-works_count")[:limit])
-    words = fold(query).split()
-    if not words:
-        return []
-    ranked = ("record_status", "-works_count", "display_name")  # "imported" sorts before "stub"
-    qs = Researcher.objects.exclude(record_status=Researcher.RecordStatus.DELETED)
-    condition = Q()
-    for word in words[:8]:
-        condition &= Q(search_name__contains=word)
-    found = list(_with_current_institution(qs.filter(condition)).order_by(*ranked)[:limit])
-    if found:
-        return found
-    # Nothing contains the words: try a misspelling-tolerant match on the whole name.
-    folded = " ".join(words)
-    return list(_with_current_institution(qs.filter(search_name__trigram_similar=folded)).order_by(*ranked)[:limit])
 
 
 def researchers_recent(*, limit: int = 12) -> list[Researcher]:
     """The most recently imported full records (not stubs). 1 query."""
     qs = Researcher.objects.filter(record_status=Researcher.RecordStatus.IMPORTED, imported_at__isnull=False)
-    return list(_with_current_institution(qs).order_by("-imported_at")[:limit])
+    return list(with_current_institution(qs).order_by("-imported_at")[:limit])
 
 
 def researchers_featured(openalex_ids: list[str]) -> list[Researcher]:
@@ -115,7 +89,7 @@ def researchers_featured(openalex_ids: list[str]) -> list[Researcher]:
     qs = Researcher.objects.filter(openalex_id__in=openalex_ids).exclude(
         record_status=Researcher.RecordStatus.DELETED
     )
-    found = {r.openalex_id: r for r in _with_current_institution(qs)}
+    found = {r.openalex_id: r for r in with_current_institution(qs)}
     return [found[i] for i in openalex_ids if i in found]
 
 

@@ -86,6 +86,7 @@ def site(db, settings) -> Site:
         description=hostile("About deep things."),
     )
     f.give_topic(record, topic, rank=1, works_count=2)
+    f.topic(hostile("Example Methods"))  # the search sample finds every kind of result for "example"
     stub = f.stub(hostile("Stub Person"))
     gone = f.researcher(hostile("Gone Person"), record_status=Researcher.RecordStatus.DELETED)
     colleague = f.researcher(hostile("Close Colleague"))
@@ -189,7 +190,11 @@ def samples(site: Site) -> dict[str, list[str]]:
     return {
         "healthz": ["/healthz"],
         # pages
-        "": ["/", f"/?q={hostile('Ada Example')}", "/?q=nobody"],
+        "": [
+            "/", f"/?q={hostile('Ada Example')}", "/?q=nobody", "/?q=example", "/?q=work&kind=works&page=2",
+            f"/?topic={site.topic}&claimed=yes&level=1", f"/?q=example&country=FR&institution={site.institution}",
+            "/?q=10.5555/bidi.1", "/?q=10.5555/not-here", "/?q=example&page=abc", f"/?q={hostile('10.1/a b')}",
+        ],
         "researchers/<str:openalex_id>/": [
             f"/researchers/{a}/", f"/researchers/{a}/?page=2", f"/researchers/{s}/", "/researchers/A5999999999/",
             # the works list sorted and filtered, and with values to drop
@@ -644,6 +649,14 @@ def test_record_text_is_isolated_for_bidirectional_display_on_every_page(site: S
     problems, pages = collect(site, lambda response, markup: markup.bidi_problems)
     assert problems == [], "\n".join(problems)
     assert f"/researchers/{site.record.openalex_id}/" in pages and f"/works/{site.work.openalex_id}/" in pages
+
+
+def test_the_search_sample_shows_every_kind_of_result(client: Client, site: Site) -> None:
+    """The results page the walk (headers, Nu, axe) checks holds a group of each kind."""
+    html = client.get("/?q=example").content.decode()
+    for kind in ("researchers", "topics", "institutions", "works"):
+        assert f'id="results-{kind}"' in html and f'id="results-{kind}-title"' in html
+    assert 'class="count">(0)' not in html
 
 
 def test_the_bidi_filters_wrap_values_and_leave_latin_text_alone() -> None:

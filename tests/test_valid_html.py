@@ -126,6 +126,8 @@ def test_every_page_is_valid_html(site: Site, tmp_path: Path) -> None:  # noqa: 
         path.write_text(html)
         pages.setdefault(path, []).append(f"{role} {url}")
     checked = {who.split(" ", 1)[1].split("?")[0] for names in pages.values() for who in names}
+    searched = {who.split(" ", 1)[1] for names in pages.values() for who in names}
+    assert {"/?q=example", "/?q=example (htmx)", "/?q=work&kind=works&page=2"} <= searched  # every kind of result
     a = site.record.openalex_id
     # The walk reached every kind of page, whole documents and fragments alike.
     for page in (

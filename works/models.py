@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F
 
 from profiles.models import Researcher, Topic
+from profiles.text_search import TITLES_CONFIG, unaccented_vector
 
 
 class Source(models.Model):
@@ -87,6 +89,7 @@ class Work(models.Model):
             models.Index(
                 name="work_sort_key", fields=["id"], include=["publication_date", "publication_year", "cited_by_count"]
             ),
+            GinIndex(unaccented_vector("title", TITLES_CONFIG), name="work_title_fts"),  # search.selectors (no order)
         ]
 
     def __str__(self) -> str:

@@ -88,6 +88,7 @@ def test_every_page_is_accessible_and_fits_a_narrow_phone(
     # The co-author page and a sorted, filtered works list (issue 17).
     assert f"/researchers/{a}/coauthors/" in plan["anonymous"]
     assert any(url.startswith(f"/researchers/{a}/?sort=citations&year_from=") for url in plan["anonymous"])
+    assert "/?q=example" in plan["anonymous"]  # search results of every kind (tests/test_headers.py)
 
     problems: list[str] = []
     for role, urls in plan.items():
