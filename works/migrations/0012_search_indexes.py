@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('profiles', '0006_search_indexes'),
-        ('works', '0010_works_list_sort'),
+        ('works', '0011_authorship_work_id_n_distinct'),
     ]
 
     operations = [
