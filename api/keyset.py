@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core import signing
-from django.db.models import Expression, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
 SALT_PREFIX = "bzpeer.api.cursor."
@@ -49,17 +49,12 @@ def keyset_ordered(qs: QuerySet[Any], ordering: tuple[OrderBy | str, ...]) -> Qu
     """``qs`` with each sort key annotated (``_key0``…) and ordered by them as ``ordering``
     says (nulls where the ordering puts them). Lazy."""
     keys = _keys(ordering)
-    qs = qs.annotate(
-        **{_name(i): key.expression for i, key in enumerate(keys) if isinstance(key.expression, Expression)}
-    )
+    qs = qs.annotate(**{_name(i): key.expression for i, key in enumerate(keys)})
     order = []
     for i, key in enumerate(keys):
         column = F(_name(i))
-        order.append(
-            column.desc(nulls_last=bool(key.nulls_last))
-            if key.descending
-            else column.asc(nulls_last=bool(key.nulls_last))
-        )
+        last = True if key.nulls_last else None
+        order.append(column.desc(nulls_last=last) if key.descending else column.asc(nulls_last=last))
     return qs.order_by(*order)
 
 

@@ -11,7 +11,7 @@ api.middleware's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import orjson
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
@@ -30,12 +30,16 @@ from profiles.identifiers import parse_openalex_id
 from profiles.models import Researcher
 from profiles.selectors import AliasRedirect, ResearcherNotFound, researcher_resolve
 from search import selectors as search_selectors
-from search.params import parse_params
+from search.params import Kind, parse_params
 from search.query import identifier_in
 from works.models import Work
 from works.selectors import DEFAULT_WORK_SORT, WORK_SORTS, WorksFilter
 
 LIMIT_DEFAULT, LIMIT_MAX = 20, 100
+# The orders as the schema spells them; they must be the selectors' (checked at import).
+WorkSort = Literal["date", "citations", "title"]
+CoauthorSort = Literal["shared", "recent", "name"]
+assert set(get_args(WorkSort)) == set(WORK_SORTS) and set(get_args(CoauthorSort)) == set(COAUTHOR_SORTS)
 YEAR_MAX = 9999
 JSON = "application/json"
 
@@ -189,7 +193,7 @@ def researcher_works_endpoint(
     year_from: int | None = Query(None, ge=1, le=YEAR_MAX),  # noqa: B008
     year_to: int | None = Query(None, ge=1, le=YEAR_MAX),  # noqa: B008
     topic: str | None = None,
-    sort: str = Query(DEFAULT_WORK_SORT, enum=list(WORK_SORTS)),  # noqa: B008
+    sort: WorkSort = DEFAULT_WORK_SORT,  # type: ignore[assignment]
 ) -> Any:
     """The researcher's works as the profile lists them (hidden works never), filtered and
     sorted like the works list, a page at a time after ``cursor``. 4 queries (the record, the
@@ -228,7 +232,7 @@ def researcher_coauthors_endpoint(
     openalex_id: str,
     cursor: str | None = None,
     limit: int = Query(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX),  # noqa: B008
-    sort: str = Query(DEFAULT_COAUTHOR_SORT, enum=list(COAUTHOR_SORTS)),  # noqa: B008
+    sort: CoauthorSort = DEFAULT_COAUTHOR_SORT,  # type: ignore[assignment]
 ) -> Any:
     """The researcher's co-authors with the evidence of each edge, in ``sort`` order, a page
     at a time after ``cursor``. 2 queries (the record, the page)."""
@@ -280,7 +284,7 @@ _NOTHING = {"redirect": None, "researchers": None, "topics": None, "institutions
 def search_endpoint(
     request: HttpRequest,
     q: str | None = None,
-    kind: str | None = Query(None, enum=["researchers", "topics", "institutions", "works"]),  # noqa: B008
+    kind: Kind | None = None,
     page: int = Query(1, ge=1, le=50),  # noqa: B008
     topic: str | None = None,
     institution: str | None = None,
