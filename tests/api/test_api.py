@@ -249,6 +249,7 @@ def test_the_openapi_schema_lists_every_endpoint_and_the_docs_page_is_off(client
         "/api/v1/search",
     }
     assert client.get("/api/v1/docs").status_code == 404
+    assert client.get("/api/v1/").status_code == 404
     assert api.docs_url is None
 
 
