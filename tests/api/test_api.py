@@ -312,3 +312,25 @@ def test_no_answer_of_any_endpoint_holds_an_email_claim_evidence_a_follow_or_a_c
                 assert secret not in text, (role, url, secret)
             # Who follows whom is nobody's business (a follower count is public, as on the profile).
             assert "email" not in text.lower() and "user" not in text.lower(), url
+
+
+def test_the_cached_researcher_follows_its_record_topics_and_trust(client: Client, api_site: ApiSite) -> None:
+    from django.db import transaction
+
+    from graph.trust_services import trust_recompute
+    from profiles.models import Researcher
+    from tests import factories as f
+
+    url = f"/api/v1/researchers/{api_site.record.openalex_id}"
+    assert get(client, url)["name"] == HOSTILE_NAME
+    with transaction.atomic():  # its own (sub)transaction, as every real change has
+        Researcher.objects.filter(pk=api_site.record.pk).update(preferred_name="Ada Preferred")
+    assert get(client, url)["name"] == "Ada Preferred"
+    with transaction.atomic():
+        f.give_topic(api_site.record, f.topic("Second Topic"), rank=2, works_count=1)
+    assert len(get(client, url)["topics"]) == 2
+    before = get(client, url)["trust"]["computed_at"]
+    with transaction.atomic():
+        f.work([api_site.record], year=2026, title="A new work")
+        trust_recompute(researcher_ids=[api_site.record.pk])
+    assert get(client, url)["trust"]["computed_at"] != before
