@@ -334,3 +334,17 @@ def test_the_cached_researcher_follows_its_record_topics_and_trust(client: Clien
         f.work([api_site.record], year=2026, title="A new work")
         trust_recompute(researcher_ids=[api_site.record.pk])
     assert get(client, url)["trust"]["computed_at"] != before
+
+
+def test_each_endpoint_costs_the_queries_its_docstring_states(
+    client: Client, api_site: ApiSite, django_assert_num_queries
+) -> None:
+    a = api_site.record.openalex_id
+    with django_assert_num_queries(2):  # the record, the page of edges with both researchers
+        client.get(f"/api/v1/researchers/{a}/coauthors?limit=5")
+    with django_assert_num_queries(5):  # the record, graph_slice's 4
+        client.get(f"/api/v1/researchers/{a}/graph")
+    with django_assert_num_queries(3):  # the work, 2 for its author list
+        client.get(f"/api/v1/works/{api_site.works[-1].openalex_id}")
+    with django_assert_num_queries(0):  # refused before any read
+        client.get(f"/api/v1/researchers/{a}/works?cursor=forged&limit=0")

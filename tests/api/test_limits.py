@@ -26,9 +26,9 @@ def limited(settings, monkeypatch) -> None:
 
 
 def test_an_address_over_the_limit_gets_429_with_retry_after(client: Client, limited: None) -> None:
-    me = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
-    assert [client.get(URL, **me).status_code for _ in range(3)] == [404, 404, 404]
-    refused = client.get(URL, **me)
+    me = "203.0.113.7"
+    assert [client.get(URL, HTTP_X_FORWARDED_FOR=me).status_code for _ in range(3)] == [404, 404, 404]
+    refused = client.get(URL, HTTP_X_FORWARDED_FOR=me)
     assert refused.status_code == 429 and refused["Content-Type"] == "application/json"
     assert refused["Retry-After"] == "45"
     assert refused["Access-Control-Allow-Origin"] == "*"
