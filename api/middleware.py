@@ -21,7 +21,9 @@ class ApiMiddleware:
       credentials (no ``Access-Control-Allow-Credentials``: cookies are never used);
     * GET and HEAD: counted against the address's limit (api.limits), 429 with
       ``Retry-After`` over it; every answer carries ``Access-Control-Allow-Origin: *``;
-    * other methods reach the API, which answers 405.
+    * other methods reach the API, which answers 405;
+    * Django's own refusals (no such route: 404; a method the route does not take: 405) are
+      JSON like the API's, so that every answer under ``/api/`` is.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -40,7 +42,25 @@ class ApiMiddleware:
             response = JsonResponse({"status": 429, "reason": reason}, status=429)
             response["Retry-After"] = str(wait)
         else:
-            response = self.get_response(request)
+            response = _as_json(self.get_response(request))
         if request.method in ("GET", "HEAD", "OPTIONS"):
             response["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+_REASONS = {
+    404: "No such endpoint: the endpoints are listed in /api/v1/openapi.json.",
+    405: "The API is read-only: GET, HEAD and OPTIONS only.",
+}
+
+
+def _as_json(response: HttpResponseBase) -> HttpResponseBase:
+    """Django's 404 page and ninja's empty 405 as the API's JSON refusal (headers kept)."""
+    reason = _REASONS.get(response.status_code)
+    if reason is None or response.get("Content-Type", "").startswith("application/json"):
+        return response
+    answer = JsonResponse({"status": response.status_code, "reason": reason}, status=response.status_code)
+    for header in ("Allow", "Vary"):
+        if response.has_header(header):
+            answer[header] = response[header]
+    return answer

@@ -81,6 +81,15 @@ def test_an_alias_moves_permanently_and_unknown_and_deleted_ids_answer_json(clie
     assert get(client, f"/api/v1/researchers/{a.lower()}")["id"] == a
 
 
+@pytest.mark.parametrize(
+    "text", ["A" + "9" * 5000, "%00", "A%00", "A%D9%A1%D9%A2", "A%C2%B2", "%E2%80%AE", "W1", f"A{10**30}", "..%2F"]
+)
+def test_hostile_ids_get_404_json_on_every_researcher_endpoint(client: Client, text: str) -> None:
+    for tail in ("", "/works", "/coauthors", "/graph"):
+        assert get(client, f"/api/v1/researchers/{text}{tail}", 404)["status"] == 404
+    assert get(client, f"/api/v1/works/{text}", 404)["status"] == 404
+
+
 # --- Works, cursors ------------------------------------------------------------------------------------
 
 
@@ -231,7 +240,10 @@ def test_reads_allow_any_origin_without_credentials_and_other_methods_get_405(
     assert preflight.status_code == 204 and preflight["Access-Control-Allow-Origin"] == "*"
     assert preflight["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
     for method in ("post", "put", "patch", "delete"):
-        assert getattr(client, method)(url).status_code == 405, method
+        refused = getattr(client, method)(url)
+        assert refused.status_code == 405 and refused.json()["status"] == 405, method
+        assert refused["Allow"] == "GET"
+    assert get(client, "/api/v1/nothing-here", 404)["reason"].startswith("No such endpoint")
     head = client.head(url)
     assert head.status_code == 200 and head.content == b""
     # Pages of the site carry no CORS header.
