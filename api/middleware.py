@@ -60,7 +60,9 @@ def _as_json(response: HttpResponseBase) -> HttpResponseBase:
     if reason is None or response.get("Content-Type", "").startswith("application/json"):
         return response
     answer = JsonResponse({"status": response.status_code, "reason": reason}, status=response.status_code)
-    for header in ("Allow", "Vary"):
-        if response.has_header(header):
-            answer[header] = response[header]
+    for header, value in response.items():  # Allow, Vary, Cache-Control, security headers…
+        if header.lower() not in ("content-type", "content-length"):
+            answer[header] = value
+    for cookie in response.cookies.values():
+        answer.cookies[cookie.key] = cookie
     return answer
