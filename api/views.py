@@ -39,6 +39,8 @@ LIMIT_DEFAULT, LIMIT_MAX = 20, 100
 # The orders as the schema spells them; they must be the selectors' (checked at import).
 WorkSort = Literal["date", "citations", "title"]
 CoauthorSort = Literal["shared", "recent", "name"]
+# An on switch of search.params (off is leaving it out).
+Flag = Literal["yes", "on", "1", "true"]
 assert set(get_args(WorkSort)) == set(WORK_SORTS) and set(get_args(CoauthorSort)) == set(COAUTHOR_SORTS)
 YEAR_MAX = 9999
 JSON = "application/json"
@@ -290,8 +292,8 @@ def search_endpoint(
     institution: str | None = None,
     country: str | None = None,
     level: int | None = Query(None, ge=1, le=4),  # noqa: B008
-    claimed: bool | None = None,
-    open: bool | None = None,
+    claimed: Flag | None = None,
+    open: Flag | None = None,
 ) -> Any:
     """The site's search (search.selectors, parameters parsed by search.params.parse_params):
     without ``kind`` the first results of every kind, with it one page of that kind. An

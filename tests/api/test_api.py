@@ -9,7 +9,9 @@ from urllib.parse import quote
 
 import pytest
 from django.core import signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from api.keyset import cursor_make
 from api.views import api
@@ -119,8 +121,14 @@ def test_a_page_of_works_costs_a_fixed_number_of_queries(
 ) -> None:
     a = api_site.record.openalex_id
     cursor = get(client, f"/api/v1/researchers/{a}/works?limit=3")["next_cursor"]
-    with django_assert_num_queries(4):  # the record, the page, 2 for the author lists
+    with django_assert_num_queries(4) as captured:  # the record, the page, 2 for the author lists
         client.get(f"/api/v1/researchers/{a}/works?limit=3&cursor={cursor}")
+    # A page after a cursor is a range of the order, never rows skipped with OFFSET.
+    assert not [q["sql"] for q in captured.captured_queries if "OFFSET" in q["sql"].upper()]
+    cursor = get(client, f"/api/v1/researchers/{a}/coauthors?limit=3")["next_cursor"]
+    with CaptureQueriesContext(connection) as coauthors:
+        client.get(f"/api/v1/researchers/{a}/coauthors?limit=3&cursor={cursor}")
+    assert not [q["sql"] for q in coauthors.captured_queries if "OFFSET" in q["sql"].upper()]
 
 
 def test_a_work_lists_its_authors_in_byline_order_capped_with_a_count(client: Client, api_site: ApiSite) -> None:
