@@ -103,7 +103,7 @@ INSTALLED_APPS = [
     "works",
     "claims",
     "graph",
-    # Feature apps: above graph, below pages; none imports another.
+    # Feature apps: above graph, below pages; none imports another but the API, which calls search.
     "following",
     "collaboration",
     "search",
