@@ -107,7 +107,7 @@ INSTALLED_APPS = [
     "following",
     "collaboration",
     "search",
-    # The read-only JSON API calls search (the one feature app below another).
+    # The read-only JSON API (api/), after search, which it calls.
     "api",
     "pages",
 ]
