@@ -113,6 +113,6 @@ def cursor_read(endpoint: str, scope: str, cursor: str) -> list[Any]:
         raise CursorError("The cursor is not one this API gave out: use the next_cursor of a previous page.")
     if data.get("s") != scope:
         raise CursorError(
-            "The cursor belongs to another list (another record, sort or filter): start again without it."
+            "The cursor belongs to another list (another record or sort): start again without it."
         )
     return list(data["p"])
