@@ -20,7 +20,7 @@ from profiles.identifiers import parse_openalex_id
 from profiles.models import Researcher
 from profiles.shortcuts import researcher_or_response
 from works.citation_formats import FORMATS, CitationFormat, CitationRecord
-from works.citations import citation_records
+from works.citations import EXPORT_WORKS_MAX, citation_records
 from works.models import Work
 from works.selectors import WORK_SORTS, works_matching
 
@@ -29,10 +29,6 @@ RESEARCHER_EXPORT_VIEWS = {"bib": "pages:works_bib", "ris": "pages:works_ris", "
 WORK_EXPORT_VIEWS = {"bib": "pages:work_bib", "ris": "pages:work_ris", "csl.json": "pages:work_csl"}
 
 _NOT_FILENAME = re.compile(r"[^a-z0-9-]+")
-# The most works one export holds, newest first (about 7 MB of CSL-JSON): a record with tens of
-# thousands of works (a mis-merged author) must not cost seconds and a heap of memory per
-# request. Past it the response says so (``X-Works-Truncated``) and a filter narrows it.
-EXPORT_WORKS_MAX = 5_000
 
 
 def listed_works(researcher: Researcher, request: HtmxRequest) -> QuerySet[Work]:
@@ -51,8 +47,9 @@ def _attachment(records: list[CitationRecord], fmt: CitationFormat, name: str) -
 
 @require_safe
 def researcher_works_export(request: HtmxRequest, openalex_id: str, fmt: str) -> HttpResponse:
-    """A profile's works in ``fmt``, newest first, hidden works left out as on the profile; at
-    most :data:`EXPORT_WORKS_MAX`.
+    """A profile's works in ``fmt``, in the works list's order, hidden works left out as on the
+    profile; at most works.citations.EXPORT_WORKS_MAX (the first ones; the links say so and the
+    response's ``X-Works-Truncated`` header too).
     2 queries (the researcher; the works with their authors); ids resolve like the profile's
     (301 for an alias, to the same format; 404; 410)."""
     found = researcher_or_response(request, openalex_id, view=RESEARCHER_EXPORT_VIEWS[fmt])

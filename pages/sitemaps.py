@@ -9,19 +9,26 @@ whose primary keys fall in one range of :attr:`PagedSitemap.limit` (50,000, the 
 most), so that no page needs a count or an offset over a whole table: the index lists the
 ranges that hold rows, a page reads its range through the primary key. Every URL is absolute
 under ``SITE_URL`` (bzpeer.http.absolute_url), never from the request's ``Host``.
+
+The index and each page are kept in the cache for :data:`SITEMAP_SECONDS` (a works page of
+50,000 URLs takes about 0.65 s to build at 1M works, the index 0.2 s; crawlers read them a few
+times a day, and an hour-old sitemap misses nothing a crawler would not find an hour later).
+Without Redis they are built on each request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from django.contrib.sitemaps import Sitemap
+from django.core.cache import cache
 from django.core.paginator import EmptyPage
 from django.db.models import DateTimeField, Exists, F, OuterRef, QuerySet, Value
 from django.http import Http404, HttpResponse
-from django.template.response import TemplateResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -151,6 +158,28 @@ SITEMAPS: dict[str, type[PagedSitemap]] = {
 }
 
 _XML = "application/xml; charset=utf-8"
+SITEMAP_SECONDS = 3600
+_GENERATION_KEY = "sitemap:generation"
+
+
+def _cached_xml(name: str, build: Callable[[], str]) -> str:
+    """``build()``, kept in the cache under ``name`` for :data:`SITEMAP_SECONDS`. The key
+    carries the current generation, so :func:`forget_cached` drops every page at once."""
+    generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
+    key = f"sitemap:{generation}:{name}"
+    body = cache.get(key)
+    if body is None:
+        body = build()
+        cache.set(key, body, SITEMAP_SECONDS)
+    return str(body)
+
+
+def forget_cached() -> None:
+    """Drop every cached sitemap page (a new generation; the old keys expire)."""
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:  # no generation yet
+        cache.set(_GENERATION_KEY, 1, timeout=None)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -161,29 +190,34 @@ def _no_index(response: HttpResponse) -> HttpResponse:
 
 @require_safe
 def sitemap_index(request: HtmxRequest) -> HttpResponse:
-    """The sitemap index: every page of every section. 4 queries (a page list per section)."""
-    # What Django's sitemap_index.xml reads of each entry (no lastmod: it would cost a query).
-    entries = [
-        {"location": absolute_url(reverse("pages:sitemap", args=[section])) + ("" if n == 1 else f"?p={n}")}
-        for section, sitemap in SITEMAPS.items()
-        for n in sitemap().page_numbers()
-    ]
-    return _no_index(TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries}, content_type=_XML))
+    """The sitemap index: every page of every section. 4 queries (a page list per section),
+    none while cached."""
+
+    def build() -> str:
+        # What Django's sitemap_index.xml reads of each entry (no lastmod: it would cost a query).
+        entries = [
+            {"location": absolute_url(reverse("pages:sitemap", args=[section])) + ("" if n == 1 else f"?p={n}")}
+            for section, sitemap in SITEMAPS.items()
+            for n in sitemap().page_numbers()
+        ]
+        return render_to_string("sitemap_index.xml", {"sitemaps": entries})
+
+    return _no_index(HttpResponse(_cached_xml("index", build), content_type=_XML))
 
 
 @require_safe
 def sitemap_section(request: HtmxRequest, section: str) -> HttpResponse:
-    """One page of a section (``?p=``, from 1). 1 query; 404 for an unknown section, a page
-    that is no number, or a page with no rows."""
+    """One page of a section (``?p=``, from 1). 1 query, none while cached; 404 for an unknown
+    section, a page that is no number, or a page with no rows."""
     sitemap_class = SITEMAPS.get(section)
     page = whole_number(request.GET.get("p", "1"), maximum=2**31)
     if sitemap_class is None or page is None or page < 1:
         raise Http404("No such sitemap page")
     try:
-        urls = sitemap_class().get_urls(page=page)
+        body = _cached_xml(f"{section}:{page}", lambda: urlset_xml(sitemap_class().get_urls(page=page)))
     except EmptyPage as empty:
         raise Http404("No such sitemap page") from empty
-    return _no_index(HttpResponse(urlset_xml(urls), content_type=_XML))
+    return _no_index(HttpResponse(body, content_type=_XML))
 
 
 def urlset_xml(urls: list[dict[str, Any]]) -> str:

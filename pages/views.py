@@ -52,7 +52,8 @@ _IDENTIFIER_NAMES = {
 @vary_on_headers("HX-Request")
 def home(request: HtmxRequest) -> HttpResponse:
     """Home: the search box and, for a query, its results by kind (search.selectors); an
-    identifier goes straight to its page (htmx: a client redirect). htmx requests (typing,
+    identifier goes straight to its page (htmx: a client redirect); one BZPEER does not hold is
+    said so above the results of the same text as words. htmx requests (typing,
     filtering, paging) get the ``#search-results`` fragment; the full page adds the featured and
     recently imported researchers. Queries: none for bad input (explained instead), at most 1 for an
     identifier, else search.selectors.search's; the full page adds the recent list (1) and the
@@ -67,7 +68,7 @@ def home(request: HtmxRequest) -> HttpResponse:
             url = reverse(_IDENTIFIER_PAGES[identifier.kind], args=[target])
             return HttpResponseClientRedirect(url) if is_htmx_partial(request) else redirect(url)
         context["missing"] = (_IDENTIFIER_NAMES[identifier.kind], identifier.value)
-    elif not params.problem and not params.is_empty:
+    if not params.problem and not params.is_empty:  # an identifier not held is searched as text too
         context["results"] = search_selectors.search(params.q, params.filters, kind=params.kind, page=params.page)
     if is_htmx_partial(request):  # with the filter ids the form sends next, swapped out of band
         return render(request, "pages/home.html#search-results", {**context, "oob": True})

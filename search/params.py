@@ -67,10 +67,11 @@ def _flag(value: str) -> bool | None:
     return False if value == "" else None
 
 
-def parse_params(query: QueryDict) -> SearchParams:  # noqa: C901, PLR0911 (one check per parameter)
+def parse_params(query: QueryDict, *, strict: bool = False) -> SearchParams:  # noqa: C901, PLR0911
     """The request ``query`` asks for; with ``problem`` set (and nothing else to trust) when a
-    parameter is unknown, too long or malformed."""
-    if set(query) - KNOWN_PARAMETERS:
+    parameter is too long or malformed, or, when ``strict``, unknown. The search page is not
+    strict: links arrive with tracking parameters (``utm_source``, ``fbclid``) that it ignores."""
+    if strict and set(query) - KNOWN_PARAMETERS:
         return SearchParams(problem="Unknown search parameter: search by words, kind and filters only.")
     q = query.get("q", "").strip()
     if len(q) > SEARCH_MAX:

@@ -23,7 +23,7 @@ more than ``COUNT_CAP + 1`` matching rows. Pages go at most that deep (search.pa
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
@@ -39,11 +39,12 @@ from profiles.text_search import (
     NAMES_CONFIG,
     TITLES_CONFIG,
     TOPICS_CONFIG,
+    Unaccent,
     name_vector,
     unaccented_vector,
 )
 from search.params import Kind, ResearcherFilters
-from search.query import Identifier, tsquery, words_of
+from search.query import Identifier, text_words, tsquery, words_of
 from works.models import Work
 from works.selectors import AuthorList, author_lists
 
@@ -227,13 +228,20 @@ def researchers(
 # --- Topics, institutions, works -----------------------------------------------------------------
 
 
+def _unaccented_query(words: list[str], *, prefix: Literal["all", "last"], config: str) -> SearchQuery:
+    """``to_tsquery(config, bzpeer_unaccent(...))`` of ``words`` (search.query.text_words): the
+    query folded exactly as the indexed text (profiles.text_search.unaccented_vector)."""
+    return SearchQuery(Unaccent(Value(tsquery(words, prefix=prefix))), search_type="raw", config=config)
+
+
+
 def topics(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -> Group[Topic]:
     """Topics and legacy concepts whose names hold the words. No query without words; else 1 or
     2 (see :func:`_page`)."""
     if not words:
         return Group.empty("topics", page, per_page)
     qs = Topic.objects.annotate(_text=unaccented_vector("display_name", TOPICS_CONFIG)).filter(
-        _text=SearchQuery(tsquery(words, prefix="last"), search_type="raw", config=TOPICS_CONFIG)
+        _text=_unaccented_query(words, prefix="last", config=TOPICS_CONFIG)
     )
     ordered = qs.order_by("-kind", Length("display_name"), "display_name", "id")  # "topic" before "concept"
     return _page("topics", qs.order_by(), ordered, page, per_page)
@@ -245,7 +253,7 @@ def institutions(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -
     if not words:
         return Group.empty("institutions", page, per_page)
     qs = Institution.objects.annotate(_text=unaccented_vector("display_name", INSTITUTIONS_CONFIG)).filter(
-        _text=SearchQuery(tsquery(words, prefix="all"), search_type="raw", config=INSTITUTIONS_CONFIG)
+        _text=_unaccented_query(words, prefix="all", config=INSTITUTIONS_CONFIG)
     )
     ordered = qs.order_by(Length("display_name"), "display_name", "id")
     return _page("institutions", qs.order_by(), ordered, page, per_page)
@@ -258,7 +266,7 @@ def works(words: list[str], *, page: int = 1, per_page: int = PER_PAGE) -> Group
     if not words:
         return Group.empty("works", page, per_page)
     qs = Work.objects.annotate(_text=unaccented_vector("title", TITLES_CONFIG)).filter(
-        _text=SearchQuery(tsquery(words, prefix="last"), search_type="raw", config=TITLES_CONFIG)
+        _text=_unaccented_query(words, prefix="last", config=TITLES_CONFIG)
     )
     ordered = qs.select_related("source").order_by("-cited_by_count", "id")
     group = _page("works", qs.order_by(), ordered, page, per_page)
@@ -281,22 +289,22 @@ def search(text: str, filters: ResearcherFilters, *, kind: Kind | None = None, p
     Queries: the sum of the groups' (each 0 to 2, researchers up to 4 with the misspelling
     match, works 2 more with authors): at most 10 for the overview, none for a text without
     letters or digits and no filters."""
-    words = words_of(text)
+    words, plain = words_of(text), text_words(text)  # names are folded in Python, the rest in SQL
     if kind is None and not filters:
         return Results(
             researchers=researchers(words, filters, per_page=PREVIEW),
-            topics=topics(words, per_page=PREVIEW),
-            institutions=institutions(words, per_page=PREVIEW),
-            works=works(words, per_page=PREVIEW),
-            words=words,
+            topics=topics(plain, per_page=PREVIEW),
+            institutions=institutions(plain, per_page=PREVIEW),
+            works=works(plain, per_page=PREVIEW),
+            words=words or plain,
         )
     if kind in (None, "researchers"):
         return Results(researchers=researchers(words, filters, page=page), words=words)
     if kind == "topics":
-        return Results(topics=topics(words, page=page), words=words)
+        return Results(topics=topics(plain, page=page), words=plain)
     if kind == "institutions":
-        return Results(institutions=institutions(words, page=page), words=words)
-    return Results(works=works(words, page=page), words=words)
+        return Results(institutions=institutions(plain, page=page), words=plain)
+    return Results(works=works(plain, page=page), words=plain)
 
 
 # --- Identifiers -------------------------------------------------------------------------------------

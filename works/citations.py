@@ -10,6 +10,11 @@ from django.db.models.functions import Coalesce, NullIf
 from works.citation_formats import CitationRecord
 from works.models import Authorship, Work
 
+# The most works one export holds (about 7 MB of CSL-JSON): a record with tens of thousands of
+# works (a mis-merged author) must not cost seconds and a heap of memory per request. Past it an
+# export holds the first ones in the list's order; the links and the response say so.
+EXPORT_WORKS_MAX = 5_000
+
 
 def citation_records(works: QuerySet[Work]) -> list[CitationRecord]:
     """``works`` (in their order) as citation records, with every author in byline order. 1

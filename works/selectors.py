@@ -15,6 +15,7 @@ from core.paging import Paging
 from profiles.display import abstract_is_long
 from profiles.models import Researcher
 from profiles.selectors import count_of
+from works.citations import EXPORT_WORKS_MAX
 from works.models import Authorship, HiddenWork, ImportJob, Work, WorkTopic
 
 WORKS_PER_PAGE = 20
@@ -196,6 +197,15 @@ class WorksPage:
     @property
     def matching(self) -> int:
         return self.paging.total
+
+    @property
+    def export_capped(self) -> bool:
+        """More works match than one export holds (works.citations.EXPORT_WORKS_MAX)."""
+        return self.paging.total > EXPORT_WORKS_MAX
+
+    @property
+    def export_max_text(self) -> str:
+        return f"{EXPORT_WORKS_MAX:,}"
 
     @property
     def items(self) -> list[tuple[Work, AuthorList]]:

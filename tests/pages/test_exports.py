@@ -18,6 +18,7 @@ from pages.forms import WorksFilterForm
 from profiles.models import Researcher, ResearcherAlias
 from tests import cast
 from tests import factories as f
+from works import selectors as works_selectors
 from works.models import Authorship, HiddenWork
 from works.selectors import works_page
 
@@ -190,8 +191,11 @@ def test_authors_are_named_as_the_site_names_them(client: Client) -> None:
     assert "author" not in bare and bare["title"] == "Nobody's"
 
 
-def test_an_export_holds_at_most_the_newest_works_and_says_so(client: Client, lead: Researcher, monkeypatch) -> None:
+def test_an_export_holds_at_most_the_first_works_and_says_so(client: Client, lead: Researcher, monkeypatch) -> None:
     monkeypatch.setattr(exports, "EXPORT_WORKS_MAX", 2)
+    monkeypatch.setattr(works_selectors, "EXPORT_WORKS_MAX", 2)
+    profile = client.get(f"/researchers/{lead.openalex_id}/").content.decode()
+    assert "Export the first 2 of these works" in profile and "Export all works" not in profile
     response = client.get(f"/researchers/{lead.openalex_id}/works.csl.json")
     assert titles(response) == [w.title for w in works_page(lead).works][:2]
     assert "first 2 works" in response["X-Works-Truncated"]

@@ -25,6 +25,19 @@ SITE = "https://bzpeer.example.org"
 def site_url(settings) -> None:
     settings.SITE_URL = SITE
     settings.ALLOWED_HOSTS = ["*"]
+    sitemaps.forget_cached()  # each test's records, not another test's cached pages
+
+
+def test_pages_are_kept_in_the_cache_until_forgotten(client: Client, django_assert_num_queries) -> None:
+    f.researcher("Kept Once")
+    first = client.get("/sitemap-researchers.xml").content
+    index = client.get("/sitemap.xml").content
+    f.researcher("Added Later")
+    with django_assert_num_queries(0):
+        assert client.get("/sitemap-researchers.xml").content == first
+        assert client.get("/sitemap.xml").content == index
+    sitemaps.forget_cached()
+    assert b"Added" not in first and len(client.get("/sitemap-researchers.xml").content) > len(first)
 
 
 def parse(content: bytes) -> ET.Element:

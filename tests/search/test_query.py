@@ -7,7 +7,7 @@ import pytest
 from django.http import QueryDict
 
 from search.params import MAX_PAGE, ResearcherFilters, parse_params
-from search.query import SEARCH_MAX, Identifier, identifier_in, tsquery, words_of
+from search.query import SEARCH_MAX, Identifier, identifier_in, text_words, tsquery, words_of
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,14 @@ from search.query import SEARCH_MAX, Identifier, identifier_in, tsquery, words_o
         ("Vincent Larivière", None),
         ("10.1038", None),
         ("S123", None),  # sources have no page
+        ("https://openalex.org/T5", Identifier("topic", "T5")),  # behind the URL any id is one
+        ("A549", None),  # a cell line, not an author id: too short for a bare id
+        ("a100", None),
+        ("T5", None),
+        ("c60", None),
+        ("10.1234/%00", None),  # a NUL decoded is no DOI
+        ("doi:10.1234/%00x", None),
+        ("10.1234/a%0Ab", None),
     ],
 )
 def test_identifiers_in_their_usual_forms(text: str, expected: Identifier | None) -> None:
@@ -82,10 +90,29 @@ def test_parameters_are_read_into_a_search() -> None:
         ("q=x&level=5", "Unknown verification level"),
         ("q=x&level=L2", "Unknown verification level"),
         ("q=x&claimed=maybe", "on (yes) or off"),
-        ("q=x&colour=red", "Unknown search parameter"),
         ("q=x&kind=works&country=FR", "Filters apply to researchers only"),
     ],
 )
 def test_bad_parameters_are_explained_not_guessed(query: str, says: str) -> None:
     params = parse_params(q(query))
     assert says in params.problem and params.filters == ResearcherFilters() and params.page == 1
+
+
+def test_unknown_parameters_are_ignored_by_the_page_and_refused_when_strict() -> None:
+    """Links arrive with tracking parameters; the API's callers are told."""
+    assert parse_params(q("q=smith&utm_source=x&fbclid=y")) == parse_params(q("q=smith"))
+    assert "Unknown search parameter" in parse_params(q("q=x&colour=red"), strict=True).problem
+
+
+def test_text_words_are_not_folded_in_python() -> None:
+    """Topics, institutions and titles fold in PostgreSQL (bzpeer_unaccent and the parser), so
+    their words stay as typed; names fold with profiles.names.fold."""
+    assert text_words("한국어 データ Йога λόγος") == ["한국어", "データ", "Йога", "λόγος"]
+    assert text_words("‮evil‬ & | ! :* ()") == ["evil"]
+    assert text_words("étude") == ["étude"]  # NFC: the accent stays with its letter
+
+
+def test_a_short_last_word_is_no_prefix() -> None:
+    assert tsquery(["deep", "b"], prefix="last") == "deep & b"
+    assert tsquery(["deep", "lea"], prefix="last") == "deep & lea:*"
+    assert tsquery(["j", "smith"], prefix="all") == "j:* & smith:*"  # initials of names stay prefixes

@@ -11,7 +11,7 @@ from claims.models import Claim
 from profiles.models import Researcher, Topic
 from search import selectors
 from search.params import ResearcherFilters
-from search.query import Identifier, words_of
+from search.query import Identifier, text_words, words_of
 from tests import cast
 from tests import factories as f
 from works.models import Work
@@ -91,10 +91,10 @@ def test_a_topic_word_finds_topics_and_legacy_concepts_topics_first() -> None:
     f.topic("AI Safety and Alignment", field="Computer Science")
     Topic.objects.create(openalex_id="C1", kind="concept", display_name="Alignment")
     f.topic("Protein folding")
-    found = selectors.topics(words_of("alignment"))
+    found = selectors.topics(text_words("alignment"))
     assert [t.display_name for t in found.items] == ["AI Safety and Alignment", "Alignment"]
-    assert [t.display_name for t in selectors.topics(words_of("AI Safety")).items] == ["AI Safety and Alignment"]
-    assert [t.display_name for t in selectors.topics(words_of("aligning")).items] == [
+    assert [t.display_name for t in selectors.topics(text_words("AI Safety")).items] == ["AI Safety and Alignment"]
+    assert [t.display_name for t in selectors.topics(text_words("aligning")).items] == [
         "AI Safety and Alignment",
         "Alignment",
     ]
@@ -103,10 +103,10 @@ def test_a_topic_word_finds_topics_and_legacy_concepts_topics_first() -> None:
 def test_an_institution_by_part_of_its_name_without_accents() -> None:
     f.institution("Université de Montréal", country_code="CA")
     f.institution("McGill University", country_code="CA")
-    assert [i.display_name for i in selectors.institutions(words_of("univ montreal")).items] == [
+    assert [i.display_name for i in selectors.institutions(text_words("univ montreal")).items] == [
         "Université de Montréal"
     ]
-    shortest_first = selectors.institutions(words_of("university")).items
+    shortest_first = selectors.institutions(text_words("university")).items
     assert [i.display_name for i in shortest_first] == ["McGill University"]  # "université" is another word
 
 
@@ -115,11 +115,11 @@ def test_a_title_fragment_finds_the_work_most_cited_first_with_its_authors() -> 
     f.work([ada], title="Attention is all you need", cited_by_count=10)
     f.work([ada], title="Paying attention to attention", cited_by_count=99)
     f.work([ada], title="Something else entirely")
-    found = selectors.works(words_of("attention"))
+    found = selectors.works(text_words("attention"))
     assert [h.work.title for h in found.items] == ["Paying attention to attention", "Attention is all you need"]
     assert [a.researcher.display_name for a in found.items[0].authors.authorships] == ["Ada Example"]
-    assert [h.work.title for h in selectors.works(words_of("all you ne")).items] == ["Attention is all you need"]
-    assert selectors.works(words_of("the of and")).count == 0  # stop words only: nothing, and no scan
+    assert [h.work.title for h in selectors.works(text_words("all you nee")).items] == ["Attention is all you need"]
+    assert selectors.works(text_words("the of and")).count == 0  # stop words only: nothing, and no scan
 
 
 def test_identifiers_resolve_to_the_page_they_name() -> None:
@@ -223,10 +223,10 @@ def test_counts_are_capped_beyond_a_thousand(django_assert_num_queries) -> None:
         for n in range(selectors.COUNT_CAP + 5)
     )
     with django_assert_num_queries(4):  # rows, capped count, authors (counts and slices)
-        group = selectors.works(words_of("common study"))
+        group = selectors.works(text_words("common study"))
     assert group.capped and group.count == selectors.COUNT_CAP and group.count_text == "1,000+"
     assert group.items[0].work.title == f"A common study number {selectors.COUNT_CAP + 4}"
-    last = selectors.works(words_of("common study"), page=50)
+    last = selectors.works(text_words("common study"), page=50)
     assert len(last.items) == 20 and last.paging.has_next is False  # paging stops at the cap
 
 
