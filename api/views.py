@@ -299,7 +299,7 @@ def search_endpoint(
     without ``kind`` the first results of every kind, with it one page of that kind. An
     identifier answers ``redirect`` (what it names) instead of results, 404 when nothing.
     Paged by ``page`` (at most 50 pages: search results are ranked, not a list to walk)."""
-    params = parse_params(request.GET)
+    params = parse_params(request.GET, strict=True)
     if params.problem:
         raise ApiError(400, params.problem)
     if params.is_empty:
