@@ -103,10 +103,12 @@ INSTALLED_APPS = [
     "works",
     "claims",
     "graph",
-    # Feature apps: above graph, below pages; none imports another.
+    # Feature apps: above graph, below pages; none imports another but the API, which calls search.
     "following",
     "collaboration",
     "search",
+    # The read-only JSON API (api/), after search, which it calls.
+    "api",
     "pages",
 ]
 
@@ -120,6 +122,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, which answers HEAD for static files itself.
     "bzpeer.middleware.HeadAsGetMiddleware",
+    # /api/ only: CORS, the per-address read limit, preflights (api/middleware.py).
+    "api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -319,7 +323,9 @@ ACCOUNT_ADAPTER = "bzpeer.accounts.AccountAdapter"
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
-ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth's adapter calls client_ip too
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Requests a minute one client address may send to the JSON API (api/limits.py); 0: no limit.
+API_RATE_PER_MINUTE = envint("API_RATE_PER_MINUTE", "120")  # allauth's adapter calls client_ip too
 
 # The log-in lockout (django-axes, state in PostgreSQL): after LOGIN_FAILURE_LIMIT wrong
 # passwords for one account, from anywhere, every password for it (the right one too) is

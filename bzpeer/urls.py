@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("moderation/reports/", include("collaboration.moderation_urls")),
     path("moderation/", include("claims.moderation_urls")),
+    path("", include("api.urls")),
     path("", include("works.urls")),
     path("", include("claims.urls")),
     path("", include("graph.urls")),

@@ -142,7 +142,7 @@ def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
 # (tests/pages/test_page_cache.py checks the apps).
 PAGE_CODE_FOLDERS = (
     "templates", "bzpeer", "core", "profiles", "works", "claims", "graph", "following", "collaboration", "search",
-    "pages",
+    "api", "pages",
 )
 
 

@@ -89,9 +89,7 @@ def coauthors_page(researcher: Researcher, *, sort: str = DEFAULT_COAUTHOR_SORT,
     paging = Paging(page, _edges_of(researcher.pk).count(), COAUTHORS_PER_PAGE)
     if not paging.start:
         return CoauthorsPage(researcher, [], paging, sort)
-    edges = _edges_of(researcher.pk).select_related("researcher_a", "researcher_b")
-    if sort == "name":
-        edges = edges.annotate(other_name=_other_name(researcher.pk))
+    edges = coauthor_edges(researcher.pk, with_name=sort == "name")
     coauthors = [
         Coauthor(
             edge.researcher_b if edge.researcher_a_id == researcher.pk else edge.researcher_a,
@@ -105,6 +103,14 @@ def coauthors_page(researcher: Researcher, *, sort: str = DEFAULT_COAUTHOR_SORT,
     for affiliation in current_affiliations(list(by_id)):
         by_id[affiliation.researcher_id].institutions.append(affiliation.institution)
     return CoauthorsPage(researcher, coauthors, paging, sort)
+
+
+def coauthor_edges(researcher_id: int, *, with_name: bool = False) -> QuerySet[CoauthorEdge]:
+    """The researcher's co-author edges with both researchers, each annotated with the other
+    side's id (``other_id``) and, ``with_name``, their sort name (``other_name``): what every
+    order of :data:`COAUTHOR_SORTS` reads (the page here, and the API's keyset pages). Lazy."""
+    edges = _edges_of(researcher_id).select_related("researcher_a", "researcher_b")
+    return edges.annotate(other_name=_other_name(researcher_id)) if with_name else edges
 
 
 def current_affiliations(researcher_ids: list[int]) -> QuerySet[ResearcherAffiliation]:

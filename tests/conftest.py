@@ -69,6 +69,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _api_reads_unlimited() -> None:
+    """Every test client comes from 127.0.0.1: the API's per-address read limit would refuse
+    the walks over every route. tests/api/test_limits.py turns it on where it is tested."""
+    settings.API_RATE_PER_MINUTE = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _redis_keys_of_this_session() -> Iterator[None]:
     """The cache and the task queues under this session's name (tests/redis_scope.py), and
     nothing of it left in Redis at the end."""

@@ -225,6 +225,20 @@ def samples(site: Site) -> dict[str, list[str]]:
         "works/<str:openalex_id>/export.ris": [f"/works/{site.work.openalex_id}/export.ris"],
         "works/<str:openalex_id>/export.csl.json": [f"/works/{site.work.openalex_id}/export.csl.json"],
         # for crawlers
+        # the JSON API (not HTML: the walker checks their headers; api/views.py)
+        "api/v1/researchers/<openalex_id>": [
+            f"/api/v1/researchers/{a}", "/api/v1/researchers/A5999999999", "/api/v1/researchers/x?y=1",
+            *[f"/api/v1/researchers/{g.strip('/').split('/')[-1]}" for g in gone],
+        ],
+        "api/v1/researchers/<openalex_id>/works": [
+            f"/api/v1/researchers/{a}/works?limit=2&sort=title", f"/api/v1/researchers/{a}/works?cursor=forged",
+        ],
+        "api/v1/researchers/<openalex_id>/coauthors": [f"/api/v1/researchers/{a}/coauthors"],
+        "api/v1/researchers/<openalex_id>/graph": [f"/api/v1/researchers/{a}/graph"],
+        "api/v1/works/<openalex_id>": [f"/api/v1/works/{site.work.openalex_id}", "/api/v1/works/W1"],
+        "api/v1/search": [f"/api/v1/search?q={hostile('Ada Example')}", "/api/v1/search?q=10.5555/bidi.1"],
+        "api/v1/openapi.json": ["/api/v1/openapi.json"],
+        "api/v1/": ["/api/v1/"],  # django-ninja's root: 404 (no docs page)
         "robots.txt": ["/robots.txt"],
         "sitemap.xml": ["/sitemap.xml"],
         "sitemap-<slug:section>.xml": [

@@ -28,7 +28,7 @@ ROOT = Path(settings.BASE_DIR)
 ORDER = ["core", "profiles", "works", "claims", "graph", "pages"]
 FEATURE_LEVEL = ORDER.index("graph") + 0.5
 # Feature apps that are clearly below another one (``{"api": {"search"}}``: the API calls search).
-FEATURE_DEPENDS: dict[str, set[str]] = {}
+FEATURE_DEPENDS: dict[str, set[str]] = {"api": {"search"}}
 
 
 @dataclass(frozen=True)
