@@ -58,22 +58,11 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = [f"/api/v1/researchers/{i}" for i in bench_web.sample_profiles(url, args.sample, args.seed)]
     os.environ["API_RATE_PER_MINUTE"] = UNREACHABLE_RATE  # bench_web.django_env passes the environment on
-    port = bench_web.free_port()
-    server = bench_web.start_server(url, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        print(f"warming the cache with {len(paths)} researchers: {bench_web.warm(base, paths):.0f} s", flush=True)
-        runs = []
-        for _ in range(args.rounds):
-            runs.append(bench_web.drive(wrk, base, "one SELECT (/healthz)", ["/healthz"], args.duration))
-            runs.append(bench_web.drive(wrk, base, "API researcher", paths, args.duration))
-    finally:
-        bench_web.stop_server(server)
-
+    runs = bench_web.alternate(
+        url, wrk, "API researcher", paths, rounds=args.rounds, duration=args.duration, warm_label="the cache"
+    )
     bench_web.print_runs(runs)
-    healthz = bench_web.median_run([r for r in runs if r.path == "/healthz"])
-    researcher = bench_web.median_run([r for r in runs if r.name == "API researcher"])
-    ratio = researcher.requests_per_second / healthz.requests_per_second
+    ratio, researcher = bench_web.floor_ratio(runs, "API researcher")
     print(
         f"\nAPI researcher / one SELECT: {ratio:.2f} (target >= {bench_web.TARGET_RATIO}: "
         f"{'met' if ratio >= bench_web.TARGET_RATIO else 'NOT met'}); API p99 {researcher.p99_ms:.1f} ms"

@@ -139,22 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     feeds = [f"/researchers/{i}/feed.atom" for i in bench_web.sample_profiles(url, args.sample, args.seed)]
-    port = bench_web.free_port()
-    server = bench_web.start_server(url, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        print(f"warming the feed cache with {len(feeds)} feeds: {bench_web.warm(base, feeds):.0f} s", flush=True)
-        runs = []
-        for _ in range(args.rounds):
-            runs.append(bench_web.drive(wrk, base, "one SELECT (/healthz)", ["/healthz"], args.duration))
-            runs.append(bench_web.drive(wrk, base, "researcher feed", feeds, args.duration))
-    finally:
-        bench_web.stop_server(server)
-
+    runs = bench_web.alternate(
+        url, wrk, "researcher feed", feeds, rounds=args.rounds, duration=args.duration, warm_label="the feed cache"
+    )
     bench_web.print_runs(runs)
-    healthz = bench_web.median_run([r for r in runs if r.path == "/healthz"])
-    feed = bench_web.median_run([r for r in runs if r.name == "researcher feed"])
-    ratio = feed.requests_per_second / healthz.requests_per_second
+    ratio, feed = bench_web.floor_ratio(runs, "researcher feed")
     print(
         f"\nresearcher feed / one SELECT: {ratio:.2f} (target >= {bench_web.TARGET_RATIO}: "
         f"{'met' if ratio >= bench_web.TARGET_RATIO else 'NOT met'}); feed p99 {feed.p99_ms:.1f} ms"

@@ -188,19 +188,11 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = ["/?" + urlencode({"q": text}) for kind, text, _ in mix if kind in HTTP_KINDS]
     bench_web.manage(url, "collectstatic", "--noinput", "-v0")  # DEBUG off: pages link the hashed names
-    port = bench_web.free_port()
-    server = bench_web.start_server(url, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        print(f"\nwarming the server with {len(paths)} searches: {bench_web.warm(base, paths):.0f} s", flush=True)
-        runs = []
-        for _ in range(args.rounds):
-            runs.append(bench_web.drive(wrk, base, "one SELECT (/healthz)", ["/healthz"], args.duration))
-            runs.append(bench_web.drive(wrk, base, "search page", paths, args.duration))
-    finally:
-        bench_web.stop_server(server)
+    runs = bench_web.alternate(
+        url, wrk, "search page", paths, rounds=args.rounds, duration=args.duration, warm_label="the server"
+    )
     bench_web.print_runs(runs)
-    page = bench_web.median_run([r for r in runs if r.name == "search page"])
+    _, page = bench_web.floor_ratio(runs, "search page")
     print(
         f"\nsearch page at 16 connections: {page.requests_per_second:.0f} req/s, "
         f"p50 {page.p50_ms:.1f} ms, p99 {page.p99_ms:.1f} ms"

@@ -403,6 +403,34 @@ def median_run(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda r: r.requests_per_second)[len(runs) // 2]
 
 
+def alternate(
+    url: str, wrk: str, name: str, paths: list[str], *, rounds: int, duration: int, warm_label: str = ""
+) -> list[Run]:
+    """Start gunicorn on ``url``'s database, request every path once (when ``warm_label`` says
+    what is warmed), then ``rounds`` rounds of wrk on ``/healthz`` (one SELECT) and on
+    ``paths`` under ``name``; the server is stopped whatever happens."""
+    port = free_port()
+    server = start_server(url, port)
+    base = f"http://127.0.0.1:{port}"
+    runs: list[Run] = []
+    try:
+        if warm_label:
+            print(f"warming {warm_label} with {len(paths)} requests: {warm(base, paths):.0f} s", flush=True)
+        for _ in range(rounds):
+            runs.append(drive(wrk, base, "one SELECT (/healthz)", ["/healthz"], duration))
+            runs.append(drive(wrk, base, name, paths, duration))
+    finally:
+        stop_server(server)
+    return runs
+
+
+def floor_ratio(runs: list[Run], name: str) -> tuple[float, Run]:
+    """The median run of ``name`` and its throughput over the median one-SELECT run's."""
+    healthz = median_run([r for r in runs if r.path == "/healthz"])
+    run = median_run([r for r in runs if r.name == name])
+    return run.requests_per_second / healthz.requests_per_second, run
+
+
 def warm(base: str, paths: list[str]) -> float:
     """Request every path once (8 at a time) so the anonymous runs measure cached pages."""
     started = time.perf_counter()
