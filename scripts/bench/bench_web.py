@@ -48,6 +48,7 @@ import time
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,6 +114,38 @@ def manage(url: str, *args: str, check: bool = True) -> str:
     if check and done.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{(done.stderr or done.stdout)[-3000:]}")
     return done.stdout
+
+
+# Runs in a child process with Django set up for the benchmark's database: executes the code
+# and writes the JSON of its ``result`` variable to the file named by the first argument.
+_RUN_CODE = """
+import json, sys
+import django
+django.setup()
+namespace = {}
+exec(compile(sys.stdin.read(), "<benchmark code>", "exec"), namespace)
+with open(sys.argv[1], "w") as out:
+    json.dump(namespace.get("result"), out)
+"""
+
+
+def run_code(url: str, code: str, **extra_env: str) -> Any:
+    """Run ``code`` in the project (Django set up, DEBUG off, on the database at ``url``) in a
+    child process and return the JSON value it leaves in its ``result`` variable. Machine-readable
+    on purpose: the value travels in a file of its own, never parsed out of what the code (or
+    Django, or a library) prints, which goes to this process's output unchanged."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        done = subprocess.run(
+            [sys.executable, "-c", _RUN_CODE, out.name],
+            cwd=REPO,
+            env={**django_env(url, **extra_env), "DJANGO_SETTINGS_MODULE": "bzpeer.settings"},
+            input=code,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"benchmark code failed (exit {done.returncode}); its traceback is above")
+        return json.loads(Path(out.name).read_text() or "null")
 
 
 def loaded_file(url: str) -> str | None:

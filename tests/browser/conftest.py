@@ -50,6 +50,19 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(autouse=True)
+def _close_contexts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Close every browser context a test opened once it ends. A page left open keeps polling
+    (conversations poll every few seconds) the live server, which outlives the test: its requests
+    then fail on the closed test database, and the tracebacks they print run ``ast.parse`` on the
+    server's thread while another test may be parsing too, which CPython 3.11 does not survive
+    (shared AST state, python/cpython#106905: "AST constructor recursion depth mismatch")."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
+
+
 @pytest.fixture
 def demo_site(live_server, transactional_db, monkeypatch) -> Any:
     """The live server, its database holding the demo dataset."""
