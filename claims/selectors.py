@@ -32,7 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import JSONObject, Substr
+from django.db.models.functions import Coalesce, JSONObject, NullIf, Substr
 from django.utils import timezone
 
 from claims import rules
@@ -206,8 +206,8 @@ def page_annotations(user: AbstractBaseUser | AnonymousUser) -> dict[str, Any]:
 
     is_claimed, claimed_on (day of the approved claim's decision), claim_method,
     has_open_claims, recent_corrections (the last HISTORY_SHORT + 1 as dicts of
-    :func:`correction_fields`), and for a signed-in viewer viewer_claim_state (their latest
-    claim on the record, "" if none) and viewer_is_owner.
+    :func:`correction_fields`), and :func:`viewer_annotations`'s viewer_claim_state and
+    viewer_is_owner.
     """
     approved = Claim.objects.filter(researcher=OuterRef("pk"), state=State.APPROVED)
     recent = (
@@ -215,12 +215,26 @@ def page_annotations(user: AbstractBaseUser | AnonymousUser) -> dict[str, Any]:
         .order_by("-created_at", "-id")
         .values(json=JSONObject(id=F("id"), kind=F("kind"), **correction_fields()))[: HISTORY_SHORT + 1]
     )
-    annotations: dict[str, Any] = {
-        "is_claimed": Exists(approved),
+    viewer = viewer_annotations(user)
+    return {
+        "is_claimed": viewer.pop("is_claimed"),
         "claimed_on": Subquery(approved.values("decided_at")[:1]),
         "claim_method": Subquery(approved.values("method")[:1]),
-        "has_open_claims": Exists(Claim.objects.filter(researcher=OuterRef("pk"), state__in=Claim.OPEN_STATES)),
+        "has_open_claims": viewer.pop("has_open_claims"),
         "recent_corrections": ArraySubquery(recent),
+        **viewer,
+    }
+
+
+def viewer_annotations(user: AbstractBaseUser | AnonymousUser) -> dict[str, Any]:
+    """What the claim part of the profile's identity card shows (the viewer part of the cached
+    profile, claims/partials/identity_section.html#viewer-claim), as annotations of a
+    researcher query: is_claimed, has_open_claims, and for a signed-in viewer
+    viewer_claim_state (their latest claim on the record, "" if none) and viewer_is_owner."""
+    approved = Claim.objects.filter(researcher=OuterRef("pk"), state=State.APPROVED)
+    annotations: dict[str, Any] = {
+        "is_claimed": Exists(approved),
+        "has_open_claims": Exists(Claim.objects.filter(researcher=OuterRef("pk"), state__in=Claim.OPEN_STATES)),
     }
     if user.is_authenticated:
         mine = Claim.objects.filter(researcher=OuterRef("pk"), user_id=user.pk).order_by("-created_at", "-id")
@@ -230,6 +244,17 @@ def page_annotations(user: AbstractBaseUser | AnonymousUser) -> dict[str, Any]:
         annotations["viewer_claim_state"] = Value("", output_field=CharField())
         annotations["viewer_is_owner"] = Value(False)
     return annotations
+
+
+def account_name_annotation(user_id: int) -> Subquery:
+    """The header's account name (claims.context_processors.account: the preferred name,
+    else the display name, of the record the account owns; None when it owns none) as an
+    annotation, so that a page's one viewer query reads it too."""
+    owned = Claim.objects.filter(user_id=user_id, state=State.APPROVED).order_by("pk")
+    name = Coalesce(
+        NullIf(F("researcher__preferred_name"), Value("")), F("researcher__display_name"), output_field=CharField()
+    )
+    return Subquery(owned.annotate(account_name=name).values("account_name")[:1], output_field=CharField())
 
 
 def correction_history(researcher: Researcher) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -85,9 +86,61 @@ def sender_level(record: Researcher) -> int:
     ).level
 
 
+def _pair_annotations(viewer_id: int, owner: Any) -> dict[str, Any]:
+    """What the card decides on about a viewer and a record's owner (``owner``: the owner's
+    account id, or an expression of the record query that gives it), as annotations of a
+    query of that record: ``policy_value``, ``blocked`` (either way: the owner blocked the
+    viewer, or the viewer blocked the owner), ``suspended``, ``pending_id`` (an invitation
+    waiting between the two accounts, either direction) and ``declined`` (the owner declined
+    the viewer within the cooldown)."""
+    cutoff = timezone.now() - rules.DECLINE_COOLDOWN
+    return {
+        "policy_value": Subquery(Policy.objects.filter(pk=OuterRef("pk")).values("policy")[:1]),
+        "blocked": Exists(
+            Block.objects.filter(Q(blocker_id=owner, blocked_id=viewer_id) | Q(blocker_id=viewer_id, blocked_id=owner))
+        ),
+        "suspended": Exists(Suspension.objects.filter(user_id=viewer_id)),
+        "pending_id": Subquery(
+            Invitation.objects.filter(
+                Q(sender_id=viewer_id, recipient_id=owner) | Q(sender_id=owner, recipient_id=viewer_id),
+                state="pending",
+            ).values("pk")[:1]
+        ),
+        "declined": Exists(
+            Invitation.objects.filter(sender_id=viewer_id, recipient_id=owner, state="declined", decided_at__gt=cutoff)
+        ),
+    }
+
+
+def _signed_in_facts(row: dict[str, Any], researcher: Researcher, viewer_record_id: int) -> rules.Facts:
+    """The facts of a signed-in viewer who owns record ``viewer_record_id`` (not this one),
+    from :func:`_pair_annotations`'s ``row``; 1 query more for an L3 policy (the viewer's
+    level), 2 for a co-author policy."""
+    policy = row["policy_value"] or Policy.Choice.ANY
+    level = 0
+    if policy == Policy.Choice.L3:
+        mine = Researcher.objects.get(pk=viewer_record_id)
+        level = sender_level(mine)
+    return rules.Facts(
+        record_claimed=True,
+        viewer_signed_in=True,
+        viewer_has_record=True,
+        open_to_collaborate=row["open_to_collaborate"],
+        policy=policy,
+        sender_level=level,
+        coauthor_distance=coauthor_distance(viewer_record_id, researcher.pk)
+        if policy == Policy.Choice.COAUTHORS
+        else None,
+        viewer_blocked=row["blocked"],
+        viewer_suspended=row["suspended"],
+        pending_invitation_id=row["pending_id"],
+        declined_recently=row["declined"],
+    )
+
+
 def facts_for(viewer: Viewer, researcher: Researcher, *, owner_id: int | None) -> rules.Facts:
-    """The facts the card and the send decide on. Anonymous: no query; signed in: 2 queries,
-    plus 1 for an L3 policy and 2 for a co-author policy."""
+    """The facts the card and the send decide on. Anonymous: no query; signed in: 2 queries
+    (3 for an L3 policy, 4 for a co-author policy)."""
     if owner_id is None:
         return rules.Facts(record_claimed=False, viewer_signed_in=viewer.is_authenticated)
     if not viewer.is_authenticated:
@@ -98,50 +151,58 @@ def facts_for(viewer: Viewer, researcher: Researcher, *, owner_id: int | None) -
     mine = owned_record(viewer_id)
     if mine is None:
         return rules.Facts(record_claimed=True, viewer_signed_in=True)
-    pair = pair_key(viewer_id, owner_id)
-    cutoff = timezone.now() - rules.DECLINE_COOLDOWN
-    row = (
-        Researcher.objects.filter(pk=researcher.pk)
-        .annotate(
-            policy_value=Subquery(Policy.objects.filter(pk=OuterRef("pk")).values("policy")[:1]),
-            # Either way: the owner blocked the viewer, or the viewer blocked the owner.
-            blocked=Exists(
-                Block.objects.filter(
-                    Q(blocker_id=owner_id, blocked_id=viewer_id) | Q(blocker_id=viewer_id, blocked_id=owner_id)
-                )
-            ),
-            suspended=Exists(Suspension.objects.filter(user_id=viewer_id)),
-            pending_id=Subquery(Invitation.objects.filter(pair=pair, state="pending").values("pk")[:1]),
-            declined=Exists(
-                Invitation.objects.filter(
-                    sender_id=viewer_id, recipient_id=owner_id, state="declined", decided_at__gt=cutoff
-                )
-            ),
-        )
-        .values("open_to_collaborate", "policy_value", "blocked", "suspended", "pending_id", "declined")
-        .get()
-    )
-    policy = row["policy_value"] or Policy.Choice.ANY
-    return rules.Facts(
-        record_claimed=True,
-        viewer_signed_in=True,
-        viewer_has_record=True,
-        open_to_collaborate=row["open_to_collaborate"],
-        policy=policy,
-        sender_level=sender_level(mine) if policy == Policy.Choice.L3 else 0,
-        coauthor_distance=coauthor_distance(mine.pk, researcher.pk) if policy == Policy.Choice.COAUTHORS else None,
-        viewer_blocked=row["blocked"],
-        viewer_suspended=row["suspended"],
-        pending_invitation_id=row["pending_id"],
-        declined_recently=row["declined"],
-    )
+    fields = _pair_annotations(viewer_id, owner_id)
+    row = Researcher.objects.filter(pk=researcher.pk).annotate(**fields).values("open_to_collaborate", *fields).get()
+    return _signed_in_facts(row, researcher, mine.pk)
+
+
+VIEWER_PREFIX = "collaboration_"
+
+
+def viewer_annotations(viewer: Viewer) -> dict[str, Any]:
+    """Everything the card needs about (viewer, record), as annotations of the record query
+    that a cached profile's viewer parts read in one statement (pages.views): the record's
+    owner, the record the viewer owns, and :func:`_pair_annotations`, each named with
+    :data:`VIEWER_PREFIX`. :func:`card` reads them instead of querying. Nothing for an
+    anonymous viewer (the card needs no fact of theirs)."""
+    if not viewer.is_authenticated:
+        return {}
+    viewer_id = int(viewer.pk or 0)
+    owner = f"{VIEWER_PREFIX}owner_id"
+    return {
+        owner: Subquery(Claim.objects.filter(researcher=OuterRef("pk"), state=APPROVED).values("user_id")[:1]),
+        f"{VIEWER_PREFIX}viewer_record_id": Subquery(
+            Claim.objects.filter(user_id=viewer_id, state=APPROVED).order_by("pk").values("researcher_id")[:1]
+        ),
+        **{
+            f"{VIEWER_PREFIX}{name}": value
+            for name, value in _pair_annotations(viewer_id, OuterRef(owner)).items()
+        },
+    }
+
+
+def _annotated_facts(viewer: Viewer, researcher: Researcher) -> rules.Facts:
+    """:func:`facts_for` from :func:`viewer_annotations` (no query but the L3 and co-author
+    policies')."""
+    owner_id = getattr(researcher, f"{VIEWER_PREFIX}owner_id")
+    if owner_id is None:
+        return rules.Facts(record_claimed=False, viewer_signed_in=True)
+    if owner_id == viewer.pk:
+        return rules.Facts(record_claimed=True, viewer_signed_in=True, viewer_owns_record=True, viewer_has_record=True)
+    mine = getattr(researcher, f"{VIEWER_PREFIX}viewer_record_id")
+    if mine is None:
+        return rules.Facts(record_claimed=True, viewer_signed_in=True)
+    names = ("policy_value", "blocked", "suspended", "pending_id", "declined")
+    row = {name: getattr(researcher, f"{VIEWER_PREFIX}{name}") for name in names}
+    return _signed_in_facts({**row, "open_to_collaborate": researcher.open_to_collaborate}, researcher, mine)
 
 
 def card(viewer: Viewer, researcher: Researcher) -> Card:
     """The card for (viewer, record). On the profile page the record carries the claims
     annotations (``is_claimed``, ``viewer_is_owner``: claims.selectors.page_annotations), so
-    an unclaimed record, an anonymous visitor and the owner cost no query; otherwise 1 query
-    (the owner) plus :func:`facts_for`'s."""
+    an unclaimed record, an anonymous visitor and the owner cost no query; a record with
+    :func:`viewer_annotations` (a cached profile's viewer parts) costs none either (but an L3
+    or co-author policy's); otherwise 1 query (the owner) plus :func:`facts_for`'s."""
     claimed = getattr(researcher, "is_claimed", None)
     if claimed is False:
         return Card(researcher, rules.decide(rules.Facts(record_claimed=False)))
@@ -149,6 +210,8 @@ def card(viewer: Viewer, researcher: Researcher) -> Card:
         return Card(researcher, rules.decide(rules.Facts(record_claimed=True)))
     if claimed is True and getattr(researcher, "viewer_is_owner", False):
         return Card(researcher, rules.decide(rules.Facts(record_claimed=True, viewer_owns_record=True)))
+    if viewer.is_authenticated and hasattr(researcher, f"{VIEWER_PREFIX}owner_id"):
+        return Card(researcher, rules.decide(_annotated_facts(viewer, researcher)))
     owner_id = record_owner_id(researcher.pk)
     return Card(researcher, rules.decide(facts_for(viewer, researcher, owner_id=owner_id)))
 

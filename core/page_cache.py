@@ -13,9 +13,18 @@ rest (keys, code digest, storage, the CSRF token) is shared, here.
 What a stamp does not see is bounded by :data:`CACHE_SECONDS` (setting
 ``PAGE_CACHE_SECONDS``; 0 turns the cache off).
 
-Signed-in visitors always get a fresh render of a page (:func:`applies`): their page shows
-their own follow and claim state. Pages with pending messages are neither cached nor served
-from cache. (A feed shows the same to everyone and is cached for every request.)
+Signed-in visitors get the same stored page as anonymous ones, with the **viewer parts**
+filled in for them (:func:`respond`'s ``fill``). A page is always rendered and stored as the
+anonymous visitor sees it (:func:`anonymous_request`), and the template marks each region
+that depends on the viewer (the header, the follow box, the claim and collaboration cards...)
+with ``{% viewer_part "name" %}...{% endviewer_part %}`` (core/templatetags/viewer_parts.py):
+the stored page carries a second random marker around each such region and its name. An
+anonymous visitor gets the anonymous regions; a signed-in one gets what the view's ``fill``
+renders for them from one read of everything about (viewer, page), in place of each region.
+So nothing of one viewer is ever stored, and the page a viewer gets holds no region that was
+not rendered for them: a region the fill does not answer is an error, never the anonymous
+one. Pages with pending messages are neither cached nor served from cache. (A feed shows the
+same to everyone and is cached for every request.)
 
 The cache only ever saves time: when Redis fails (down, restarting, too slow for the
 cache's timeouts), the lookup has no key and no page, the view renders as if the cache were
@@ -32,8 +41,9 @@ the ``Host`` header a visitor sends.
 A stored page is rendered with a marker in place of the CSRF token (it sits on ``<body
 data-hx-headers>``): a random one, new for every render and stored with the page, so that only
 the places the template put it are replaced (with the visitor's own token, or with nothing
-for a visitor who has none yet; see :func:`respond`). A fixed marker would also be replaced
-inside whatever an owner wrote into their bio. A feed has no token: its marker is empty.
+for an anonymous visitor who has none yet; see :func:`respond`). A fixed marker would also be
+replaced inside whatever an owner wrote into their bio. A feed has no token: its marker is
+empty. The viewer parts' marker is random and new for every render for the same reason.
 
 Whoever adds something to a cached page that its stamp does not cover must add it to the
 stamp (tests/pages/test_page_cache.py and tests/following/test_feeds.py change each input
@@ -45,13 +55,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import copy
 import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import redis
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
@@ -66,7 +79,16 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600
 # 2: stored pages start with the line of their own CSRF marker.
-KEY_VERSION = "2"
+# 3: that line also holds the viewer parts' marker (after a space) when the page has parts.
+KEY_VERSION = "3"
+# The context variable that holds the viewer parts' marker while a page is rendered for the
+# cache (core/templatetags/viewer_parts.py reads it).
+PART_MARKER = "viewer_part_marker"
+
+# What a view hands :func:`respond` to fill a signed-in visitor's parts: given the names of
+# the parts in the stored page (in page order, a name may repeat), the HTML of each for this
+# visitor.
+Fill = Callable[[Sequence[str]], Mapping[str, str]]
 
 
 def rows_stamp(table: str, alias: str, where: str) -> str:
@@ -102,6 +124,7 @@ class Lookup:
 
     key: str | None  # None: Redis failed; the page is rendered and not stored
     stored: bytes | None  # as stored: the marker line, then the page's UTF-8
+    id: int  # the stamp row's id: the page's record (its viewer parts read it)
 
 
 def cache_seconds() -> int:
@@ -109,12 +132,29 @@ def cache_seconds() -> int:
 
 
 def applies(request: HttpRequest) -> bool:
-    """Anonymous GET without pending messages (they are shown once, then gone)."""
+    """A request without pending messages (they are shown once, then gone), anonymous or
+    signed in: a signed-in visitor gets the stored page with their parts filled in."""
     if cache_seconds() <= 0:
         return False
     if settings.SESSION_COOKIE_NAME not in request.COOKIES and CookieStorage.cookie_name not in request.COOKIES:
         return True  # no session and no messages cookie: anonymous, nothing pending
-    return not request.user.is_authenticated and len(get_messages(request)) == 0
+    return len(get_messages(request)) == 0
+
+
+def is_signed_in(request: HttpRequest) -> bool:
+    """Without a session cookie nobody is signed in: decided without loading a session."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
+
+
+def anonymous_request(request: HttpRequest) -> HttpRequest:
+    """``request`` as an anonymous visitor makes it, to build and render the page that is
+    stored for everyone: a shallow copy whose user is anonymous (the templates' ``user``, the
+    selectors' viewer). The visitor's own parts are filled in afterwards (:func:`respond`)."""
+    if not is_signed_in(request):
+        return request
+    anonymous = copy.copy(request)
+    anonymous.user = AnonymousUser()
+    return anonymous
 
 
 _PREPARED_ATTRIBUTE = "_bzpeer_page_stamps_prepared"
@@ -185,43 +225,83 @@ def lookup(request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any)
         stored = _redis().get(key)
     except redis.RedisError as exc:
         _redis_failed("GET", key, exc)
-        return Lookup(None, None)  # no cache: render, and store nothing
-    return Lookup(key, stored if isinstance(stored, bytes) else None)
+        return Lookup(None, None, row[0])  # no cache: render, and store nothing
+    return Lookup(key, stored if isinstance(stored, bytes) else None, row[0])
 
 
-def respond(request: HttpRequest, stored: bytes, *, content_type: str | None = None) -> HttpResponse:
+def respond(
+    request: HttpRequest, stored: bytes, *, fill: Fill | None = None, content_type: str | None = None
+) -> HttpResponse:
     """A stored (or just stored) page with this visitor's CSRF token where the template put
-    the token, when they have one. An anonymous page has nothing to post (following and
-    claiming are links to log in), so a first-time visitor gets no token and no cookie:
-    making one costs a tenth of a cache hit. The log-in and sign-up forms hand it out.
-    ``content_type``: the stored body's, when it is no HTML page (a feed)."""
-    marker, _, html = stored.partition(b"\n")
-    token = get_token(request).encode() if marker and settings.CSRF_COOKIE_NAME in request.COOKIES else b""
-    response = HttpResponse(html.replace(marker, token) if marker else html, content_type=content_type)
-    # Rendered for visitors without a session: a shared cache must not give it to others.
+    the token, when they have one, and with their viewer parts when ``fill`` is given (a
+    signed-in visitor; without it, the anonymous parts). An anonymous page has nothing to
+    post (following and claiming are links to log in), so a first-time anonymous visitor gets
+    no token and no cookie: making one costs a tenth of a cache hit. The log-in and sign-up
+    forms hand it out; a signed-in visitor always gets one. ``content_type``: the stored
+    body's, when it is no HTML page (a feed). Raises KeyError when ``fill`` leaves out a part
+    of the page: a signed-in visitor never gets an anonymous region by mistake."""
+    head, _, html = stored.partition(b"\n")
+    marker, _, part_marker = head.partition(b" ")
+    if marker:
+        wants_token = fill is not None or settings.CSRF_COOKIE_NAME in request.COOKIES
+        html = html.replace(marker, get_token(request).encode() if wants_token else b"")
+    if part_marker:
+        html = _with_parts(html.split(part_marker), fill)
+    response = HttpResponse(html, content_type=content_type)
+    # Shared by every visitor with their parts filled in: a shared cache must tell them apart.
     patch_vary_headers(response, ("Cookie",))
     return response
 
 
+def _with_parts(pieces: list[bytes], fill: Fill | None) -> bytes:
+    """The page from its pieces split at the parts' marker: [page, name, anonymous part, page,
+    name, anonymous part, ..., page], with each part's anonymous HTML or ``fill``'s."""
+    names = [name.decode() for name in pieces[1::3]]
+    if fill is None:
+        parts = pieces[2::3]
+    else:
+        filled = fill(names)
+        parts = [filled[name].encode() for name in names]
+    out = [pieces[0]]
+    for i, part in enumerate(parts):
+        out += [part, pieces[3 + 3 * i]]
+    return b"".join(out)
+
+
 def store(
-    request: HttpRequest, key: str | None, body: bytes, *, marker: str = "", content_type: str | None = None
+    request: HttpRequest,
+    key: str | None,
+    body: bytes,
+    *,
+    marker: str = "",
+    part_marker: str = "",
+    fill: Fill | None = None,
+    content_type: str | None = None,
 ) -> HttpResponse:
-    """Keep ``body`` (with the CSRF ``marker`` it was rendered with, if any) under ``key``
-    and answer with it. Without a ``key`` (the lookup could not reach Redis) or when storing
-    fails, the body is answered all the same."""
-    stored = marker.encode() + b"\n" + body
+    """Keep ``body`` (with the CSRF ``marker`` and the viewer parts' ``part_marker`` it was
+    rendered with, if any) under ``key`` and answer with it (:func:`respond`, ``fill``
+    included). Without a ``key`` (the lookup could not reach Redis) or when storing fails,
+    the body is answered all the same."""
+    stored = f"{marker} {part_marker}".rstrip().encode() + b"\n" + body
     if key is not None:
         try:
             _redis().set(key, stored, ex=cache_seconds())
         except redis.RedisError as exc:
             _redis_failed("SET", key, exc)
-    return respond(request, stored, content_type=content_type)
+    return respond(request, stored, fill=fill, content_type=content_type)
 
 
-def render_and_store(request: HttpRequest, key: str | None, template: str, context: dict[str, Any]) -> HttpResponse:
-    """Render the anonymous page with a marker of its own for the CSRF token, keep it under
-    ``key`` (:func:`store`), and answer with the visitor's token in place. The marker is
-    random (128 bits) and new for every render, so no record can contain it."""
+def render_and_store(
+    request: HttpRequest, key: str | None, template: str, context: dict[str, Any], *, fill: Fill | None = None
+) -> HttpResponse:
+    """Render the anonymous page (``request`` as :func:`anonymous_request` makes it, and a
+    ``context`` built for an anonymous visitor) with a marker of its own for the CSRF token
+    and one for the viewer parts, keep it under ``key`` (:func:`store`), and answer with the
+    visitor's token and, given ``fill``, their parts in place. The markers are random (128
+    bits) and new for every render, so no record can contain them."""
     marker = f"csrf-marker-{secrets.token_hex(16)}"
-    html = render_to_string(template, {**context, "csrf_token": marker}, request).encode()
-    return store(request, key, html, marker=marker)
+    part_marker = f"viewer-part-{secrets.token_hex(16)}"
+    html = render_to_string(
+        template, {**context, "csrf_token": marker, PART_MARKER: part_marker}, anonymous_request(request)
+    ).encode()
+    return store(request, key, html, marker=marker, part_marker=part_marker, fill=fill)

@@ -16,6 +16,7 @@ from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from claims import selectors as claims_selectors
+from collaboration import selectors as collaboration_selectors
 from graph.edges import close_count_sql
 from graph.models import TrustSnapshot
 from graph.trust_selectors import trust_current
@@ -54,6 +55,27 @@ def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Res
     else:
         qs = qs.annotate(is_following=Value(False))
     return qs
+
+
+def profile_viewer(user: AbstractBaseUser, researcher_id: int) -> Researcher | None:
+    """Everything the viewer parts of a cached profile show a signed-in ``user`` (the header,
+    the follow box, the claim part of the identity card, the collaboration card with its
+    invitation control; pages.views.researcher_detail), in one query: the record's name, id
+    and collaborate flag, followers_count and is_following, the header's account_name
+    (claims), claims.selectors.viewer_annotations and collaboration.selectors.
+    viewer_annotations. None when the record is gone."""
+    return (
+        Researcher.objects.filter(pk=researcher_id)
+        .only("id", "openalex_id", "display_name", "preferred_name", "open_to_collaborate", "record_status")
+        .annotate(
+            followers_count=count_of(Follow.objects.filter(researcher=OuterRef("pk"))),
+            is_following=Exists(Follow.objects.filter(researcher=OuterRef("pk"), user_id=user.pk)),
+            account_name=claims_selectors.account_name_annotation(int(user.pk or 0)),
+            **claims_selectors.viewer_annotations(user),
+            **collaboration_selectors.viewer_annotations(user),
+        )
+        .first()
+    )
 
 
 # --- The profile page -----------------------------------------------------------------------

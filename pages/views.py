@@ -1,15 +1,18 @@
 """Public pages: home and its search (search.selectors), the researcher profile (and its works-list fragment), follow,
 the work page (and its authors fragment), topic and institution pages. Composed from every
-app below; anonymous profile and work pages come from pages.page_cache."""
+app below; profile and work pages come from pages.page_cache, with a signed-in visitor's own
+parts filled in."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -82,21 +85,25 @@ def home(request: HtmxRequest) -> HttpResponse:
 def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The profile; for htmx requests (paging, sorting, filtering the works list: the query
     string, pages.forms.WorksFilterForm) only the ``#works-list`` fragment, 5 queries
-    (researcher, and works.selectors.works_page's 4). Anonymous visitors get the page from the
+    (researcher, and works.selectors.works_page's 4). Every visitor gets the page from the
     cache while its stamp is unchanged (pages.page_cache), keyed on the full path: each
-    filtered, sorted or paged list is a page of its own there."""
+    filtered, sorted or paged list is a page of its own there. It is stored as an anonymous
+    visitor sees it; a signed-in visitor gets their own parts in it (:func:`_profile_parts`:
+    1 query and 1 Redis GET more)."""
     partial = is_htmx_partial(request)
     canonical = parse_openalex_id(openalex_id, "A")
     cached = None
     if canonical and not partial and page_cache.applies(request):
         cached = page_cache.lookup(request, page_cache.PROFILE, canonical)
         if cached and cached.stored is not None:
-            return page_cache.respond(request, cached.stored)
+            return page_cache.respond(request, cached.stored, fill=_profile_parts(request, cached.id))
+    # A page to store is built as an anonymous visitor sees it.
+    viewer = page_cache.anonymous_request(request) if cached else request
     found = researcher_or_response(
         request,
         openalex_id,
         view="pages:detail",
-        queryset=None if partial else selectors.researchers_for_page(request.user),
+        queryset=None if partial else selectors.researchers_for_page(viewer.user),
     )
     if isinstance(found, HttpResponse):
         return found
@@ -104,10 +111,55 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     if partial:
         works = works_page(found, filters)
         return render(request, "works/partials/works_list.html", {"researcher": found, "works": works})
-    template, context = _profile(request, found, filters)
+    template, context = _profile(viewer, found, filters)
     if cached:
-        return page_cache.render_and_store(request, cached.key, template, context)
+        fill = _profile_parts(request, found.pk)
+        return page_cache.render_and_store(request, cached.key, template, context, fill=fill)
     return render(request, template, context)
+
+
+# The viewer parts of the cached profile and co-author pages, and the partial each is
+# rendered from for a signed-in visitor.
+_PROFILE_PARTS = {
+    "nav": "base.html#site-nav",
+    "import": "pages/researcher_detail.html#import-control",
+    "stub-import": "pages/researcher_stub.html#import-control",
+    "follow": "pages/researcher_detail.html#follow-box",
+    "claim": "claims/partials/identity_section.html#viewer-claim",
+    "collaboration": "collaboration/card.html#direct-collaboration",
+}
+
+
+def _profile_parts(request: HtmxRequest, researcher_id: int) -> page_cache.Fill | None:
+    """For a signed-in visitor, what fills their parts of the profile of ``researcher_id``
+    (templates marked ``{% viewer_part %}``: the header with their name and unread count,
+    the staff's import button, the follow box, the claim part of the identity card, the
+    collaboration card with its invitation control) from one query (selectors.profile_viewer)
+    and the unread count's one Redis GET; None for an anonymous one (the stored parts)."""
+    if not page_cache.is_signed_in(request):
+        return None
+
+    def fill(names: Sequence[str]) -> dict[str, str]:
+        researcher = selectors.profile_viewer(request.user, researcher_id)
+        if researcher is None:
+            raise Http404("No such researcher")  # gone since the stamp was read
+        context = {
+            "researcher": researcher,
+            "account_name": researcher.account_name or "",  # type: ignore[attr-defined]
+            "can_import": _is_staff(request),
+            "card": collaboration_selectors.card(request.user, researcher),
+        }
+        return {name: render_to_string(_PROFILE_PARTS[name], context, request) for name in set(names)}
+
+    return fill
+
+
+def _nav_part(request: HtmxRequest) -> page_cache.Fill | None:
+    """For a signed-in visitor, what fills the header of a cached page whose only viewer part
+    it is (the work page): its account name costs 1 query, its unread count 1 Redis GET."""
+    if not page_cache.is_signed_in(request):
+        return None
+    return lambda names: {"nav": render_to_string(_PROFILE_PARTS["nav"], {}, request)}
 
 
 def _profile(request: HtmxRequest, researcher: Researcher, filters: WorksFilter) -> tuple[str, dict[str, Any]]:
@@ -203,8 +255,8 @@ def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     """The public page of a work: title, venue, year, DOI, abstract, topics and the first
     authors in byline order with "and N more" (``?authors_after=<position>`` shows the next
     ones; htmx gets only those, appended in place). Its size never depends on the number of
-    authors. Anonymous visitors get the page from the cache while its stamp is unchanged
-    (pages.page_cache)."""
+    authors. Every visitor gets the page from the cache while its stamp is unchanged
+    (pages.page_cache); a signed-in one gets their own header in it (:func:`_nav_part`)."""
     canonical = parse_openalex_id(openalex_id, "W")
     if canonical is None:
         raise Http404("Not an OpenAlex work id")
@@ -220,13 +272,15 @@ def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         if cached is None:
             raise Http404("No such work")  # the stamp statement found none
         if cached.stored is not None:
-            return page_cache.respond(request, cached.stored)
+            return page_cache.respond(request, cached.stored, fill=_nav_part(request))
     page = selectors.work_page(canonical, authors_after=after)
     if page is None:
         raise Http404("No such work")
     context = {"page": page, "work": page.work, "canonical_url": absolute_url(reverse("pages:work", args=[canonical]))}
     if cached:
-        return page_cache.render_and_store(request, cached.key, "pages/work_detail.html", context)
+        return page_cache.render_and_store(
+            request, cached.key, "pages/work_detail.html", context, fill=_nav_part(request)
+        )
     return render(request, "pages/work_detail.html", context)
 
 
