@@ -86,14 +86,14 @@ def sender_level(record: Researcher) -> int:
     ).level
 
 
-def _pair_annotations(viewer_id: int, owner: Any) -> dict[str, Any]:
+def _pair_annotations(viewer_id: int, owner: Any, now: datetime | None = None) -> dict[str, Any]:
     """What the card decides on about a viewer and a record's owner (``owner``: the owner's
     account id, or an expression of the record query that gives it), as annotations of a
     query of that record: ``policy_value``, ``blocked`` (either way: the owner blocked the
     viewer, or the viewer blocked the owner), ``suspended``, ``pending_id`` (an invitation
     waiting between the two accounts, either direction) and ``declined`` (the owner declined
-    the viewer within the cooldown)."""
-    cutoff = timezone.now() - rules.DECLINE_COOLDOWN
+    the viewer within the cooldown before ``now``, by default the present)."""
+    cutoff = (now or timezone.now()) - rules.DECLINE_COOLDOWN
     return {
         "policy_value": Subquery(Policy.objects.filter(pk=OuterRef("pk")).values("policy")[:1]),
         "blocked": Exists(
@@ -159,7 +159,7 @@ def facts_for(viewer: Viewer, researcher: Researcher, *, owner_id: int | None) -
 VIEWER_PREFIX = "collaboration_"
 
 
-def viewer_annotations(viewer: Viewer) -> dict[str, Any]:
+def viewer_annotations(viewer: Viewer, now: datetime | None = None) -> dict[str, Any]:
     """Everything the card needs about (viewer, record), as annotations of the record query
     that a cached profile's viewer parts read in one statement (pages.views): the record's
     owner, the record the viewer owns, and :func:`_pair_annotations`, each named with
@@ -169,15 +169,13 @@ def viewer_annotations(viewer: Viewer) -> dict[str, Any]:
         return {}
     viewer_id = int(viewer.pk or 0)
     owner = f"{VIEWER_PREFIX}owner_id"
+    pair = _pair_annotations(viewer_id, OuterRef(owner), now)
     return {
         owner: Subquery(Claim.objects.filter(researcher=OuterRef("pk"), state=APPROVED).values("user_id")[:1]),
         f"{VIEWER_PREFIX}viewer_record_id": Subquery(
             Claim.objects.filter(user_id=viewer_id, state=APPROVED).order_by("pk").values("researcher_id")[:1]
         ),
-        **{
-            f"{VIEWER_PREFIX}{name}": value
-            for name, value in _pair_annotations(viewer_id, OuterRef(owner)).items()
-        },
+        **{f"{VIEWER_PREFIX}{name}": value for name, value in pair.items()},
     }
 
 

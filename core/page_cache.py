@@ -52,10 +52,10 @@ and expect the page to follow).
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import logging
-import copy
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -160,18 +160,25 @@ def anonymous_request(request: HttpRequest) -> HttpRequest:
 _PREPARED_ATTRIBUTE = "_bzpeer_page_stamps_prepared"
 
 
+def ensure_prepared(name: str, prepare_sql: str) -> None:
+    """Run ``prepare_sql`` (``PREPARE name ... AS ...``) on this database connection unless
+    statement ``name`` already was prepared there: once
+    per connection, as connection set-up (like Django's own: straight to psycopg, outside the
+    query log). Planning a page's small subqueries costs more than running them. (Django
+    leaves psycopg's own statement preparing off, for connection poolers in transaction mode;
+    BZPEER talks to PostgreSQL directly. Put such a pooler in front and this must go.)"""
+    connection.ensure_connection()
+    raw = connection.connection
+    prepared: set[str] = getattr(raw, _PREPARED_ATTRIBUTE, set())
+    if name not in prepared:
+        raw.execute(prepare_sql)
+        setattr(raw, _PREPARED_ATTRIBUTE, prepared | {name})
+
+
 def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
-    """The stamp row, through a statement prepared once per database connection: planning
-    its subqueries costs more than running them. (Django leaves psycopg's own statement
-    preparing off, for connection poolers in transaction mode; BZPEER talks to PostgreSQL
-    directly. Put such a pooler in front and this must go.)"""
+    """The stamp row, through a statement prepared once per database connection."""
+    ensure_prepared(f"{page.name}_stamp", page.prepare_sql)
     with connection.cursor() as cursor:
-        raw = connection.connection
-        prepared: set[str] = getattr(raw, _PREPARED_ATTRIBUTE, set())
-        if page.name not in prepared:
-            # Connection set-up, like Django's own: straight to psycopg, outside the query log.
-            raw.execute(page.prepare_sql)
-            setattr(raw, _PREPARED_ATTRIBUTE, prepared | {page.name})
         cursor.execute(page.execute_sql, list(args))
         return cursor.fetchone()
 

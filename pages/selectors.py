@@ -8,15 +8,21 @@ show from these functions and never query.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from claims import selectors as claims_selectors
 from collaboration import selectors as collaboration_selectors
+from collaboration.rules import DECLINE_COOLDOWN
+from core import page_cache
 from graph.edges import close_count_sql
 from graph.models import TrustSnapshot
 from graph.trust_selectors import trust_current
@@ -63,19 +69,60 @@ def profile_viewer(user: AbstractBaseUser, researcher_id: int) -> Researcher | N
     invitation control; pages.views.researcher_detail), in one query: the record's name, id
     and collaborate flag, followers_count and is_following, the header's account_name
     (claims), claims.selectors.viewer_annotations and collaboration.selectors.
-    viewer_annotations. None when the record is gone."""
-    return (
-        Researcher.objects.filter(pk=researcher_id)
+    viewer_annotations. None when the record is gone.
+
+    The ORM compiles the statement once per process (:func:`_profile_viewer_statement`) and
+    PostgreSQL plans it once per connection (core.page_cache.ensure_prepared): compiling and
+    planning its fifteen subqueries cost several times running them, on the path that must
+    keep up with the page cache."""
+    prepare_sql, execute_sql, spec = _profile_viewer_statement()
+    page_cache.ensure_prepared(_PROFILE_VIEWER, prepare_sql)
+    values = {
+        _USER: int(user.pk or 0),
+        _RESEARCHER: researcher_id,
+        _CUTOFF: timezone.now() - DECLINE_COOLDOWN,
+    }
+    params = [values.get(p, p) for p in spec]
+    return next(iter(Researcher.objects.raw(execute_sql, params)), None)
+
+
+_PROFILE_VIEWER = "profile_viewer"
+# Stand-ins for the statement's parameters while the ORM compiles it, found again in its
+# parameters: the viewer, the record, and the collaboration cooldown's cutoff.
+_USER, _RESEARCHER = -7_000_000_001, -7_000_000_002
+_NOW = datetime(1900, 1, 1, tzinfo=UTC)
+_CUTOFF = _NOW - DECLINE_COOLDOWN
+
+
+class _StandInViewer:
+    is_authenticated = True
+    pk = _USER
+
+
+@functools.cache
+def _profile_viewer_statement() -> tuple[str, str, tuple[Any, ...]]:
+    """(PREPARE statement, EXECUTE statement, parameters) of :func:`profile_viewer`, compiled
+    by the ORM with stand-ins: each parameter is a stand-in that :func:`profile_viewer`
+    replaces or a constant of the query."""
+    viewer: Any = _StandInViewer()
+    query = (
+        Researcher.objects.filter(pk=_RESEARCHER)
         .only("id", "openalex_id", "display_name", "preferred_name", "open_to_collaborate", "record_status")
         .annotate(
             followers_count=count_of(Follow.objects.filter(researcher=OuterRef("pk"))),
-            is_following=Exists(Follow.objects.filter(researcher=OuterRef("pk"), user_id=user.pk)),
-            account_name=claims_selectors.account_name_annotation(int(user.pk or 0)),
-            **claims_selectors.viewer_annotations(user),
-            **collaboration_selectors.viewer_annotations(user),
+            is_following=Exists(Follow.objects.filter(researcher=OuterRef("pk"), user_id=_USER)),
+            account_name=claims_selectors.account_name_annotation(_USER),
+            **claims_selectors.viewer_annotations(viewer),
+            **collaboration_selectors.viewer_annotations(viewer, _NOW),
         )
-        .first()
+        .order_by()
+        .query
     )
+    sql, params = query.sql_with_params()
+    numbered = iter(range(1, len(params) + 1))
+    statement = re.sub(r"%s|%%", lambda m: f"${next(numbered)}" if m.group() == "%s" else "%", sql)
+    execute_sql = f"EXECUTE {_PROFILE_VIEWER}({', '.join(['%s'] * len(params))})"
+    return f"PREPARE {_PROFILE_VIEWER} AS {statement}", execute_sql, tuple(params)
 
 
 # --- The profile page -----------------------------------------------------------------------

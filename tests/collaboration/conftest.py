@@ -32,6 +32,11 @@ class Collab:
 
 @pytest.fixture
 def collab(record: Researcher) -> Collab:
+    return make_collab(record)
+
+
+def make_collab(record: Researcher) -> Collab:
+    """The cast around ``record`` (Ada's); tests outside this folder build it with this."""
     bo_record = f.researcher("Bo Colleague", open_to_collaborate=True, orcid="")
     f.work([record, bo_record], title="A shared work")
     f.edges()

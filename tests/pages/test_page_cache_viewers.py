@@ -18,7 +18,7 @@ from pages import page_cache
 from profiles.models import Follow, Researcher
 from tests import cast
 from tests import factories as f
-from tests.collaboration.conftest import Collab, collab, invite  # noqa: F401 (the collaboration cast)
+from tests.collaboration.conftest import Collab, invite, make_collab
 from tests.pages.test_page_cache import profile_lookup
 from works.models import Work
 
@@ -51,6 +51,11 @@ def token(html: str) -> str:
 
 def section(html: str, element_id: str) -> str:
     return re.search(rf'<section class="card" id="{element_id}".*?</section>', html, re.S).group(0)
+
+
+@pytest.fixture
+def collab(record: Researcher) -> Collab:
+    return make_collab(record)
 
 
 @pytest.fixture
@@ -158,12 +163,12 @@ def test_a_follow_shows_at_once_for_the_follower_and_in_the_count_for_everyone(
     record = collab.bo_record
     path = f"/researchers/{record.openalex_id}/"
     stranger, other = client_of(collab.no_claim), client_of(collab.blocked)
-    assert ">1</span><span class=\"visually-hidden\"> follower<" in stranger.get(path).content.decode()
+    assert '>1</span><span class="visually-hidden"> follower<' in stranger.get(path).content.decode()
     Follow.objects.create(user=collab.no_claim, researcher=record)
     mine, theirs = stranger.get(path).content.decode(), other.get(path).content.decode()
     assert "✓ Following" in mine and "✓ Following" not in theirs
     for html in (mine, theirs):
-        assert ">2</span><span class=\"visually-hidden\"> followers<" in html
+        assert '>2</span><span class="visually-hidden"> followers<' in html
 
 
 def test_a_stub_page_gives_staff_their_import_button_and_nobody_else(
