@@ -60,7 +60,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from django.conf import settings
@@ -89,6 +89,7 @@ PART_MARKER = "viewer_part_marker"
 # the parts in the stored page (in page order, a name may repeat), the HTML of each for this
 # visitor.
 Fill = Callable[[Sequence[str]], Mapping[str, str]]
+RequestT = TypeVar("RequestT", bound=HttpRequest)
 
 
 def rows_stamp(table: str, alias: str, where: str) -> str:
@@ -146,7 +147,7 @@ def is_signed_in(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
 
 
-def anonymous_request(request: HttpRequest) -> HttpRequest:
+def anonymous_request(request: RequestT) -> RequestT:
     """``request`` as an anonymous visitor makes it, to build and render the page that is
     stored for everyone: a shallow copy whose user is anonymous (the templates' ``user``, the
     selectors' viewer). The visitor's own parts are filled in afterwards (:func:`respond`)."""

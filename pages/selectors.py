@@ -63,7 +63,7 @@ def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Res
     return qs
 
 
-def profile_viewer(user: AbstractBaseUser, researcher_id: int) -> Researcher | None:
+def profile_viewer(user: AbstractBaseUser | AnonymousUser, researcher_id: int) -> Researcher | None:
     """Everything the viewer parts of a cached profile show a signed-in ``user`` (the header,
     the follow box, the claim part of the identity card, the collaboration card with its
     invitation control; pages.views.researcher_detail), in one query: the record's name, id
