@@ -1,5 +1,7 @@
-"""The anonymous profile and work pages' version stamps, for the page cache
-(core/page_cache.py holds the mechanism: keys, code digest, storage, the CSRF token).
+"""The profile and work pages' version stamps, for the page cache (core/page_cache.py holds
+the mechanism: keys, code digest, storage, the CSRF token, the viewer parts). The stored page
+is the anonymous one; a signed-in visitor gets it with their own parts filled in
+(pages.views), so nothing a stamp covers depends on who looks.
 
 The profile stamp (:data:`PROFILE`) is cheap on purpose (index lookups of a few rows; about
 0.2 ms on 1,000,000 works): it changes with
