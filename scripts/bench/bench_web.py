@@ -238,10 +238,9 @@ def load(url: str, path: Path) -> None:
             conn.execute(statement)
             print(f"  {label}: {time.perf_counter() - step:.0f} s", flush=True)
     step = time.perf_counter()
-    edges = manage(url, "shell", "-c", "from graph.edges import coauthor_edges_refresh as r; print(r())")
-    print(f"  co-author edges: {edges.strip().splitlines()[-1]} rows ({time.perf_counter() - step:.0f} s)", flush=True)
-    commands = manage(url, "help", "--commands")
-    if "recompute_trust" in commands.split():
+    edges = run_code(url, "from graph.edges import coauthor_edges_refresh as r; result = r()")
+    print(f"  co-author edges: {edges} rows ({time.perf_counter() - step:.0f} s)", flush=True)
+    if run_code(url, "from django.core.management import get_commands; result = 'recompute_trust' in get_commands()"):
         step = time.perf_counter()
         manage(url, "recompute_trust", "--all")
         print(f"  trust computed ({time.perf_counter() - step:.0f} s)", flush=True)
@@ -292,9 +291,9 @@ def signed_in_cookie(url: str, username: str = "bench-web") -> str:
         "EmailAddress.objects.get_or_create(user=u, email=u.email, defaults={'verified': True, 'primary': True})\n"
         "s = SessionStore(); s['_auth_user_id'] = str(u.pk)\n"
         "s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'\n"
-        "s['_auth_user_hash'] = u.get_session_auth_hash(); s.create(); print(s.session_key)\n"
+        "s['_auth_user_hash'] = u.get_session_auth_hash(); s.create(); result = s.session_key\n"
     )
-    return "sessionid=" + manage(url, "shell", "-c", code).strip().splitlines()[-1]
+    return "sessionid=" + run_code(url, code)
 
 
 # --- server and load --------------------------------------------------------------------------
