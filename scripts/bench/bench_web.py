@@ -353,11 +353,12 @@ def ensure_wrk() -> str:
         return found
     if os.geteuid() == 0:
         print("installing wrk (Debian package) ...", flush=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "wrk"],
-            check=False,
-            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
-        )
+        apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        install = ["apt-get", "install", "-y", "-qq", "wrk"]
+        # A fresh image has no package lists yet: read them once if the install cannot find wrk.
+        if subprocess.run(install, check=False, env=apt_env).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], check=False, env=apt_env)
+            subprocess.run(install, check=False, env=apt_env)
     found = shutil.which("wrk")
     if not found:
         raise SystemExit("wrk is needed: apt-get install wrk")
