@@ -8,9 +8,11 @@ change it. Real PostgreSQL: the child process reads the test database at the URL
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from scripts.bench import bench_web
+from scripts.bench import bench_export, bench_search, bench_web
 from tests import factories
 from tests.database import database_url
 
@@ -72,3 +74,40 @@ def test_run_code_gives_none_without_a_result_and_stops_when_the_code_fails(
 def test_run_code_passes_extra_settings_to_the_child() -> None:
     code = "from django.conf import settings\nresult = settings.CACHES['default']['KEY_PREFIX']"
     assert bench_web.run_code(database_url(), code, CACHE_KEY_PREFIX="bench-elsewhere") == "bench-elsewhere"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_search_measure_runs_its_mix_in_the_child_and_returns_timings_by_kind() -> None:
+    """The query mix travels inside the code (quotes, accents and all) and comes back as
+    timings per kind, one per query and pass."""
+    factories.researcher('Zoë O\'Brien-"Quoted"')
+    mix = [
+        ["names", 'Zoë O\'Brien-"Quoted"', ""],
+        ["typos", "Zeo O'Brien", ""],
+        ["dois", "10.1234/ABC.5", ""],
+        ["filters", "", "FR"],
+    ]
+    code = bench_search.MEASURE.format(mix=json.dumps(mix), repeat=2)
+
+    times = bench_web.run_code(database_url(), code)
+
+    assert sorted(times) == ["dois", "filters", "names", "typos"]
+    assert all(len(values) == 2 and all(ms >= 0 for ms in values) for values in times.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_export_measure_exports_the_profile_in_every_format_in_the_child() -> None:
+    who = factories.researcher("Export Person", works_count=3)
+    for n in range(3):
+        factories.work([who], title=f"Exported work {n}")
+    code = bench_export.MEASURE.format(works=3, runs=1, formats=repr(bench_export.FORMATS))
+
+    measured = bench_web.run_code(database_url(), code)
+
+    assert measured["researcher"] == who.openalex_id
+    assert measured["works"] == 3 and measured["authorships"] == 3
+    assert sorted(measured["formats"]) == sorted(bench_export.FORMATS)
+    for fmt, result in measured["formats"].items():
+        assert result["status"] == 200, fmt
+        assert result["url"] == f"/researchers/{who.openalex_id}/works.{fmt}"
+        assert result["bytes"] > 0 and result["queries"] > 0
