@@ -45,10 +45,10 @@ TARGET_RATIO = 0.5
 TARGET_OPEN_MS = 50.0
 MESSAGES = 10_000
 
-# Run inside ``manage.py shell``: extends the database (idempotent) and measures in-process.
-# Prints one JSON line.
+# Run with bench_web.run_code: extends the database (idempotent), measures in-process and
+# leaves the figures in ``result``.
 SETUP_AND_MEASURE = """
-import json, statistics, time
+import statistics, time
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
@@ -128,12 +128,12 @@ for _ in range(OPENS):
     assert response.status_code == 200, response.status_code
 with CaptureQueriesContext(connection) as open_queries:
     client.get(page)
-print(json.dumps({{
+result = {{
     "conversation": conversation.pk, "messages": Message.objects.filter(conversation=conversation).count(),
     "poll": poll, "cookie": session_cookie(b), "poll_status": poll_status,
     "poll_queries": len(poll_queries), "unread": unread, "unread_queries": len(unread_queries),
     "open_ms_median": statistics.median(timings), "open_ms_max": max(timings), "open_queries": len(open_queries),
-}}))
+}}
 """
 
 
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_web.manage(url, "migrate", "--noinput")
     bench_web.manage(url, "collectstatic", "--noinput", "-v0")  # the pages render with DEBUG off
     code = SETUP_AND_MEASURE.format(messages=MESSAGES, opens=args.opens)
-    measured = json.loads(bench_web.manage(url, "shell", "-c", code).strip().splitlines()[-1])
+    measured = bench_web.run_code(url, code)
     print(
         f"conversation {measured['conversation']} with {measured['messages']:,} messages; "
         f"poll with nothing new: HTTP {measured['poll_status']}, {measured['poll_queries']} queries; "

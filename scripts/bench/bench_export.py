@@ -38,9 +38,9 @@ OUT = bench_web.OUT
 TARGET_MS = 200.0
 FORMATS = ("bib", "ris", "csl.json")
 
-# Run inside ``manage.py shell``; prints one JSON line.
+# Run with bench_web.run_code; leaves the figures in ``result``.
 MEASURE = """
-import json, statistics, time
+import statistics, time
 from django.db import connection
 from django.db.models import Func, F
 from django.test import Client
@@ -80,7 +80,7 @@ for fmt in FORMATS:
 authors = sum(
     1 for _ in researcher_works(researcher).values_list("authorships__position")
 )
-print(json.dumps({{"researcher": researcher.openalex_id, "works": listed, "authorships": authors, "formats": results}}))
+result = {{"researcher": researcher.openalex_id, "works": listed, "authorships": authors, "formats": results}}
 """
 
 
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"database: {args.database}; cpus {os.cpu_count()}; load average {os.getloadavg()[0]:.2f}", flush=True)
     bench_web.manage(url, "migrate", "--noinput")
     code = MEASURE.format(works=args.works, runs=args.runs, formats=repr(FORMATS))
-    measured = json.loads(bench_web.manage(url, "shell", "-c", code).strip().splitlines()[-1])
+    measured = bench_web.run_code(url, code)
     print(
         f"researcher {measured['researcher']}: {measured['works']:,} works listed, "
         f"{measured['authorships']:,} authorships",

@@ -45,8 +45,9 @@ from scripts.bench.bench_import import ensure_database  # noqa: E402
 USERNAME = "bench-following"
 TARGET_PAGE_MS = 100.0
 
+# Run with bench_web.run_code; leaves the figures in ``result``.
 MEASURE = """
-import json, statistics, time
+import statistics, time
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -63,8 +64,8 @@ for _ in range({repeat}):
         wall.append(time.perf_counter() - w0)
     status.add(response.status_code)
     size, queries = len(response.content), len(captured)
-print(json.dumps({{"wall_ms": 1000 * statistics.median(wall), "cpu_ms": 1000 * statistics.median(cpu),
-                  "p_max_ms": 1000 * max(wall), "queries": queries, "bytes": size, "status": sorted(status)}}))
+result = {{"wall_ms": 1000 * statistics.median(wall), "cpu_ms": 1000 * statistics.median(cpu),
+          "p_max_ms": 1000 * max(wall), "queries": queries, "bytes": size, "status": sorted(status)}}
 """
 
 
@@ -127,9 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{USERNAME} follows {followed:,} researchers with {works:,} works", flush=True)
 
     bench_web.manage(url, "collectstatic", "--noinput", "-v0")  # DEBUG off: pages link the hashed names
-    page = json.loads(
-        bench_web.manage(url, "shell", "-c", MEASURE.format(username=USERNAME, repeat=args.repeat)).splitlines()[-1]
-    )
+    page = bench_web.run_code(url, MEASURE.format(username=USERNAME, repeat=args.repeat))
     print(
         f"\n/following/ in one process, median of {args.repeat}: {page['wall_ms']:.1f} ms wall "
         f"({page['cpu_ms']:.1f} ms CPU, slowest {page['p_max_ms']:.1f} ms), {page['queries']} queries, "

@@ -7,7 +7,8 @@ Steps (only the requests are measured):
 1. Uses the database of ``make bench-web`` (``--database``, default ``bzpeer_bench_web``),
    which must already be loaded (run ``make bench-web`` first): it is never loaded or
    reloaded here. Migrates it (the graph app's new tables), then extends it: computes the
-   similar researchers of everyone (``manage.py refresh_similar --all``, timed and printed)
+   similar researchers of everyone (graph.similar.similar_researchers_refresh, what
+   ``manage.py refresh_similar --all`` runs; timed and printed)
    unless they are already there (``--refresh-similar`` recomputes them).
 2. Starts gunicorn as ``make bench-web`` does (DEBUG off, 2 sync workers).
 3. For each page, on ``--sample`` researchers drawn at random (fixed seed; for the
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     extended: dict[str, float] = {}
     if args.refresh_similar or not similar_rows(url):
         started = time.perf_counter()
-        print(bench_web.manage(url, "refresh_similar", "--all").strip().splitlines()[-1], flush=True)
+        code = "from graph.similar import similar_researchers_refresh as r; result = r(researcher_ids=None)"
+        print(f"{bench_web.run_code(url, code):,} similar researcher rows stored", flush=True)
         extended["refresh_similar_seconds"] = round(time.perf_counter() - started, 1)
         print(f"  similar researchers of everyone: {extended['refresh_similar_seconds']:.0f} s", flush=True)
     sizes = bench_web.counts(url)

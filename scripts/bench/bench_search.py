@@ -33,7 +33,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlencode
@@ -52,12 +51,13 @@ TARGET_P99_MS = 100.0
 TEXT_KINDS = ("names", "typos", "topics", "titles", "dois")
 HTTP_KINDS = ("names", "typos", "topics", "titles")  # a DOI answers 302 (to its work)
 
+# Run with bench_web.run_code; leaves the timings (ms by kind) in ``result``.
 MEASURE = """
 import json, time
 from search import selectors
 from search.params import ResearcherFilters
 from search.query import identifier_in
-mix = json.load(open({path!r}))
+mix = json.loads({mix!r})
 def run(text, country):
     identifier = identifier_in(text)
     if identifier is not None:
@@ -71,7 +71,7 @@ for _ in range({repeat}):
         t0 = time.perf_counter()
         run(text, country)
         times.setdefault(kind, []).append(1000 * (time.perf_counter() - t0))
-print(json.dumps(times))
+result = times
 """
 
 
@@ -171,14 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     print("data:", ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sizes.items()), flush=True)
 
     mix = query_mix(url, args.queries, args.seed)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-        json.dump(mix, file)
-    try:
-        out = bench_web.manage(url, "shell", "-c", MEASURE.format(path=file.name, repeat=args.repeat))
-    finally:
-        os.unlink(file.name)
+    times = bench_web.run_code(url, MEASURE.format(mix=json.dumps(mix), repeat=args.repeat))
     print(f"\nsearch.selectors in one process, {args.repeat} passes over {len(mix)} queries (after one warming pass):")
-    summary = report(json.loads(out.splitlines()[-1]))
+    summary = report(times)
     text = summary.get("text mix", {})
     met = text and text["p50_ms"] < TARGET_P50_MS and text["p99_ms"] < TARGET_P99_MS
     print(

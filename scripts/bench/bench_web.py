@@ -244,10 +244,9 @@ def load(url: str, path: Path) -> None:
             conn.execute(statement)
             print(f"  {label}: {time.perf_counter() - step:.0f} s", flush=True)
     step = time.perf_counter()
-    edges = manage(url, "shell", "-c", "from graph.edges import coauthor_edges_refresh as r; print(r())")
-    print(f"  co-author edges: {edges.strip().splitlines()[-1]} rows ({time.perf_counter() - step:.0f} s)", flush=True)
-    commands = manage(url, "help", "--commands")
-    if "recompute_trust" in commands.split():
+    edges = run_code(url, "from graph.edges import coauthor_edges_refresh as r; result = r()")
+    print(f"  co-author edges: {edges} rows ({time.perf_counter() - step:.0f} s)", flush=True)
+    if run_code(url, "from django.core.management import get_commands; result = 'recompute_trust' in get_commands()"):
         step = time.perf_counter()
         manage(url, "recompute_trust", "--all")
         print(f"  trust computed ({time.perf_counter() - step:.0f} s)", flush=True)
@@ -395,11 +394,12 @@ def ensure_wrk() -> str:
         return found
     if os.geteuid() == 0:
         print("installing wrk (Debian package) ...", flush=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "wrk"],
-            check=False,
-            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
-        )
+        apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        install = ["apt-get", "install", "-y", "-qq", "wrk"]
+        # A fresh image has no package lists yet: read them once if the install cannot find wrk.
+        if subprocess.run(install, check=False, env=apt_env).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], check=False, env=apt_env)
+            subprocess.run(install, check=False, env=apt_env)
     found = shutil.which("wrk")
     if not found:
         raise SystemExit("wrk is needed: apt-get install wrk")

@@ -23,7 +23,6 @@ The figures go to docs/performance.md by hand. Exit status 0 when every request 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -47,7 +46,8 @@ AUTHORS = 5_000
 TITLE_CHARS = 200_000
 CACHE_PREFIX = "bzpeer-bench-work"
 
-# Runs inside ``manage.py shell`` (the code under test, whichever version is checked out).
+# Run with bench_web.run_code (the code under test, whichever version is checked out); each
+# leaves its figures in ``result``.
 SEED = """
 from datetime import date
 from django.db import transaction
@@ -70,11 +70,11 @@ if not Work.objects.filter(openalex_id={work!r}).exists():
         )
         topic = Topic.objects.create(openalex_id="T99001", display_name="Huge records")
         WorkTopic.objects.create(work=work, topic=topic, score=0.9, is_primary=True)
-print(Work.objects.get(openalex_id={work!r}).authorships.count())
+result = Work.objects.get(openalex_id={work!r}).authorships.count()
 """
 
 MEASURE = """
-import json, statistics, time
+import statistics, time
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -96,18 +96,22 @@ for name, client in (("signed in (rendered)", Client()), ("anonymous", Client())
         status.add(response.status_code)
     results[name] = {{"bytes": size, "queries": queries, "cpu_ms": 1000 * statistics.median(cpu),
                      "wall_ms": 1000 * statistics.median(wall), "status": sorted(status)}}
-print(json.dumps(results))
+result = results
 """
+
+
+# What every Django process of this benchmark runs with, over bench_web.django_env's
+# production-like settings: its own page cache, and the test client's host allowed.
+ENV = {
+    "CACHE_KEY_PREFIX": CACHE_PREFIX,
+    "SITE_URL": "http://127.0.0.1:8000",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+}
 
 
 def env_for(url: str) -> dict[str, str]:
     """What every Django process of this benchmark runs with: production-like settings."""
-    return bench_web.django_env(
-        url,
-        CACHE_KEY_PREFIX=CACHE_PREFIX,
-        SITE_URL="http://127.0.0.1:8000",
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-    )
+    return bench_web.django_env(url, **ENV)
 
 
 def manage(url: str, *args: str) -> str:
@@ -174,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"created database {args.database}", flush=True)
     manage(url, "migrate", "--noinput", "-v0")
     manage(url, "collectstatic", "--noinput", "-v0")  # DEBUG off: pages link the hashed names
-    seeded = manage(url, "shell", "-c", SEED.format(work=WORK_ID, authors=AUTHORS, title_chars=TITLE_CHARS))
-    print(f"work {WORK_ID}: {int(seeded.strip().splitlines()[-1]):,} authors, a {TITLE_CHARS:,}-character title")
+    seeded = bench_web.run_code(url, SEED.format(work=WORK_ID, authors=AUTHORS, title_chars=TITLE_CHARS), **ENV)
+    print(f"work {WORK_ID}: {seeded:,} authors, a {TITLE_CHARS:,}-character title")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")  # statistics as autovacuum would leave them
     path = f"/works/{WORK_ID}/"
@@ -183,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"code: {REPO} at {commit.strip() or 'an exported tree'}; {path}")
 
     forget_cached_pages(redis_url)
-    measured = json.loads(manage(url, "shell", "-c", MEASURE.format(path=path, repeat=args.repeat)).splitlines()[-1])
+    measured = bench_web.run_code(url, MEASURE.format(path=path, repeat=args.repeat), **ENV)
     failures = 0
     print(f"\nin one process, median of {args.repeat} requests:")
     print(f"  {'visitor':<22} {'bytes':>9} {'queries':>8} {'CPU ms':>8} {'wall ms':>8}")
