@@ -15,7 +15,16 @@ from core.paging import Paging
 from following.models import Announcement, Subscription
 from profiles.models import Follow, Researcher
 from works.models import Authorship, HiddenWork, Work
-from works.selectors import NEWEST_FIRST, WORKS_PER_PAGE, AuthorList, author_lists, researcher_works
+from works.selectors import (
+    NEWEST_FIRST,
+    WALK_COST_RATIO,
+    WALK_MAX,
+    WORKS_PER_PAGE,
+    AuthorList,
+    author_lists,
+    newest_page_sql,
+    researcher_works,
+)
 
 # Work columns a list of works never shows (large arrays and texts): not read.
 LIST_DEFERRED = ("abstract", "referenced_works", "related_works", "counts_by_year")
@@ -91,19 +100,6 @@ class FollowingPage:
         return [(work, self.authors[work.pk], self.came_from.get(work.pk, [])) for work in self.works]
 
 
-# Walking the works newest first reads a row (index only, a hash probe) for about a sixteenth
-# of what reading one followed work's sort key by its id costs (0.2 against 3.7 µs at 1M works).
-WALK_COST_RATIO = 16
-# The walk keeps the followed ids in a hash that PostgreSQL builds only when it expects the set
-# to fit in hash memory (work_mem × hash_mem_multiplier, 8 MB by default: 262,144 ids at the
-# 32 bytes an id it reckons);
-# otherwise it would scan the whole set for every walked work. The walk is chosen only up to
-# this many followed works, and the set it reads is bounded by the same LIMIT, so the planner's
-# estimate (which grows with the number followed, however many works they really have) can
-# never exceed it. Past it: the look-up (about 4 µs a work).
-WALK_MAX = 200_000
-
-
 def _page_ids(
     user_id: int,
     offset: int,
@@ -115,9 +111,7 @@ def _page_ids(
     """How many works the followed researchers have, and the ids of the ``limit`` of them that
     start at ``offset`` in :func:`following_works`' order. 1 query (:func:`page_ids_sql`)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            *page_ids_sql(user_id, offset, limit=limit, walk_cost_ratio=walk_cost_ratio, walk_max=walk_max)
-        )
+        cursor.execute(*page_ids_sql(user_id, offset, limit=limit, walk_cost_ratio=walk_cost_ratio, walk_max=walk_max))
         total, ids = cursor.fetchone()
     return total, list(ids)
 
@@ -130,49 +124,13 @@ def page_ids_sql(
     walk_cost_ratio: float = WALK_COST_RATIO,
     walk_max: int = WALK_MAX,
 ) -> tuple[str, list[Any]]:
-    """The statement of :func:`_page_ids` and its parameters.
-
-    The followed work ids are gathered once (the authorship index of each followed
-    researcher, minus hidden works) and counted; then the page is found one of two ways,
-    whichever reads less, decided inside the statement from that count and PostgreSQL's
-    estimate of the works table's rows:
-
-    - walk (many followed works): the works are read newest first from the index
-      work_newest_first, each kept when its id is in the gathered set (a hashed subplan, so
-      the ``OFFSET 0`` keeps PostgreSQL from turning it into a join that reads every followed
-      work), until the page is full; about ``(offset + limit) * rows / followed`` rows, e.g.
-      870 for page 1 of 23,000 followed works among 1M;
-    - look up (few): each followed work's sort key is read by its id from the covering index
-      work_sort_key (the ``LIMIT 1`` keeps PostgreSQL from flattening the lateral subquery
-      into a hash of the whole works table), then sorted; walking for them would read most
-      of the table.
-
-    The walk is chosen when ``followed <= walk_max`` (:data:`WALK_MAX`) and ``(offset + limit) * rows <
-    walk_cost_ratio * followed²`` (tests pass 0 or infinity to run each way). Its worst case is a
-    followed set whose works are all older than most of the table: it then reads far more rows
-    than estimated (at most the index, about 0.2 s at 1M works)."""
+    """The statement of :func:`_page_ids` and its parameters: the followed work ids (the
+    authorship index of each followed researcher, minus hidden works) handed to
+    works.selectors.newest_page_sql, which counts them and finds the page."""
     followed_ids = _followed_authorships(user_id).order_by().values_list("work_id").distinct()
     ids_sql, ids_params = followed_ids.query.sql_with_params()
-    work = Work._meta.db_table
-    newest_first = "publication_date DESC NULLS LAST, publication_year DESC NULLS LAST, id DESC"
-    return (
-            f"""WITH ids(work_id) AS MATERIALIZED ({ids_sql}),
-                     total(n) AS MATERIALIZED (SELECT count(*) FROM ids),
-                     walk(chosen) AS MATERIALIZED (
-                         SELECT n <= %s AND (%s + %s) * greatest(
-                             (SELECT reltuples FROM pg_class WHERE oid = %s::regclass), 1) < %s * n * n
-                         FROM total)
-                SELECT (SELECT n FROM total), ARRAY(
-                    (SELECT walked.id FROM (
-                        SELECT w.id, w.id IN (SELECT work_id FROM ids LIMIT %s) AS followed FROM {work} w
-                        WHERE (SELECT chosen FROM walk) ORDER BY {newest_first} OFFSET 0) walked
-                     WHERE walked.followed LIMIT %s OFFSET %s)
-                    UNION ALL
-                    (SELECT w.id FROM ids CROSS JOIN LATERAL (
-                        SELECT x.id, x.publication_date, x.publication_year FROM {work} x
-                        WHERE x.id = ids.work_id LIMIT 1) w
-                     WHERE NOT (SELECT chosen FROM walk) ORDER BY {newest_first} LIMIT %s OFFSET %s))""",
-            [*ids_params, walk_max, offset, limit, work, walk_cost_ratio, walk_max] + [limit, offset] * 2,
+    return newest_page_sql(
+        ids_sql, list(ids_params), offset, limit=limit, walk_cost_ratio=walk_cost_ratio, walk_max=walk_max
     )
 
 

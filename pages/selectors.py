@@ -39,6 +39,7 @@ from works.selectors import (
     WorksPage,
     author_lists,
     hidden_on_topic_count,
+    newest_works,
     works_page,
 )
 
@@ -216,7 +217,9 @@ def profile_page(researcher: Researcher, filters: WorksFilter | None = None) -> 
         key=lambda a: (not a.is_last_known, -max(a.years, default=0), a.institution.display_name),
     )
     topics = list(
-        with_hidden_counts(ResearcherTopic.objects.filter(researcher=researcher)).select_related("topic").order_by("rank")
+        with_hidden_counts(ResearcherTopic.objects.filter(researcher=researcher))
+        .select_related("topic")
+        .order_by("rank")
     )
     _weigh_topics(topics)
     citations = charts.yearly_values(researcher.counts_by_year, "cited_by_count")
@@ -277,7 +280,8 @@ class TopicPage:
 
 
 def topic_page(openalex_id: str, *, limit: int = 50) -> TopicPage | None:
-    """A topic with the researchers and works we hold on it. 3 queries; None if unknown."""
+    """A topic with the researchers and works we hold on it (the newest, works.selectors.newest_works).
+    4 queries; None if unknown."""
     topic = Topic.objects.filter(openalex_id=openalex_id).first()
     if topic is None:
         return None
@@ -288,11 +292,7 @@ def topic_page(openalex_id: str, *, limit: int = 50) -> TopicPage | None:
             :limit
         ]
     )
-    works = list(
-        Work.objects.filter(pk__in=Work.topics.through.objects.filter(topic=topic).values("work_id"))
-        .select_related("source")
-        .order_by(F("publication_date").desc(nulls_last=True), "-id")[:limit]
-    )
+    works = newest_works(Work.topics.through.objects.filter(topic=topic).values("work_id"), limit=limit)
     for rt in researchers:
         rt.shown_count = shown_works_count(rt)  # type: ignore[attr-defined]
     return TopicPage(topic, researchers, works)
@@ -306,8 +306,8 @@ class InstitutionPage:
 
 
 def institution_page(openalex_id: str, *, limit: int = 50) -> InstitutionPage | None:
-    """An institution with the researchers affiliated with it and their recent works.
-    3 queries; None if unknown."""
+    """An institution with the researchers affiliated with it and their recent works (the newest,
+    works.selectors.newest_works). 4 queries; None if unknown."""
     institution = Institution.objects.filter(openalex_id=openalex_id).first()
     if institution is None:
         return None
@@ -318,11 +318,5 @@ def institution_page(openalex_id: str, *, limit: int = 50) -> InstitutionPage | 
     )
     # Works through the affiliated researchers: authorship.institution_ids has no index.
     researcher_ids = [a.researcher_id for a in affiliations]
-    works = list(
-        Work.objects.filter(pk__in=Authorship.objects.filter(researcher_id__in=researcher_ids).values("work_id"))
-        .select_related("source")
-        .order_by(F("publication_date").desc(nulls_last=True), "-id")[:limit]
-    )
+    works = newest_works(Authorship.objects.filter(researcher_id__in=researcher_ids).values("work_id"), limit=limit)
     return InstitutionPage(institution, affiliations, works)
-
-
