@@ -260,3 +260,31 @@ def test_the_last_partition_of_a_step_is_detected_once_among_concurrent_ones() -
     # The four edge rows, then each trust and similar partition exactly once.
     assert sorted(queued) == sorted([*edges, *later]) and len(queued) == len(set(queued))
     assert DerivedRefreshRun.objects.get(pk=run.pk).step == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_progress_and_queues_a_run_again(staff, django_assert_max_num_queries) -> None:
+    from django.test import Client
+
+    from tests import cast
+
+    world()
+    run = refresh_start(reason="test", partition_researchers=SMALL, queued=False)
+    partition_run(run.partitions.filter(kind="edges").order_by("low").values_list("pk", flat=True)[0])
+    root = cast.account("root", is_staff=True, is_superuser=True)
+    cast.verify(root)
+    client = Client()
+    client.force_login(staff)  # a moderator: not theirs
+    assert client.get("/admin/graph/derivedrefreshrun/").status_code == 403
+    client.force_login(root)
+    with django_assert_max_num_queries(12):  # the progress column costs no query per run
+        page = client.get("/admin/graph/derivedrefreshrun/")
+    assert page.status_code == 200 and "1 / 12" in page.content.decode()
+    detail = client.get(f"/admin/graph/derivedrefreshrun/{run.pk}/change/")
+    assert detail.status_code == 200 and "Pending" in detail.content.decode() and "Done" in detail.content.decode()
+    response = client.post(
+        "/admin/graph/derivedrefreshrun/", {"action": "resume", "_selected_action": [run.pk]}, follow=True
+    )
+    assert "3 partition(s) queued again." in response.content.decode()
+    assert len(waiting(derived_refresh.PARTITION_TASK)) == 3
+    assert Client().get("/admin/graph/derivedrefreshrun/").status_code == 302  # strangers to log in
