@@ -32,7 +32,8 @@ def world() -> dict[str, Any]:
     """People in several id blocks, works that cross partitions, a consortium paper of more
     than MAX_AUTHORS_FOR_EDGES authors, a stale edge and an authorship deleted after the edges
     were last refreshed (two stale edges a refresh must delete)."""
-    ids = {"p0": B + 1, "p1": B + 2, "p2": 2 * B + 1, "p3": 3 * B + 1, "p4": 3 * B + 2, "p5": 4 * B + 1, "p6": 5 * B + 1}
+    ids = {"p0": B + 1, "p1": B + 2, "p2": 2 * B + 1, "p3": 3 * B + 1, "p4": 3 * B + 2}
+    ids |= {"p5": 4 * B + 1, "p6": 5 * B + 1}
     people = {name: f.researcher(name, id=pk) for name, pk in ids.items()}
     p = people
     f.work([p["p0"], p["p1"]], year=2020)
@@ -226,9 +227,9 @@ def test_a_trust_partition_waits_only_for_runs_in_its_own_blocks() -> None:
         with pytest.raises(TrustLockTimeout):
             trust_recompute(id_range=(2 * B, 3 * B), lock_timeout=0.3)
     assert trust_recompute(id_range=(2 * B, 3 * B), lock_timeout=1).written == 1
-    with Holder(None):  # the single pass over everyone holds everything
-        with pytest.raises(TrustLockTimeout):
-            trust_recompute(id_range=(4 * B, 6 * B), lock_timeout=0.3)
+    # The single pass over everyone holds everything.
+    with Holder(None), pytest.raises(TrustLockTimeout):
+        trust_recompute(id_range=(4 * B, 6 * B), lock_timeout=0.3)
     assert TrustSnapshot.objects.filter(researcher__in=[inside, outside], is_current=True).count() == 2
     with pytest.raises(ValueError, match="multiple"):
         trust_recompute(id_range=(B + 1, None))
