@@ -18,11 +18,14 @@ Contract
   the single-statement refresh (graph.edges.coauthor_edges_refresh). Trust and similar
   researchers are per researcher anyway.
 * **Sized by researchers.** A range holds about :data:`PARTITION_RESEARCHERS` researchers
-  (whole blocks: at least one block). The edge partition is the slowest kind: at 1M works the
-  single pass took ~27 min for ~1.2M researchers, ~1.4 ms a researcher, so 50,000 researchers
-  is ~70 s, about 25× inside the 30-minute soft time limit (skew, a slower disk, hubs); the
-  work per researcher does not grow with the snapshot (it follows their own works and works
-  of at most 100 authors). At ~90M researchers that is ~1,800 partitions of each kind.
+  (whole blocks: at least one block). The edge partition is the slowest kind, and its cost
+  follows the researchers' authorships, not the size of the database: the single pass at 1M
+  works (200,000 researchers, 51 authorships each) took ~27 min, 8 ms a researcher, and the
+  slowest 16,384-id edge partition of ``make bench-trust`` (9 authorships each) ~4 ms a
+  researcher on a loaded machine. 25,000 researchers at the dense rate is ~200 s, about 9×
+  inside the 30-minute soft time limit (CELERY_TASK_SOFT_TIME_LIMIT), leaving room for hubs
+  and a slower disk; a trust partition of as many takes a few seconds. At ~90M researchers
+  that is ~3,600 partitions of each kind, rows the admin lists and a run resumes by.
 * **Exactly once in effect.** A partition's task takes its row with ``FOR UPDATE SKIP
   LOCKED`` and writes its rows, marks the row done and, when it was the step's last, moves
   the run on, in one transaction: a partition that is done, or being run by another process
@@ -52,7 +55,7 @@ from graph.models import DerivedRefreshPartition, DerivedRefreshRun
 logger = logging.getLogger(__name__)
 
 PARTITION_TASK = "graph.refresh_derived_partition"
-PARTITION_RESEARCHERS = 50_000
+PARTITION_RESEARCHERS = 25_000
 # Held while a run is planned, so two starts cannot both plan one (distinct from trust's keys).
 LOCK_NAMESPACE = 0x44525652  # "DRVR"
 

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 TRUST_LOCK_WAIT_SECONDS = 10.0
 # An import's follow-ups go in chunks of at most this many researchers, each an outbox row
 # of its own: a snapshot part touching 50,000 researchers is ten tasks of seconds each, not
-# one transaction of minutes (edges of 5,000 researchers: ~7 s at ~1.4 ms a researcher).
+# one transaction of many minutes (edges of 5,000 researchers: at most ~40 s at the 8 ms a
+# researcher of the densest benchmark data, graph/derived_refresh.py).
 IMPORT_FOLLOWUP_CHUNK = 5_000
 TRUST_LOCK_RETRIES = 20
 _LOCK_RETRY = {
