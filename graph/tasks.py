@@ -18,11 +18,6 @@ logger = logging.getLogger(__name__)
 # keep a worker process waiting that long, the task gives up after this wait and re-queues
 # itself with a growing countdown (5 s, 10 s, 20 s, ... capped at 2 min).
 TRUST_LOCK_WAIT_SECONDS = 10.0
-# An import's follow-ups go in chunks of at most this many researchers, each an outbox row
-# of its own: a snapshot part touching 50,000 researchers is ten tasks of seconds each, not
-# one transaction of many minutes (edges of 5,000 researchers: at most ~40 s at the 8 ms a
-# researcher of the densest benchmark data, graph/derived_refresh.py).
-IMPORT_FOLLOWUP_CHUNK = 5_000
 TRUST_LOCK_RETRIES = 20
 _LOCK_RETRY = {
     "autoretry_for": (TrustLockTimeout,),
@@ -31,6 +26,12 @@ _LOCK_RETRY = {
     "retry_backoff_max": 120,
     "retry_jitter": False,
 }
+
+# An import's follow-ups go in chunks of at most this many researchers, each an outbox row
+# of its own: a snapshot part touching 50,000 researchers is ten tasks of under a minute
+# each, not one transaction of many minutes (edges of 5,000 researchers: at most ~40 s at
+# the 8 ms a researcher of the densest benchmark data, graph/derived_refresh.py).
+IMPORT_FOLLOWUP_CHUNK = 5_000
 
 
 @shared_task(name="graph.refresh_coauthor_edges")
