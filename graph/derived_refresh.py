@@ -105,16 +105,21 @@ def plan_ranges(partition_researchers: int = PARTITION_RESEARCHERS) -> list[tupl
 
 
 def refresh_start(
-    *, reason: str, partition_researchers: int = PARTITION_RESEARCHERS, queued: bool = True
+    *, reason: str, partition_researchers: int = PARTITION_RESEARCHERS, queued: bool = True, resume: bool = False
 ) -> DerivedRefreshRun:
     """Plan a full refresh and (``queued``) queue its edge partitions through the outbox, in
     one transaction; the later steps are queued by the partitions themselves. When a run is
-    already running, that run is returned and nothing is queued (see refresh_resume)."""
+    already running, that run is returned and no other is planned; with ``resume`` its undone
+    partitions of the current step are queued again (:func:`refresh_resume`: a partition
+    whose outbox row failed for good must not stall every later night; those in flight or
+    done are no-ops when their second message arrives)."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_NAMESPACE])
         running = DerivedRefreshRun.objects.filter(state=DerivedRefreshRun.State.RUNNING).first()
         if running is not None:
+            if resume and running.queued:
+                _enqueue_step(running.pk, running.step)
             return running
         run = DerivedRefreshRun.objects.create(
             reason=reason[:32], partition_researchers=partition_researchers, queued=queued

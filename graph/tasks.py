@@ -94,10 +94,11 @@ def refresh_all(reason: str = "nightly", partition_researchers: int | None = Non
     queues its edge partitions through the outbox; when the edges are done, the last edge
     partition queues the trust and similar partitions (both read the edges). The nightly
     pass (beat), ``manage.py refresh_derived --all`` and the snapshot sync after a first full
-    load call this. While a run is running, returns that run and starts nothing. Returns the
+    load call this. While a run is running, starts no other: queues that run's undone
+    partitions again (no-ops where they are done or running) and returns it. Returns the
     run's id."""
     size = partition_researchers or derived_refresh.PARTITION_RESEARCHERS
-    return derived_refresh.refresh_start(reason=reason, partition_researchers=size).pk
+    return derived_refresh.refresh_start(reason=reason, partition_researchers=size, resume=True).pk
 
 
 @shared_task(name=derived_refresh.PARTITION_TASK)

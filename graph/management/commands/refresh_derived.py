@@ -17,7 +17,7 @@ class Command(BaseCommand):
         "The full refresh of derived data (co-author edges, then trust and similar researchers) for "
         "every researcher, partitioned by researcher id ranges into Celery tasks: the same run the "
         "nightly pass starts. Imports refresh what they touch; this is for a first full load or a "
-        "formula change. While a run is running, --all reports that run instead of starting another."
+        "formula change. While a run is running, --all queues its undone partitions again instead of starting another."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
