@@ -11,21 +11,26 @@ one :class:`~graph.models.DerivedRefreshPartition` row per (kind, id range).
 Contract
 ========
 
-* **Partitions tile the ids.** The ranges ``[low, high)`` cover every id (the first starts
-  open, the last ends open) and are aligned to trust's lock blocks
-  (graph.trust_services.LOCK_BLOCK_IDS). An edge (a, b), a < b, is owned by the range of a
-  and written or deleted by that partition only, so the union of the partitions is exactly
-  the single-statement refresh (graph.edges.coauthor_edges_refresh). Trust and similar
-  researchers are per researcher anyway.
-* **Sized by researchers.** A range holds about :data:`PARTITION_RESEARCHERS` researchers
-  (whole blocks: at least one block). The edge partition is the slowest kind, and its cost
-  follows the researchers' authorships, not the size of the database: the single pass at 1M
-  works (200,000 researchers, 51 authorships each) took ~27 min, 8 ms a researcher, and the
-  slowest 16,384-id edge partition of ``make bench-trust`` (9 authorships each) ~4 ms a
-  researcher on a loaded machine. 25,000 researchers at the dense rate is ~200 s, about 9×
-  inside the 30-minute soft time limit (CELERY_TASK_SOFT_TIME_LIMIT), leaving room for hubs
-  and a slower disk; a trust partition of as many takes a few seconds. At ~90M researchers
-  that is ~3,600 partitions of each kind, rows the admin lists and a run resumes by.
+* **Partitions tile the ids.** The ranges ``[low, high)`` of each kind cover every id (the
+  first starts open, the last ends open). Trust and similar ranges are aligned to trust's
+  lock blocks (graph.trust_services.LOCK_BLOCK_IDS); edge ranges are cut anywhere, as many
+  as the others, each holding about as many authorships (see the sizing). An edge (a, b),
+  a < b, is owned by the range of a and written or deleted by that partition only, so the
+  union of the partitions is exactly the single-statement refresh
+  (graph.edges.coauthor_edges_refresh). Trust and similar researchers are per researcher.
+* **Sized by researchers, edges by authorships.** A trust or similar range holds about
+  :data:`PARTITION_RESEARCHERS` researchers (whole blocks: at least one block): a few
+  seconds of work. An edge partition costs what the authorships of its researchers cost
+  (every work of theirs is staged and paired): ~0.13-0.16 ms an authorship in the single pass,
+  measured at 100k and at 1M works (``make bench-trust``, ``make bench-web``). Cut by
+  researcher count, the edge ranges were as skewed as authorship is: the first 16,384 ids of
+  the trust benchmark own 3.5M of its 4.8M edges and took 214 s of a 291 s run. So the edge
+  ranges are the quantiles of the authorships by researcher id (counted, or sampled past
+  :data:`EDGE_WEIGHT_SAMPLE_ROWS`). At the full snapshot (~1B authorships, ~90M researchers:
+  ~3,600 partitions of each kind) that is ~280,000 authorships an edge partition, ~45 s, far
+  inside the 30-minute soft time limit (CELERY_TASK_SOFT_TIME_LIMIT); only one researcher
+  with an enormous number of works could make a partition heavy, and works of more than
+  MAX_AUTHORS_FOR_EDGES authors are left out of the pairs.
 * **Exactly once in effect.** A partition's task takes its row with ``FOR UPDATE SKIP
   LOCKED`` and writes its rows, marks the row done and, when it was the step's last, moves
   the run on, in one transaction: a partition that is done, or being run by another process
@@ -56,6 +61,9 @@ logger = logging.getLogger(__name__)
 
 PARTITION_TASK = "graph.refresh_derived_partition"
 PARTITION_RESEARCHERS = 25_000
+# Edge ranges are cut from at most about this many authorship rows (a sample of the table
+# past it): the plan stays a few seconds at any size.
+EDGE_WEIGHT_SAMPLE_ROWS = 2_000_000
 # Held while a run is planned, so two starts cannot both plan one (distinct from trust's keys).
 LOCK_NAMESPACE = 0x44525652  # "DRVR"
 
@@ -104,6 +112,29 @@ def plan_ranges(partition_researchers: int = PARTITION_RESEARCHERS) -> list[tupl
     return list(zip(lows, highs, strict=True))
 
 
+def plan_edge_ranges(parts: int) -> list[tuple[int | None, int | None]]:
+    """At most ``parts`` id ranges holding about as many authorships each (the cost of an edge
+    partition), tiling every id. One aggregate over the authorships, sampled past
+    EDGE_WEIGHT_SAMPLE_ROWS rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'works_authorship'::regclass")
+        estimate = float(cursor.fetchone()[0])
+        sample = ""
+        if estimate > EDGE_WEIGHT_SAMPLE_ROWS:
+            sample = f"TABLESAMPLE SYSTEM ({100.0 * EDGE_WEIGHT_SAMPLE_ROWS / estimate:.6f})"
+        cursor.execute(
+            f"""WITH w AS (SELECT researcher_id AS id, count(*) AS n FROM works_authorship {sample}
+                           WHERE researcher_id IS NOT NULL GROUP BY 1),
+                     c AS (SELECT id, sum(n) OVER (ORDER BY id) AS upto, sum(n) OVER () AS total FROM w)
+                SELECT min(id) FROM c GROUP BY floor((upto - 1) * %s / total) ORDER BY 1""",
+            [max(1, parts)],
+        )
+        cuts = [first for (first,) in cursor.fetchall()][1:]
+    lows: list[int | None] = [None, *cuts]
+    highs: list[int | None] = [*cuts, None]
+    return list(zip(lows, highs, strict=True))
+
+
 def refresh_start(
     *, reason: str, partition_researchers: int = PARTITION_RESEARCHERS, queued: bool = True, resume: bool = False
 ) -> DerivedRefreshRun:
@@ -125,11 +156,11 @@ def refresh_start(
             reason=reason[:32], partition_researchers=partition_researchers, queued=queued
         )
         ranges = plan_ranges(partition_researchers)
-        counts = _researchers_per_range(ranges)
+        plans = {Kind.EDGES: plan_edge_ranges(len(ranges)), Kind.TRUST: ranges, Kind.SIMILAR: ranges}
         DerivedRefreshPartition.objects.bulk_create(
-            DerivedRefreshPartition(run=run, kind=kind, step=step, low=low, high=high, researchers=count)
-            for kind, step in STEPS.items()
-            for (low, high), count in zip(ranges, counts, strict=True)
+            DerivedRefreshPartition(run=run, kind=kind, step=STEPS[kind], low=low, high=high, researchers=count)
+            for kind, planned in plans.items()
+            for (low, high), count in zip(planned, _researchers_per_range(planned), strict=True)
         )
         if queued:
             _enqueue_step(run.pk, 0)
