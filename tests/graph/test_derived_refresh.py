@@ -20,12 +20,14 @@ from graph.trust_services import LOCK_BLOCK_IDS, TrustLockTimeout, trust_recompu
 from profiles.models import Researcher
 from tests import factories as f
 from tests.outbox import run_outbox, waiting
-from works.models import Authorship
+from works.models import Authorship, Work
 
 B = LOCK_BLOCK_IDS
 # Two researchers a partition: the people below spread over blocks 1-5 and a consortium in
-# block 6, so the ranges are [-, 2B), [2B, 4B), [4B, 6B), [6B, -).
+# block 6, so the trust and similar ranges are [-, 2B), [2B, 4B), [4B, 6B), [6B, -); the
+# edge ranges hold about as many authorships each (the solo works give the people weight).
 SMALL = 2
+SOLO_WORKS = 40
 
 
 def world() -> dict[str, Any]:
@@ -47,6 +49,12 @@ def world() -> dict[str, Any]:
         for n in range(MAX_AUTHORS_FOR_EDGES)
     )
     f.work([p["p2"], *consortium], year=2024)  # 101 authors: no edges
+    solo = Work.objects.bulk_create(
+        Work(openalex_id=f"W56{n:08d}", title=f"Solo {n}", publication_year=2019) for n in range(7 * SOLO_WORKS)
+    )
+    Authorship.objects.bulk_create(
+        Authorship(work=work, researcher=people[f"p{n // SOLO_WORKS}"], position=0) for n, work in enumerate(solo)
+    )
     coauthor_edges_refresh()
     Authorship.objects.filter(work=leaving, researcher=p["p4"]).delete()
     CoauthorEdge.objects.create(researcher_a=p["p2"], researcher_b=p["p6"], shared_works=7, first_year=1999)
@@ -80,8 +88,12 @@ def wipe_derived() -> None:
 
 @pytest.mark.django_db
 def test_the_ranges_tile_every_id_in_whole_blocks() -> None:
-    world()
+    p = world()
     assert derived_refresh.plan_ranges(SMALL) == [(None, 2 * B), (2 * B, 4 * B), (4 * B, 6 * B), (6 * B, None)]
+    # About 100 authorships each (the people have ~42, the consortium members 1 each).
+    p2, p4 = p["p2"].pk, p["p4"].pk
+    assert derived_refresh.plan_edge_ranges(4) == [(None, p2), (p2, p4), (p4, 6 * B + 1), (6 * B + 1, None)]
+    assert derived_refresh.plan_edge_ranges(1) == [(None, None)]
     assert derived_refresh.plan_ranges(10**6) == [(None, None)]
     with pytest.raises(ValueError):
         derived_refresh.plan_ranges(0)
