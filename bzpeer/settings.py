@@ -235,22 +235,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
-    # Imports refresh the edges they touch; the nightly pass repairs anything a crash left.
-    "refresh-coauthor-edges-nightly": {
-        "task": "graph.refresh_coauthor_edges",
+    # Imports refresh the edges, trust and similar researchers they touch; the nightly pass
+    # refreshes all of it for everyone (graph.tasks.refresh_all: edges first, then trust and
+    # similar researchers, which read them), as partitions of bounded size: it repairs what a
+    # crash left, moves the recent-activity window at New Year, rescores after a new formula
+    # version and reaches co-authors of co-authors, two steps away from any import.
+    "refresh-derived-nightly": {
+        "task": "graph.refresh_all",
         "schedule": crontab(hour=2, minute=30),
-    },
-    # Every trust score, after the edges (collaboration reads them): New Year moves the
-    # recent-activity window, a new formula version rescores everyone, missed tasks heal.
-    "recompute-trust-nightly": {
-        "task": "graph.recompute_trust_all",
-        "schedule": crontab(hour=3, minute=30),
-    },
-    # Similar researchers of everyone, after the edges: an import refreshes those it touched,
-    # but co-authors of co-authors are two steps away from it.
-    "refresh-similar-nightly": {
-        "task": "graph.refresh_similar",
-        "schedule": crontab(hour=3, minute=0),
     },
     "prune-rate-limits-nightly": {
         "task": "core.prune_rate_limits",

@@ -4,6 +4,7 @@ close collaborator (DESIGN §6), which the slice and the profile header both rea
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -39,13 +40,25 @@ _STAGE = [
 ]
 
 
-def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> int:
+def coauthor_edges_refresh(
+    *, researcher_ids: Iterable[int] | None = None, id_range: tuple[int | None, int | None] | None = None
+) -> int:
     """Recompute the co-author edges of ``researcher_ids`` (all researchers when None) from
     authorships. Idempotent: an edge row changes only when its counts change; edges that no
-    longer exist are deleted. Returns the number of edges inserted, updated or deleted."""
+    longer exist are deleted. Returns the number of edges inserted, updated or deleted.
+
+    ``id_range`` ``(low, high)`` (either end None: open) instead recomputes the edges this
+    range *owns*: those whose smaller id ``researcher_a_id`` is in ``low <= id < high``, from
+    every work of those researchers, and deletes only its own stale edges. Ranges that tile
+    the ids (graph.derived_refresh) therefore give exactly the edges of one full refresh, each
+    edge written by one range, and each range is a transaction of bounded size."""
     ids = None if researcher_ids is None else sorted(set(researcher_ids))
     if ids is not None and not ids:
         return 0
+    if id_range is not None:
+        if ids is not None:
+            raise ValueError("give researcher_ids or id_range, not both")
+        return _refresh_range(*id_range)
     if ids is None:
         work_filter, pair_filter, edge_filter = "", "", "true"
     else:
@@ -73,21 +86,7 @@ def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> in
                 statement.format(work_filter=work_filter, pair_filter=pair_filter),
                 {"max_authors": MAX_AUTHORS_FOR_EDGES},
             )
-        cursor.execute(
-            """INSERT INTO graph_coauthoredge AS e
-                   (researcher_a_id, researcher_b_id, shared_works, first_year, last_year)
-               SELECT a, b, shared_works, first_year, last_year FROM edge_pairs ORDER BY a, b
-               ON CONFLICT (researcher_a_id, researcher_b_id) DO UPDATE SET shared_works = EXCLUDED.shared_works,
-                   first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year
-               WHERE (e.shared_works, e.first_year, e.last_year)
-                     IS DISTINCT FROM (EXCLUDED.shared_works, EXCLUDED.first_year, EXCLUDED.last_year)"""
-        )
-        changed += cursor.rowcount
-        cursor.execute(
-            f"""DELETE FROM graph_coauthoredge e WHERE {edge_filter}
-                AND NOT EXISTS (SELECT 1 FROM edge_pairs p WHERE p.a = e.researcher_a_id AND p.b = e.researcher_b_id)"""
-        )
-        changed += cursor.rowcount
+        changed += _write_pairs(cursor, edge_filter)
         cursor.execute("DROP TABLE IF EXISTS edge_scope, edge_works, edge_authors, edge_pairs")
     if ids is None and changed:
         # After rewriting much of the table the planner's row estimates are stale until
@@ -96,6 +95,52 @@ def coauthor_edges_refresh(*, researcher_ids: Iterable[int] | None = None) -> in
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE graph_coauthoredge")
     return changed
+
+
+def _refresh_range(low: int | None, high: int | None) -> int:
+    """The edges owned by ``low <= researcher_a_id < high`` (see coauthor_edges_refresh)."""
+    # Integers only (ids), formatted into the SQL so the planner sees the real bounds.
+    conditions = ["true"]
+    if low is not None:
+        conditions.append(f"{{column}} >= {int(low)}")
+    if high is not None:
+        conditions.append(f"{{column}} < {int(high)}")
+    bounds = " AND ".join(conditions)
+    work_filter = "AND a.work_id IN (SELECT work_id FROM works_authorship WHERE {})".format(
+        bounds.format(column="researcher_id")
+    )
+    pair_filter = "WHERE " + bounds.format(column="a1.researcher_id")
+    edge_filter = bounds.format(column="e.researcher_a_id")
+    changed = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in _STAGE:
+            cursor.execute(
+                statement.format(work_filter=work_filter, pair_filter=pair_filter),
+                {"max_authors": MAX_AUTHORS_FOR_EDGES},
+            )
+        changed += _write_pairs(cursor, edge_filter)
+        cursor.execute("DROP TABLE IF EXISTS edge_scope, edge_works, edge_authors, edge_pairs")
+    return changed
+
+
+def _write_pairs(cursor: Any, edge_filter: str) -> int:
+    """Upsert edge_pairs into the edges and delete the edges matching ``edge_filter`` that it
+    no longer holds. Returns the rows inserted, updated or deleted."""
+    cursor.execute(
+        """INSERT INTO graph_coauthoredge AS e
+               (researcher_a_id, researcher_b_id, shared_works, first_year, last_year)
+           SELECT a, b, shared_works, first_year, last_year FROM edge_pairs ORDER BY a, b
+           ON CONFLICT (researcher_a_id, researcher_b_id) DO UPDATE SET shared_works = EXCLUDED.shared_works,
+               first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year
+           WHERE (e.shared_works, e.first_year, e.last_year)
+                 IS DISTINCT FROM (EXCLUDED.shared_works, EXCLUDED.first_year, EXCLUDED.last_year)"""
+    )
+    changed = int(cursor.rowcount)
+    cursor.execute(
+        f"""DELETE FROM graph_coauthoredge e WHERE {edge_filter}
+            AND NOT EXISTS (SELECT 1 FROM edge_pairs p WHERE p.a = e.researcher_a_id AND p.b = e.researcher_b_id)"""
+    )
+    return changed + int(cursor.rowcount)
 
 
 def coauthor_ids(researcher_id: int) -> list[int]:

@@ -138,3 +138,74 @@ class SimilarResearcher(models.Model):
             noun = "co-author" if self.common_coauthors == 1 else "co-authors"
             parts.append(f"{self.common_coauthors} {noun} in common")
         return parts
+
+
+class DerivedRefreshRun(models.Model):
+    """One full refresh of the derived data (co-author edges, then trust and similar
+    researchers), split into :class:`DerivedRefreshPartition` rows that Celery tasks run
+    (graph.derived_refresh). Written by that module only; the admin shows the progress."""
+
+    class State(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+
+    reason = models.CharField(max_length=32)  # "nightly", "command", "snapshot", ...
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
+    # The step whose partitions run now: 0 edges, 1 trust and similar (they read the edges).
+    step = models.SmallIntegerField(default=0)
+    # False: a process runs the partitions itself (``refresh_derived --all --inline``), and
+    # the last partition of a step queues nothing.
+    queued = models.BooleanField(default=True)
+    partition_researchers = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One full refresh at a time: a second would only redo the same partitions.
+            models.UniqueConstraint(fields=["state"], condition=models.Q(state="running"), name="derived_one_running")
+        ]
+
+    def __str__(self) -> str:
+        return f"Derived data refresh {self.pk} ({self.reason}, {self.state})"
+
+
+class DerivedRefreshPartition(models.Model):
+    """One task of a :class:`DerivedRefreshRun`: one kind of derived data for the researchers
+    with ``low <= id < high`` (an end null: open). ``state`` becomes done in the transaction
+    that wrote the partition's rows, so a partition run twice does its work once."""
+
+    class Kind(models.TextChoices):
+        EDGES = "edges"
+        TRUST = "trust"
+        SIMILAR = "similar"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+
+    run = models.ForeignKey(DerivedRefreshRun, on_delete=models.CASCADE, related_name="partitions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    step = models.SmallIntegerField()
+    low = models.BigIntegerField(null=True, blank=True)
+    high = models.BigIntegerField(null=True, blank=True)
+    researchers = models.IntegerField(default=0)  # when the run was planned
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.IntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_changed = models.IntegerField(default=0)  # edges changed, snapshots written, similar rows stored
+    failures = models.IntegerField(default=0)  # researchers trust could not score (logged)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "kind", "low"], name="derived_partition_unique")]
+        indexes = [models.Index(name="derived_partition_step", fields=["run", "step", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} [{self.low}, {self.high}) of run {self.run_id}"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

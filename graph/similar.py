@@ -115,27 +115,41 @@ _STAGE = [
 ]
 
 
-def similar_researchers_refresh(*, researcher_ids: Iterable[int] | None = None) -> int:
+def similar_researchers_refresh(
+    *, researcher_ids: Iterable[int] | None = None, id_range: tuple[int | None, int | None] | None = None
+) -> int:
     """Recompute the similar researchers of ``researcher_ids`` (every imported researcher when
-    None, in batches). Idempotent. Returns the number of rows stored."""
+    None, in batches). ``id_range`` ``(low, high)`` (an end None: open) instead refreshes the
+    imported researchers with ``low <= id < high`` and drops the rows of the others in it:
+    ranges that tile the ids (graph.derived_refresh) together do what None does. Idempotent.
+    Returns the number of rows stored."""
     if researcher_ids is not None:
+        if id_range is not None:
+            raise ValueError("give researcher_ids or id_range, not both")
         return _refresh(sorted(set(researcher_ids)))
+    low, high = id_range if id_range is not None else (None, None)
+    in_range = Researcher.objects.all()
+    if low is not None:
+        in_range = in_range.filter(pk__gte=low)
+    if high is not None:
+        in_range = in_range.filter(pk__lt=high)
     stored = 0
     ids = list(
-        Researcher.objects.filter(record_status=Researcher.RecordStatus.IMPORTED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        in_range.filter(record_status=Researcher.RecordStatus.IMPORTED).order_by("pk").values_list("pk", flat=True)
     )
     for start in range(0, len(ids), FULL_REFRESH_BATCH):
         stored += _refresh(ids[start : start + FULL_REFRESH_BATCH])
     # Rows of researchers who are no longer imported records (deleted, merged away).
     with connection.cursor() as cursor:
         cursor.execute(
-            """DELETE FROM graph_similarresearcher s WHERE NOT EXISTS (
+            """DELETE FROM graph_similarresearcher s
+               WHERE (%s::bigint IS NULL OR s.researcher_id >= %s) AND (%s::bigint IS NULL OR s.researcher_id < %s)
+                 AND NOT EXISTS (
                    SELECT 1 FROM profiles_researcher r WHERE r.id = s.researcher_id AND r.record_status = %s)""",
-            [_IMPORTED],
+            [low, low, high, high, _IMPORTED],
         )
-        cursor.execute("ANALYZE graph_similarresearcher")
+        if id_range is None:
+            cursor.execute("ANALYZE graph_similarresearcher")
     return stored
 
 

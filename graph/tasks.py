@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from celery import shared_task
 
 from core import outbox
-from graph import edges, similar, trust_services
+from graph import derived_refresh, edges, similar, trust_services
 from graph.trust_services import RecomputeReport, TrustLockTimeout
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,12 @@ _LOCK_RETRY = {
     "retry_backoff_max": 120,
     "retry_jitter": False,
 }
+
+# An import's follow-ups go in chunks of at most this many researchers, each an outbox row
+# of its own: a snapshot part touching 50,000 researchers is ten tasks of under a minute
+# each, not one transaction of many minutes (edges of 5,000 researchers: at most ~40 s at
+# the 8 ms a researcher of the densest benchmark data, graph/derived_refresh.py).
+IMPORT_FOLLOWUP_CHUNK = 5_000
 
 
 @shared_task(name="graph.refresh_coauthor_edges")
@@ -72,14 +78,35 @@ def recompute_trust_many(researcher_ids: list[int]) -> int:
 
 @shared_task(name="graph.recompute_trust_all")
 def recompute_trust_all() -> int:
-    """The nightly pass over every researcher (beat): catches whatever no event announced
-    (the recent-activity window moving at New Year, a new formula version, a missed task).
-    Waits for the lock however long it takes. Researchers who cannot be scored are logged
-    (with the reason) and skipped; everyone else is scored. Returns the number of snapshots
-    written."""
+    """Every researcher's trust in one pass and one lock over everyone (``recompute_trust
+    --all`` runs the same). No longer scheduled: the nightly pass is :func:`refresh_all`,
+    whose partitions fit the task time limit at any size; kept for a small database and for
+    messages already queued. Researchers who cannot be scored are logged (with the reason)
+    and skipped. Returns the number of snapshots written."""
     report = trust_services.trust_recompute(researcher_ids=None)
     _log(report)
     return report.written
+
+
+@shared_task(name="graph.refresh_all")
+def refresh_all(reason: str = "nightly", partition_researchers: int | None = None) -> int:
+    """The full refresh of derived data, partitioned (graph.derived_refresh): plans a run and
+    queues its edge partitions through the outbox; when the edges are done, the last edge
+    partition queues the trust and similar partitions (both read the edges). The nightly
+    pass (beat), ``manage.py refresh_derived --all`` and the snapshot sync after a first full
+    load call this. While a run is running, starts no other: queues that run's undone
+    partitions again (no-ops where they are done or running) and returns it. Returns the
+    run's id."""
+    size = partition_researchers or derived_refresh.PARTITION_RESEARCHERS
+    return derived_refresh.refresh_start(reason=reason, partition_researchers=size, resume=True).pk
+
+
+@shared_task(name=derived_refresh.PARTITION_TASK)
+def refresh_derived_partition(partition_id: int) -> bool:
+    """One partition of a full refresh (queued through the outbox by graph.derived_refresh).
+    Idempotent: a partition done or held by another process is a no-op. Returns whether it
+    ran."""
+    return derived_refresh.partition_run(partition_id)
 
 
 @shared_task(name="graph.import_followups")
@@ -101,16 +128,22 @@ def refresh_after_import(researcher_ids: Iterable[int], *, inline: bool) -> None
     and the collaboration input of trust read the edges, so edges come first. ``inline`` runs
     all three here (commands); otherwise an outbox row for ``graph.import_followups`` is
     written in the current transaction (the import's, when there is one), so a broker outage
-    delays the follow-ups and never loses them."""
+    delays the follow-ups and never loses them. Either way in chunks of at most
+    IMPORT_FOLLOWUP_CHUNK researchers (one outbox row each), so a big import's follow-ups
+    stay tasks of bounded size; it never falls back to a full refresh."""
     ids = sorted(set(researcher_ids))
     if not ids:
         return
+    chunks = [ids[start : start + IMPORT_FOLLOWUP_CHUNK] for start in range(0, len(ids), IMPORT_FOLLOWUP_CHUNK)]
     if inline:
-        edges.coauthor_edges_refresh(researcher_ids=ids)
-        similar.similar_researchers_refresh(researcher_ids=ids)
-        _log_failures(trust_services.trust_recompute(researcher_ids=ids))
+        # All the edges first: a chunk's similar researchers read edges two steps away.
+        for chunk in chunks:
+            edges.coauthor_edges_refresh(researcher_ids=chunk)
+        for chunk in chunks:
+            similar.similar_researchers_refresh(researcher_ids=chunk)
+            _log_failures(trust_services.trust_recompute(researcher_ids=chunk))
         return
-    outbox.enqueue(import_followups.name, [ids])
+    outbox.enqueue_many(import_followups.name, [[chunk] for chunk in chunks])
 
 
 def _log(report: RecomputeReport) -> None:

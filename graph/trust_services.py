@@ -22,7 +22,12 @@ Contract
   with nothing new, writes nothing). Up to :data:`PER_RESEARCHER_LOCKS_MAX` researchers,
   a run locks each researcher (ascending ids, after the shared "all" lock); larger runs take
   the "all" lock exclusively instead, which waits for the small runs in flight and holds new
-  ones back until it commits. One consistent order, so no deadlock. ``lock_timeout``
+  ones back until it commits. A range run (``id_range``: one partition of the full refresh,
+  graph.derived_refresh) takes the "all" lock shared and the lock of each *block* of
+  :data:`LOCK_BLOCK_IDS` ids it covers exclusively; per-researcher runs take their blocks'
+  locks shared before their own, so they wait only for the partition holding their block,
+  and partitions of other ranges run side by side. The order is always "all", blocks
+  ascending, researchers ascending: no deadlock. ``lock_timeout``
   bounds the wait: past it, :class:`TrustLockTimeout` is raised and nothing is written
   (the Celery task then re-queues itself; see graph.tasks).
 * ``computed_at`` is one timestamp for the whole run; ``reference_year`` (the recent-activity
@@ -65,6 +70,10 @@ LOCK_NAMESPACE_ALL = 0x54525341  # "TRSA"
 # max_connections slots for the whole server); above this many researchers one lock on
 # "all" replaces the per-researcher locks.
 PER_RESEARCHER_LOCKS_MAX = 256
+# Range runs lock ids in blocks of this many (a partition of the full refresh covers whole
+# blocks: graph.derived_refresh aligns its ranges to them); key (namespace, id // this).
+LOCK_NAMESPACE_BLOCK = 0x54525342  # "TRSB"
+LOCK_BLOCK_IDS = 16_384
 WORK_MEM = "64MB"
 # Errors of the database that a value of one researcher's can cause (out of range, a check,
 # a trigger): a run that meets one is retried in halves. Other errors (a lost connection,
@@ -75,8 +84,16 @@ REFUSALS = (DataError, IntegrityError, InternalError)
 REFUSED_MAX = 100
 
 _SNAPSHOT_COLUMNS = (
-    "researcher_id", "formula_version", "score", "tier", "level", "components", "inputs",
-    "computed_at", "is_current", "digest",
+    "researcher_id",
+    "formula_version",
+    "score",
+    "tier",
+    "level",
+    "components",
+    "inputs",
+    "computed_at",
+    "is_current",
+    "digest",
 )
 
 
@@ -148,10 +165,16 @@ def snapshot_digest(formula_version: str, score: float, inputs: Mapping[str, Any
 def trust_recompute(
     *,
     researcher_ids: Iterable[int] | None = None,
+    id_range: tuple[int | None, int | None] | None = None,
     lock_timeout: float | None = None,
     now: datetime | None = None,
 ) -> RecomputeReport:
     """Recompute the trust of ``researcher_ids`` (everyone when None) and store what changed.
+
+    ``id_range`` ``(low, high)`` instead recomputes every researcher with ``low <= id < high``
+    (an end None: open), holding only the locks of that range (see the module docstring);
+    both ends must be multiples of :data:`LOCK_BLOCK_IDS` (or None). The full refresh's
+    partitions (graph.derived_refresh) run this way.
 
     Ids of researchers that do not exist are ignored. ``lock_timeout`` (seconds) bounds the
     wait for other recomputes of the same researchers (None waits as long as it takes);
@@ -164,26 +187,47 @@ def trust_recompute(
     ids = None if researcher_ids is None else sorted(set(researcher_ids))
     now = now or timezone.now()
     report = RecomputeReport(computed_at=now, formula_version=trust_formula.VERSION)
+    blocks = None
+    if id_range is not None:
+        if ids is not None:
+            raise ValueError("give researcher_ids or id_range, not both")
+        blocks = _range_blocks(*id_range)
+        if blocks is None:
+            return report
     if ids is not None and not ids:
         return report
     whole = RecomputeReport(computed_at=now, formula_version=report.formula_version)
     try:
-        _recompute_part(ids, lock_timeout, now, whole)
+        _recompute_part(ids, lock_timeout, now, whole, blocks=blocks)
     except REFUSALS as exc:
         logger.warning("trust recompute of %s: the database refused it (%s); retrying in halves", _describe(ids), exc)
-        _recompute_refused(ids if ids is not None else _every_researcher_id(), exc, lock_timeout, now, report, [])
+        every = ids if ids is not None else _every_researcher_id(blocks)
+        _recompute_refused(every, exc, lock_timeout, now, report, [], blocks)
     else:
         report.merge(whole)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _recompute_part(ids: list[int] | None, lock_timeout: float | None, now: datetime, report: RecomputeReport) -> None:
-    """One transaction: lock, gather, score, write ``ids`` (everyone when None) into
-    ``report``. Raises what the database raises; nothing of the part is then kept."""
+def _recompute_part(
+    ids: list[int] | None,
+    lock_timeout: float | None,
+    now: datetime,
+    report: RecomputeReport,
+    *,
+    blocks: tuple[int, int] | None = None,
+) -> None:
+    """One transaction: lock, gather, score, write ``ids`` (everyone when None; with
+    ``blocks``, everyone in those blocks when None) into ``report``. Raises what the database
+    raises; nothing of the part is then kept."""
     try:
         with transaction.atomic():
-            _lock(ids, lock_timeout)
+            _lock(ids, lock_timeout, blocks=blocks)
+            if blocks is not None and ids is None:
+                # Read after the locks: a researcher added since waits for us, or is not ours.
+                ids = _every_researcher_id(blocks)
+                if not ids:
+                    return
             _recompute_locked(ids, now, report)
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
@@ -198,6 +242,7 @@ def _recompute_refused(
     now: datetime,
     report: RecomputeReport,
     refused: list[int],
+    blocks: tuple[int, int] | None = None,
 ) -> None:
     """The database refused ``ids`` as one run (``error``; nothing of it was kept): score each
     half in its own transaction, halving again what is refused, down to single researchers,
@@ -217,17 +262,38 @@ def _recompute_refused(
     for half in (ids[:middle], ids[middle:]):
         part = RecomputeReport(computed_at=now, formula_version=report.formula_version)
         try:
-            _recompute_part(half, lock_timeout, now, part)
+            _recompute_part(half, lock_timeout, now, part, blocks=blocks)
         except REFUSALS as half_error:
-            _recompute_refused(half, half_error, lock_timeout, now, report, refused)
+            _recompute_refused(half, half_error, lock_timeout, now, report, refused, blocks)
         else:
             report.merge(part)
 
 
-def _every_researcher_id() -> list[int]:
+def _every_researcher_id(blocks: tuple[int, int] | None = None) -> list[int]:
+    """Every researcher's id (those in ``blocks``, first and last block included, when given)."""
+    where, params = "", []
+    if blocks is not None:
+        where, params = "WHERE id >= %s AND id < %s", [blocks[0] * LOCK_BLOCK_IDS, (blocks[1] + 1) * LOCK_BLOCK_IDS]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM profiles_researcher ORDER BY id")
+        cursor.execute(f"SELECT id FROM profiles_researcher {where} ORDER BY id", params)
         return [pk for (pk,) in cursor.fetchall()]
+
+
+def _range_blocks(low: int | None, high: int | None) -> tuple[int, int] | None:
+    """The first and last lock block of ``low <= id < high``; an open end stops at the ids
+    that exist (a researcher added later beyond them is not this run's). None: no ids."""
+    for end in (low, high):
+        if end is not None and end % LOCK_BLOCK_IDS:
+            raise ValueError(f"a range end must be a multiple of {LOCK_BLOCK_IDS}: {end}")
+    if high is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT max(id) FROM profiles_researcher")
+            top = cursor.fetchone()[0]
+        if top is None:
+            return None
+        high = top + 1
+    first, last = max(0, low or 0) // LOCK_BLOCK_IDS, (high - 1) // LOCK_BLOCK_IDS
+    return None if last < first else (first, last)
 
 
 def _openalex_id(researcher_id: int) -> str:
@@ -246,7 +312,7 @@ def trust_lock(researcher_ids: Iterable[int] | None, *, lock_timeout: float | No
     _lock(ids, lock_timeout)
 
 
-def _lock(ids: list[int] | None, lock_timeout: float | None) -> None:
+def _lock(ids: list[int] | None, lock_timeout: float | None, *, blocks: tuple[int, int] | None = None) -> None:
     with connection.cursor() as cursor:
         # Transaction-local settings: the lock wait, and memory for the full recompute's
         # aggregates over every authorship and co-author edge (with the default 4 MB their hash
@@ -255,17 +321,34 @@ def _lock(ids: list[int] | None, lock_timeout: float | None) -> None:
         cursor.execute(
             "SELECT set_config('lock_timeout', %s, true), set_config('work_mem', %s, true)", [wait, WORK_MEM]
         )
+        if blocks is not None:
+            cursor.execute(
+                """SELECT pg_advisory_xact_lock_shared(%(all)s, 0),
+                          (SELECT count(pg_advisory_xact_lock(%(ns)s, b::int))
+                           FROM generate_series(%(first)s::int, %(last)s::int) b)""",
+                {"all": LOCK_NAMESPACE_ALL, "ns": LOCK_NAMESPACE_BLOCK, "first": blocks[0], "last": blocks[1]},
+            )
+            return
         if ids is None or len(ids) > PER_RESEARCHER_LOCKS_MAX:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_NAMESPACE_ALL])
             return
         # The ids arrive sorted and the subquery keeps that order, so every run locks in
         # ascending order: two overlapping runs cannot deadlock. Keys are int4: ids wrap,
         # which can only make two researchers share a lock (more waiting, never less).
+        # Their blocks shared first (a range run holding one excludes them), then their own.
         cursor.execute(
             """SELECT pg_advisory_xact_lock_shared(%(all)s, 0),
+                      (SELECT count(pg_advisory_xact_lock_shared(%(block)s, b.block::int))
+                       FROM (SELECT DISTINCT k / %(size)s AS block FROM unnest(%(ids)s::bigint[]) k ORDER BY 1) b),
                       (SELECT count(pg_advisory_xact_lock(%(ns)s, (k.id %% 2147483648)::int))
                        FROM (SELECT unnest(%(ids)s::bigint[]) AS id ORDER BY 1) k)""",
-            {"all": LOCK_NAMESPACE_ALL, "ns": LOCK_NAMESPACE_RESEARCHER, "ids": ids},
+            {
+                "all": LOCK_NAMESPACE_ALL,
+                "block": LOCK_NAMESPACE_BLOCK,
+                "size": LOCK_BLOCK_IDS,
+                "ns": LOCK_NAMESPACE_RESEARCHER,
+                "ids": ids,
+            },
         )
 
 
@@ -331,9 +414,11 @@ def _retire_current(researcher_ids: list[int]) -> dict[int, tuple[float, str, in
 def _copy_snapshots(lines: list[str]) -> None:
     # COPY is psycopg's own call: wrapped, so that its errors are Django's, like every other
     # statement's (trust_recompute tells a refusal from other errors by them).
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(
-        f"COPY graph_trustsnapshot ({', '.join(_SNAPSHOT_COLUMNS)}) FROM STDIN"
-    ) as copy:
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY graph_trustsnapshot ({', '.join(_SNAPSHOT_COLUMNS)}) FROM STDIN") as copy,
+    ):
         for start in range(0, len(lines), 5000):
             copy.write("\n".join(lines[start : start + 5000]) + "\n")
 
@@ -360,9 +445,7 @@ def _change(
         )
     except trust_formula.INPUT_ERRORS:  # a stored snapshot with impossible inputs (old data)
         reasons = ["recomputed; the previous snapshot's inputs could not be compared"]
-    return TrustChange(
-        researcher_id, openalex_id, before_score, score.score, before_level, score.level, tuple(reasons)
-    )
+    return TrustChange(researcher_id, openalex_id, before_score, score.score, before_level, score.level, tuple(reasons))
 
 
 def _describe(ids: list[int] | None) -> str:

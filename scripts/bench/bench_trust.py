@@ -13,15 +13,25 @@ Steps (every figure is wall clock on this machine):
    co-author edges (graph.edges), which the collaboration input reads. Timed, not the
    benchmark. Every researcher of the synthetic file is a co-author stub (it holds works, not
    author records): L1 or L2, citations unknown.
-4. Times three runs of ``manage.py recompute_trust --all`` as subprocesses (DEBUG off, so
-   Django keeps no query log; the figures include Django's start-up):
+4. Times three single passes over everyone (``trust_recompute()``, what ``manage.py
+   recompute_trust --all`` runs), each in a child process (scripts/bench/bench_web.run_code:
+   DEBUG off, so Django keeps no query log; the figures include Django's start-up; the report
+   comes back as JSON, never parsed out of printed text):
    a. **first run**: no snapshots yet (the table is emptied first): every researcher scored
       and written;
    b. **nothing changed**: the same again: everyone gathered and scored, nothing written;
    c. **everyone changed**: every current digest is blanked first, which is what a new formula
       version does to them: every current row retired and a new one written.
    After each it checks the snapshot rows (one current per researcher; history kept).
-5. Prints a table and writes it to ``bench/out/bench-trust.json``.
+5. The partitioned full refresh (graph.tasks.refresh_all: edge partitions, then trust and
+   similar partitions) from empty edge and trust tables, with 1 and then 2 real Celery worker
+   processes (``celery -A bzpeer worker -c 1`` each) on a queue and Redis database of its own
+   (REDIS_URL's server, database BENCH_TRUST_REDIS_DB, default 13) and this database: timed
+   from the call until the run row says done, with the edge step apart. Partitions of
+   PARTITION_RESEARCHERS researchers (smaller than production's 50,000, so that 120,000
+   researchers make enough partitions for two workers). Checks that the edges and the
+   current trust digests equal the single passes'.
+6. Prints a table and writes it to ``bench/out/bench-trust.json``.
 
 Exit status 0 when every run succeeds, the rows check out and the first run meets the target
 (under 60 s); 1 otherwise.
@@ -32,7 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -47,6 +57,7 @@ import psycopg  # noqa: E402
 
 from scripts.bench import copy_baseline, generate_works  # noqa: E402
 from scripts.bench.bench_import import ensure_database, environment, manage  # noqa: E402
+from scripts.bench.bench_web import django_env, run_code  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 DEFAULT_FILE = OUT / "works-trust-100k.jsonl.gz"
@@ -54,18 +65,22 @@ DATABASE = "bzpeer_bench_trust"
 WORKS, AUTHORS = 100_000, 120_000
 MIN_RESEARCHERS = 100_000
 TARGET_SECONDS = 60.0
-
-_SUMMARY = re.compile(r"for ([\d,]+) researcher\(s\) in ([\d.]+) s .*: ([\d,]+) changed, ([\d,]+) unchanged")
-_PHASES = re.compile(r"gather ([\d.]+) s, compute ([\d.]+) s, write ([\d.]+) s")
+PARTITION_RESEARCHERS = 10_000
+QUEUE = "bench-trust"
+REDIS_DB = int(os.environ.get("BENCH_TRUST_REDIS_DB", "13"))
+EDGES_DIGEST = """SELECT count(*), coalesce(sum(hashtext(concat_ws(',', researcher_a_id, researcher_b_id,
+                  shared_works, first_year, last_year))::bigint), 0) FROM graph_coauthoredge"""
+TRUST_DIGEST = """SELECT count(*), coalesce(sum(hashtext(researcher_id || digest)::bigint), 0)
+                  FROM graph_trustsnapshot WHERE is_current"""
 
 
 @dataclass
 class Run:
     name: str
-    seconds: float  # the command, wall clock, Django start-up included
+    seconds: float  # the child process, wall clock, Django start-up included
     researchers: int = 0
     written: int = 0
-    service_seconds: float = 0.0  # trust_recompute itself, as the command reports it
+    service_seconds: float = 0.0  # trust_recompute itself, as its report says
     phases: dict[str, float] = field(default_factory=dict)
     rows: int = 0
     current: int = 0
@@ -75,6 +90,17 @@ class Run:
     @property
     def researchers_per_second(self) -> float:
         return self.researchers / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class PartitionedRun:
+    workers: int
+    seconds: float = 0.0  # refresh_all called -> the run row says done
+    edges_seconds: float = 0.0  # -> the last edge partition done
+    partitions: int = 0  # per kind
+    slowest: dict[str, float] = field(default_factory=dict)  # the slowest partition of each kind, s
+    ok: bool = True
+    note: str = ""
 
 
 def bench_url() -> str:
@@ -87,6 +113,12 @@ def scalar(url: str, query: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(query).fetchone()
         return int(row[0]) if row else 0
+
+
+def digest(url: str, query: str) -> tuple[int, ...]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query).fetchone()
+        return tuple(int(value) for value in row) if row else ()
 
 
 def execute(url: str, *statements: str) -> None:
@@ -107,33 +139,101 @@ def ensure_loaded(url: str, path: Path, reload: bool) -> None:
     print(f"data: COPY baseline {time.perf_counter() - started:.0f} s "
           f"({', '.join(f'{t} {n:,}' for t, n in result.rows.items())})", flush=True)
     started = time.perf_counter()
-    refreshed = manage(url, "shell", "-c",
-                       "from graph.edges import coauthor_edges_refresh; print(coauthor_edges_refresh())")
-    if refreshed.returncode != 0:
-        raise SystemExit("co-author edge refresh failed:\n" + refreshed.stderr[-3000:])
+    refreshed = run_code(url, "from graph.edges import coauthor_edges_refresh\nresult = coauthor_edges_refresh()")
     execute(url, "VACUUM ANALYZE graph_coauthoredge")
     print(f"data: co-author edges refreshed in {time.perf_counter() - started:.0f} s "
-          f"({int(refreshed.stdout.strip() or 0):,} edges)", flush=True)
+          f"({int(refreshed or 0):,} edges)", flush=True)
+
+
+_RECOMPUTE = """
+from graph.trust_services import trust_recompute
+report = trust_recompute()
+result = {"researchers": report.researchers, "written": report.written, "seconds": report.seconds,
+          "phases": {"gather": report.gather_seconds, "compute": report.compute_seconds,
+                     "write": report.write_seconds}}
+"""
 
 
 def time_recompute(url: str, name: str) -> Run:
     started = time.perf_counter()
-    done = manage(url, "recompute_trust", "--all", "--show", "0")
+    try:
+        report = run_code(url, _RECOMPUTE)
+    except SystemExit as failed:
+        print(f"\n{name}: the recompute failed: {failed}", file=sys.stderr)
+        return Run(name, time.perf_counter() - started, ok=False, note="recompute failed")
     run = Run(name, time.perf_counter() - started)
-    if done.returncode != 0:
-        print(f"\n{name}: recompute_trust failed (exit {done.returncode}):\n{done.stderr[-3000:]}", file=sys.stderr)
-        run.ok, run.note = False, "command failed"
-        return run
-    summary, phases = _SUMMARY.search(done.stdout), _PHASES.search(done.stdout)
-    if summary is None or phases is None:
-        run.ok, run.note = False, f"unexpected output: {done.stdout[:300]!r}"
-        return run
-    run.researchers = int(summary[1].replace(",", ""))
-    run.service_seconds = float(summary[2])
-    run.written = int(summary[3].replace(",", ""))
-    run.phases = dict(zip(("gather", "compute", "write"), map(float, phases.groups()), strict=True))
+    run.researchers, run.written = int(report["researchers"]), int(report["written"])
+    run.service_seconds, run.phases = float(report["seconds"]), dict(report["phases"])
     run.rows = scalar(url, "SELECT count(*) FROM graph_trustsnapshot")
     run.current = scalar(url, "SELECT count(*) FROM graph_trustsnapshot WHERE is_current")
+    return run
+
+
+def redis_url() -> str:
+    parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    return urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
+
+
+def worker_env(url: str) -> dict[str, str]:
+    return django_env(url, REDIS_URL=redis_url(), CELERY_TASK_DEFAULT_QUEUE=QUEUE)
+
+
+def time_partitioned(url: str, workers: int) -> PartitionedRun:
+    """A full partitioned refresh from empty edge, trust and similar tables on ``workers``
+    worker processes; the run's partitions say how long the slowest took."""
+    run = PartitionedRun(workers)
+    execute(
+        url,
+        "TRUNCATE graph_coauthoredge, graph_trustsnapshot, graph_similarresearcher",
+        "UPDATE graph_derivedrefreshrun SET state = 'done' WHERE state = 'running'",  # an aborted earlier bench
+        "DELETE FROM core_outboxmessage WHERE state <> 'done'",
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "bzpeer", "worker", "-c", "1", "-Q", QUEUE, "-n",
+             f"bench-trust-{n}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel=WARNING"],
+            cwd=REPO, env=worker_env(url),
+        )
+        for n in range(workers)
+    ]
+    try:
+        time.sleep(8)  # the workers start (not timed)
+        started = time.perf_counter()
+        code = f"from graph.tasks import refresh_all\nresult = refresh_all('bench', {PARTITION_RESEARCHERS})"
+        run_id = int(run_code(url, code, REDIS_URL=redis_url(), CELERY_TASK_DEFAULT_QUEUE=QUEUE))
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline:
+            if scalar(url, f"SELECT count(*) FROM graph_derivedrefreshrun WHERE id = {run_id} AND state = 'done'"):
+                break
+            if any(p.poll() is not None for p in processes):
+                run.ok, run.note = False, "a worker exited"
+                return run
+            time.sleep(0.5)
+        else:
+            run.ok, run.note = False, "not done within an hour"
+            return run
+        run.seconds = time.perf_counter() - started
+        with psycopg.connect(url) as conn:
+            created, edges_done = conn.execute(
+                f"""SELECT r.created_at, max(p.finished_at) FROM graph_derivedrefreshrun r
+                    JOIN graph_derivedrefreshpartition p ON p.run_id = r.id AND p.kind = 'edges'
+                    WHERE r.id = {run_id} GROUP BY r.created_at"""
+            ).fetchone()  # type: ignore[misc]
+            run.edges_seconds = (edges_done - created).total_seconds()
+            for kind, count, slowest in conn.execute(
+                f"""SELECT kind, count(*), max(extract(epoch FROM finished_at - started_at))
+                    FROM graph_derivedrefreshpartition WHERE run_id = {run_id} GROUP BY kind"""
+            ):
+                run.partitions, run.slowest[kind] = int(count), float(slowest)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
     return run
 
 
@@ -154,6 +254,16 @@ def print_table(runs: list[Run]) -> None:
         print(f"{run.name:<18}{run.researchers:>12,}{run.written:>10,}{run.seconds:>9.1f}"
               f"{run.researchers_per_second:>15,.0f}{run.service_seconds:>11.1f}  {phases}"
               + ("" if run.ok else f"   FAILED: {run.note}"))
+
+
+def print_partitioned(runs: list[PartitionedRun]) -> None:
+    header = (f"{'partitioned':<18}{'partitions':>11}{'edges s':>9}{'total s':>9}"
+              "  slowest partition s (edges/trust/similar)")
+    print("\n" + header + "\n" + "-" * len(header))
+    for run in runs:
+        slowest = "/".join(f"{run.slowest.get(k, 0):.1f}" for k in ("edges", "trust", "similar"))
+        print(f"{f'{run.workers} worker(s)':<18}{run.partitions:>11}{run.edges_seconds:>9.1f}{run.seconds:>9.1f}  "
+              f"{slowest}" + ("" if run.ok else f"   FAILED: {run.note}"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,8 +294,18 @@ def main(argv: list[str] | None = None) -> int:
     authorships = scalar(url, "SELECT count(*) FROM works_authorship")
     print(f"dataset: {researchers:,} researchers, {authorships:,} authorships, {edges:,} co-author edges")
 
+    # The single-pass edge refresh from an empty table, beside the partitioned one below.
+    execute(url, "TRUNCATE graph_coauthoredge")
+    started = time.perf_counter()
+    run_code(url, "from graph.edges import coauthor_edges_refresh\nresult = coauthor_edges_refresh()")
+    edges_single = time.perf_counter() - started
+    execute(url, "VACUUM ANALYZE graph_coauthoredge")
+    edges_expected = digest(url, EDGES_DIGEST)
+    print(f"single-pass co-author edge refresh (empty table): {edges_single:.1f} s ({edges_expected[0]:,} edges)")
+
     execute(url, "TRUNCATE graph_trustsnapshot")
     first = time_recompute(url, "first run")
+    trust_expected = digest(url, TRUST_DIGEST)
     check(first, researchers=researchers, written=researchers, rows=researchers)
     unchanged = time_recompute(url, "nothing changed")
     check(unchanged, researchers=researchers, written=0, rows=researchers)
@@ -195,7 +315,19 @@ def main(argv: list[str] | None = None) -> int:
     runs = [first, unchanged, everyone]
     print_table(runs)
 
+    partitioned = []
+    for workers in (1, 2):
+        done = time_partitioned(url, workers)
+        if done.ok and (digest(url, EDGES_DIGEST), digest(url, TRUST_DIGEST)) != (edges_expected, trust_expected):
+            done.ok, done.note = False, "edges or trust differ from the single passes"
+        partitioned.append(done)
+    print(f"\nsingle pass: edges {edges_single:.1f} s + trust {first.seconds:.1f} s (first run) "
+          f"= {edges_single + first.seconds:.1f} s")
+    print_partitioned(partitioned)
+    execute(url, "VACUUM ANALYZE graph_coauthoredge")
+
     problems = [f"{run.name}: {run.note}" for run in runs if not run.ok]
+    problems += [f"partitioned, {run.workers} worker(s): {run.note}" for run in partitioned if not run.ok]
     if researchers < MIN_RESEARCHERS:
         problems.append(f"only {researchers:,} researchers (at least {MIN_RESEARCHERS:,} wanted)")
     verdict = "met" if first.ok and first.seconds < TARGET_SECONDS else "NOT met"
@@ -208,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         "file": str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path),
         "dataset": {"researchers": researchers, "authorships": authorships, "coauthor_edges": edges},
         "runs": [{**asdict(r), "researchers_per_second": round(r.researchers_per_second, 1)} for r in runs],
+        "edges_single_pass_seconds": round(edges_single, 1),
+        "partitioned": [asdict(r) for r in partitioned],
         "problems": problems,
     }, indent=2) + "\n")
     for problem in problems:

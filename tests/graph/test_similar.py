@@ -110,10 +110,9 @@ def test_the_nightly_pass_and_the_command_run_the_same_refresh(capsys) -> None:
     assert "2 similar researcher rows stored" in capsys.readouterr().out
     call_command("refresh_similar", "--all")
     assert SimilarResearcher.objects.filter(researcher=people["Bea"]).exists()
-    entry = settings.CELERY_BEAT_SCHEDULE["refresh-similar-nightly"]
-    edges = settings.CELERY_BEAT_SCHEDULE["refresh-coauthor-edges-nightly"]
-    assert isinstance(entry["schedule"], crontab) and isinstance(edges["schedule"], crontab)
-    assert entry["task"] == "graph.refresh_similar" and min(entry["schedule"].hour) > min(edges["schedule"].hour)
+    # Nightly: one partitioned run, similar researchers after the edges (tests/graph/test_derived_refresh.py).
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-derived-nightly"]
+    assert isinstance(entry["schedule"], crontab) and entry["task"] == "graph.refresh_all"
 
 
 def test_the_fragment_lists_them_with_reasons_in_two_queries(client: Client, django_assert_num_queries) -> None:

@@ -89,11 +89,13 @@ def test_the_many_and_all_tasks_call_the_same_service(pair: tuple[Researcher, Re
     assert trust_recompute().written == 0
 
 
-def test_the_nightly_recompute_is_scheduled_after_the_edges() -> None:
+def test_the_nightly_recompute_is_the_partitioned_refresh_of_everything() -> None:
     entries = settings.CELERY_BEAT_SCHEDULE.values()
-    hours = {entry["task"]: entry["schedule"].hour for entry in entries if isinstance(entry["schedule"], crontab)}
-    assert (hours["graph.recompute_trust_all"], hours["graph.refresh_coauthor_edges"]) == ({3}, {2})
-    for name in ("recompute_trust", "recompute_trust_many", "recompute_trust_all", "import_followups"):
+    nightly = {entry["task"] for entry in entries if isinstance(entry["schedule"], crontab)}
+    # Edges, then trust and similar, in one run (its steps order them: test_derived_refresh.py).
+    assert "graph.refresh_all" in nightly
+    assert not nightly & {"graph.recompute_trust_all", "graph.refresh_coauthor_edges", "graph.refresh_similar"}
+    for name in ("recompute_trust", "recompute_trust_many", "recompute_trust_all", "import_followups", "refresh_all"):
         name = f"graph.{name}"
         assert name in app.tasks
 
