@@ -61,6 +61,7 @@ def test_the_command_fans_the_sync_out_to_a_worker_and_waits_for_it(tmp_path: Pa
     task = SnapshotTask.objects.first()
     assert task is not None
     message = outbox.enqueue(snapshot_sync.RUN_TASK, [task.pk])
+    assert message is not None
     wait_for(lambda: OutboxMessage.objects.get(pk=message).state == "done")
     assert SnapshotTask.objects.get(pk=task.pk).finished_at == task.finished_at
     assert SnapshotTask.objects.get(pk=task.pk).attempts == 1
