@@ -105,7 +105,7 @@ def test_the_progress_fragment_stops_polling_once_the_sync_ended(client: Client,
     ended = client.get(f"/imports/snapshots/{sync.pk}/progress/", HTTP_HX_REQUEST="true")
     html = ended.content.decode()
     assert ended.status_code == 286 and "data-hx-trigger" not in html
-    assert "2 task(s) failed" in html and "import_openalex --snapshot /data/openalex" in html
+    assert "2 task(s) failed" in html and "import_openalex --snapshot <bdi>/data/openalex</bdi>" in html
 
 
 def test_an_unknown_sync_is_404_and_the_list_links_each_sync(client: Client, staff, sync: SnapshotSync) -> None:
