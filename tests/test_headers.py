@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
@@ -30,7 +31,7 @@ from profiles.bidi import FSI, PDI
 from profiles.models import Follow, Researcher
 from tests import cast
 from tests import factories as f
-from works.models import ImportJob, Work
+from works.models import ImportJob, SnapshotSync, SnapshotTask, Work
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,7 @@ class Site:
     unsubscribe_token: str = ""  # the stranger's digest unsubscribe link
     colleague: Researcher | None = None  # shares two works with the record
     collab: dict[str, Any] = field(default_factory=dict)  # invitation, conversation, report ids; token
+    sync: int = 0  # a snapshot sync with a failed part
 
 
 def hostile(text: str) -> str:
@@ -130,6 +132,11 @@ def site(db, settings) -> Site:
         owner=owner, researcher_id=record.pk, work_id=hidden.pk, reason="other", note=hostile("Wrong person.")
     )
     job = ImportJob.objects.create(query=hostile("Ada Example"), status="done", researcher=record, requested_by=staff)
+    sync = SnapshotSync.objects.create(root=hostile("/data/openalex"), state="failed", message=hostile("Done."))
+    SnapshotTask.objects.create(
+        sync=sync, entity="works", partition=date(2025, 1, 1), path=hostile("data/works/part_000.gz"),
+        state="failed", last_error=hostile("1 problem(s):\npart_000.gz:4: invalid JSON"),
+    )
     stranger = cast.stranger()
     Follow.objects.create(user=stranger, researcher=record)
     Follow.objects.create(user=stranger, researcher=colleague)
@@ -155,6 +162,7 @@ def site(db, settings) -> Site:
         work=work,
         claim=claim,
         job=job,
+        sync=sync.pk,
         correction=correction.pk,
         users={
             "anonymous": None,
@@ -255,6 +263,8 @@ def samples(site: Site) -> dict[str, list[str]]:
         "imports/": ["/imports/"],
         "imports/<int:job_id>/": [f"/imports/{site.job.pk}/"],
         "imports/<int:job_id>/progress/": [f"/imports/{site.job.pk}/progress/"],
+        "imports/snapshots/<int:sync_id>/": [f"/imports/snapshots/{site.sync}/"],
+        "imports/snapshots/<int:sync_id>/progress/": [f"/imports/snapshots/{site.sync}/progress/"],
         # graph
         "researchers/<str:openalex_id>/graph-slice/": [f"/researchers/{a}/graph-slice/"],
         "researchers/<str:openalex_id>/graph/": [
@@ -632,6 +642,7 @@ def test_every_page_enforces_the_policy_and_holds_no_inline_script(site: Site) -
         "/moderation/reports/log/",
         "/imports/",
         f"/imports/{site.job.pk}/",
+        f"/imports/snapshots/{site.sync}/",
         "/accounts/login/",
         "/accounts/signup/",
         "/accounts/email/",
