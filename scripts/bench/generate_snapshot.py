@@ -26,7 +26,7 @@ Contract:
   ISA-L through python-isal when installed, else zlib, as generate_works), whatever ``--jobs``.
 * All or nothing: the folder is written as ``<out>.tmp`` and renamed to ``<out>`` at the
   end, so a folder that exists is complete (an existing ``<out>`` is replaced). A summary,
-  ``snapshot.json`` (the arguments and per-entity counts), sits beside ``data/``: a caller
+  ``generator-summary`` (JSON: the arguments and per-entity counts), sits beside ``data/``: a caller
   can tell from it whether the folder is the one it wants (:func:`matches`).
 * Bounded memory for works alone (one chunk of 1,000 works at a time per process); the other
   entities are gathered in memory (about 1 KB per distinct author).
@@ -59,7 +59,8 @@ from scripts.bench import generate_works  # noqa: E402
 ENTITIES = ("works", "authors", "institutions", "topics", "sources")
 FIRST_DATE = dt.date(2025, 10, 1)
 S3_PREFIX = "s3://openalex/"
-SUMMARY = "snapshot.json"
+# No suffix, like the manifests: a reader that walks the folder for .json/.gz files skips it.
+SUMMARY = "generator-summary"
 
 
 @dataclass
