@@ -43,7 +43,9 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -329,6 +331,83 @@ def wal_bytes(url: str, start: str, end: str) -> int:
         return int(conn.execute("SELECT pg_wal_lsn_diff(%s, %s)", [end, start]).fetchone()[0])  # type: ignore[index]
 
 
+_WAL_RECORD = re.compile(rb"len \(rec/tot\):\s*\d+/\s*(\d+), tx:\s*(\d+),.*?(?:rel \d+/(\d+)/|$)")
+
+
+@dataclass
+class WalShare:
+    """WAL between two positions, split by the database its records touch (pg_waldump)."""
+
+    ours: int = 0  # records on the benchmark database's relations, and its transactions' commits
+    others: int = 0  # records on other databases' relations (other work on this server)
+    unattributed: int = 0  # records of no database (checkpoints, running transactions)
+    note: str = ""
+
+
+def wal_share(url: str, start: str, end: str, database_oid: int) -> WalShare:
+    """How much of the WAL from ``start`` to ``end`` is this benchmark's: pg_waldump lists every
+    record with its total length (full-page images included), its transaction and the relations
+    it touches (``rel tablespace/database/relation``); a commit, which names no relation, counts
+    for the database of its transaction's other records. Needs pg_waldump and read access to
+    the server's pg_wal (the segments are kept by a temporary replication slot held during the
+    run); else the share is unknown and says why."""
+    binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_waldump"), reverse=True)
+    waldump = shutil.which("pg_waldump") or (str(binaries[0]) if binaries else None)
+    with psycopg.connect(url) as conn:
+        data_directory = str(conn.execute("SHOW data_directory").fetchone()[0])  # type: ignore[index]
+    wal_dir = Path(data_directory) / "pg_wal"
+    if waldump is None or not os.access(wal_dir, os.R_OK):
+        return WalShare(note="pg_waldump or the server's pg_wal is not reachable from here")
+    share = WalShare()
+    xid_db: dict[bytes, bytes] = {}
+    pending: dict[bytes, int] = {}  # transaction -> bytes of its records without a relation
+    ours = str(database_oid).encode()
+    dump = subprocess.Popen([waldump, "-p", str(wal_dir), "-s", start, "-e", end], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    assert dump.stdout is not None
+    for line in dump.stdout:
+        match = _WAL_RECORD.search(line)
+        if match is None:
+            continue
+        length, xid, database = int(match.group(1)), match.group(2), match.group(3)
+        if database is None:
+            if xid == b"0":
+                share.unattributed += length
+            else:
+                pending[xid] = pending.get(xid, 0) + length
+            continue
+        xid_db.setdefault(xid, database)
+        if database == ours:
+            share.ours += length
+        else:
+            share.others += length
+    dump.wait()
+    for xid, length in pending.items():
+        database = xid_db.get(xid)
+        if database is None:
+            share.unattributed += length
+        elif database == ours:
+            share.ours += length
+        else:
+            share.others += length
+    return share
+
+
+@contextmanager
+def wal_kept(url: str) -> Iterator[None]:
+    """Keep the server's WAL segments from now until the block ends (a temporary physical
+    replication slot, dropped with its session even if this process dies), so that pg_waldump
+    can read the run's WAL after it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_create_physical_replication_slot(%s, true, true)", [f"{DATABASE}_{os.getpid()}"])
+        yield
+
+
+def database_oid(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return int(conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0])  # type: ignore[index]
+
+
 def database_size(url: str) -> int:
     with psycopg.connect(url) as conn:
         return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])  # type: ignore[index]
@@ -435,7 +514,11 @@ class Run:
     worker_processes: dict[str, dict[str, int]] = field(default_factory=dict)  # name -> title: VmHWM
     pg_ours_cpu: float = 0.0
     pg_server_cpu: float = 0.0
-    wal_bytes: int = 0
+    wal_bytes: int = 0  # the server's, pg_current_wal_lsn() after minus before
+    wal_ours: int = 0  # the benchmark database's share of it (pg_waldump)
+    wal_others: int = 0
+    wal_unattributed: int = 0
+    wal_note: str = ""
     database_bytes: int = 0
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -463,28 +546,37 @@ def run_sync(name: str, snapshot: Path, count: int, expected: int, logs: Path, c
     url = fresh_database()
     clear_queue()
     postmaster = postmaster_pid(url)
-    with workers(url, count, logs) as pids:
-        sampler = Sampler(pids, postmaster, DATABASE)
-        run.load_before = os.getloadavg()
-        lsn = wal_lsn(url)
-        sampler.start()
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        command = subprocess.Popen(
-            [sys.executable, str(REPO / "manage.py"), *(a.format(folder=snapshot) for a in command_args)],
-            cwd=REPO,
-            env=bench_env(url),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        out, err = command.communicate()
-        run.seconds = time.perf_counter() - started
-        # The command is the only child this process reaps meanwhile: the difference is its CPU
-        # (and that of the processes it reaped).
-        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        sampler.stop()
-        run.wal_bytes = wal_bytes(url, lsn, wal_lsn(url))
-        run.load_after = os.getloadavg()
+    with wal_kept(url):
+        with workers(url, count, logs) as pids:
+            sampler = Sampler(pids, postmaster, DATABASE)
+            run.load_before = os.getloadavg()
+            lsn = wal_lsn(url)
+            sampler.start()
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            command = subprocess.Popen(
+                [sys.executable, str(REPO / "manage.py"), *(a.format(folder=snapshot) for a in command_args)],
+                cwd=REPO,
+                env=bench_env(url),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            out, err = command.communicate()
+            run.seconds = time.perf_counter() - started
+            # The command is the only child this process reaps meanwhile: the difference is its
+            # CPU (and that of the processes it reaped).
+            children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            sampler.stop()
+            end_lsn = wal_lsn(url)
+            run.load_after = os.getloadavg()
+        run.wal_bytes = wal_bytes(url, lsn, end_lsn)
+        share = wal_share(url, lsn, end_lsn, database_oid(url))
+    run.wal_ours, run.wal_others, run.wal_unattributed, run.wal_note = (
+        share.ours,
+        share.others,
+        share.unattributed,
+        share.note,
+    )
     run.command_cpu = round(
         children_after.ru_utime + children_after.ru_stime - children_before.ru_utime - children_before.ru_stime, 2
     )
@@ -530,7 +622,7 @@ def print_runs(runs: list[Run]) -> None:
     header = (
         f"{'run':<28}{'works':>8}{'wall s':>8}{'works/s':>9}{'workers CPU-s/1k':>18}{'cmd CPU-s':>10}"
         f"{'PG CPU-s/1k':>13}"
-        f"{'(server)':>10}{'WAL MB/1k':>11}{'peak/worker':>13}{'  load avg 1/5/15 (before -> after)'}"
+        f"{'(server)':>10}{'WAL MB/1k':>11}{'(server)':>10}{'peak/worker':>13}{'  load avg 1/5/15 (before -> after)'}"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for r in runs:
@@ -540,14 +632,17 @@ def print_runs(runs: list[Run]) -> None:
             f"{r.name:<28}{r.works_written:>8,}{r.seconds:>8.1f}{r.works_per_second:>9,.0f}{r.per_1000(cpu):>18.2f}"
             f"{r.command_cpu:>10.1f}"
             f"{r.per_1000(r.pg_ours_cpu):>13.2f}{r.per_1000(r.pg_server_cpu):>10.2f}"
-            f"{r.wal_bytes / 1e6 * 1000 / max(1, r.works_written):>11.1f}{gib(peak):>13}"
+            f"{r.wal_ours / 1e6 * 1000 / max(1, r.works_written):>11.1f}"
+            f"{r.wal_bytes / 1e6 * 1000 / max(1, r.works_written):>10.1f}{gib(peak):>13}"
             f"  {' '.join(f'{x:.2f}' for x in r.load_before)} -> {' '.join(f'{x:.2f}' for x in r.load_after)}"
             + ("" if r.ok else "   FAILED")
         )
     for r in runs:
         print(
             f"\n{r.name}: {r.snapshot}; import_openalex itself {r.command_cpu:.1f} CPU-s; "
-            f"database {gib(r.database_bytes)} after; WAL {r.wal_bytes / 1e6:,.0f} MB"
+            f"database {gib(r.database_bytes)} after; WAL: {r.wal_ours / 1e6:,.0f} MB on this database's "
+            f"relations, {r.wal_others / 1e6:,.0f} MB on other databases', {r.wal_unattributed / 1e6:,.0f} MB "
+            f"of none; {r.wal_bytes / 1e6:,.0f} MB in all {r.wal_note}".rstrip()
         )
         for name in r.worker_cpu:
             print(
@@ -665,7 +760,8 @@ def main(argv: list[str] | None = None) -> int:
                         "worker_cpu_per_1000_works": round(r.per_1000(sum(r.worker_cpu.values())), 3),
                         "pg_ours_cpu_per_1000_works": round(r.per_1000(r.pg_ours_cpu), 3),
                         "pg_server_cpu_per_1000_works": round(r.per_1000(r.pg_server_cpu), 3),
-                        "wal_bytes_per_1000_works": round(r.wal_bytes * 1000 / max(1, r.works_written)),
+                        "wal_bytes_per_1000_works": round(r.wal_ours * 1000 / max(1, r.works_written)),
+                        "server_wal_bytes_per_1000_works": round(r.wal_bytes * 1000 / max(1, r.works_written)),
                     }
                     for r in runs
                 ],

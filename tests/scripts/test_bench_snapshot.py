@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from scripts.bench import bench_snapshot as bs
+from tests.database import database_url
 
 
 def test_read_stat_reads_this_process() -> None:
@@ -86,3 +87,23 @@ def test_the_summary_is_the_last_json_object_line() -> None:
     text = 'Queued 12 tasks\n{"not": "this"}\nwaiting...\n{"works_written": 50000, "failed": []}\n'
     assert bs.last_json_line(text) == {"works_written": 50000, "failed": []}
     assert bs.last_json_line("no json here\n[1, 2]\n") == {}
+
+
+def test_wal_share_counts_the_records_of_its_database_and_not_others(transactional_db) -> None:
+    """The WAL that 2,000 inserted rows write is found on this database's relations; none of it
+    is attributed to another database (other work on the server may add to 'others')."""
+    import psycopg
+
+    url = database_url()
+    with bs.wal_kept(url), psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_wal_probe (id int PRIMARY KEY, body text)")
+        try:
+            start = bs.wal_lsn(url)
+            conn.execute("INSERT INTO bench_wal_probe SELECT i, repeat('x', 200) FROM generate_series(1, 2000) i")
+            end = bs.wal_lsn(url)
+            share = bs.wal_share(url, start, end, bs.database_oid(url))
+        finally:
+            conn.execute("DROP TABLE bench_wal_probe")
+    assert share.note == ""
+    assert 2000 * 200 < share.ours <= bs.wal_bytes(url, start, end)
+    assert share.ours + share.others + share.unattributed <= bs.wal_bytes(url, start, end)
