@@ -147,22 +147,16 @@ def _files_import(
         if in_child
         else _parse_batches(files, batch_size)
     )
-    written_rows = WrittenRows()
-    # closing: a run that stops (ImportAbandoned, an error) ends its parsing processes now,
-    # not whenever the generator is collected.
-    with closing(batches):
-        for parsed in batches:
-            report.errors.extend(parsed.errors)
-            report.entities_read += parsed.records_read
-            for note in parsed.notes:
-                logger.warning("import job %s: %s", job.pk, note)
-            report.notes.extend(parsed.notes)
-            if parsed.items:
-                _write_isolating_failures(parsed, report, written_rows, keep_alive=heartbeat.beat)
-            # The progress is the batch's heartbeat.
-            heartbeat.beat(works_written=report.result.works_written, works_fetched=report.entities_read)
-            if on_progress:
-                on_progress(report)
+
+    def progress(report: FilesReport) -> None:
+        # The progress is the batch's heartbeat.
+        heartbeat.beat(works_written=report.result.works_written, works_fetched=report.entities_read)
+        if on_progress:
+            on_progress(report)
+
+    _write_batches(
+        batches, report, WrittenRows(), keep_alive=heartbeat.beat, on_batch=progress, label=f"import job {job.pk}"
+    )
 
     finished = {"finished_at": timezone.now(), "works_written": report.result.works_written}
     summary = (
@@ -181,6 +175,88 @@ def _files_import(
         )
     else:
         import_job_heartbeat(job, status=ImportJob.Status.DONE, message=summary, **finished)
+    return report
+
+
+def _write_batches(
+    batches: Generator[ParsedBatch],
+    report: FilesReport,
+    written_rows: WrittenRows,
+    *,
+    keep_alive: Callable[[], None],
+    on_batch: ProgressCallback,
+    label: str,
+    on_written: WrittenCallback | None = None,
+    reraise: tuple[type[BaseException], ...] = (),
+) -> None:
+    """Write ``batches`` as they come (see _write_isolating_failures), adding to ``report``;
+    ``on_batch`` after each. The batches' parsing processes end when this returns or raises
+    (closing: now, not whenever the generator is collected)."""
+    with closing(batches):
+        for parsed in batches:
+            report.errors.extend(parsed.errors)
+            report.entities_read += parsed.records_read
+            for note in parsed.notes:
+                logger.warning("%s: %s", label, note)
+            report.notes.extend(parsed.notes)
+            if parsed.items:
+                _write_isolating_failures(
+                    parsed, report, written_rows, keep_alive=keep_alive, on_written=on_written, reraise=reraise
+                )
+            on_batch(report)
+
+
+# Called inside the transaction of each batch written, with what the batch wrote: whatever it
+# records commits (or rolls back) with the batch.
+WrittenCallback = Callable[[WriteResult], None]
+
+# Rows of a part task's WrittenRows memory (see works.upsert.WrittenRows): a few hundred
+# bytes each, so that a worker stays far under 1 GiB whatever the part's size.
+PART_WRITTEN_ROWS_LIMIT = 200_000
+
+
+def part_import(
+    *,
+    path: Path,
+    start: int = 0,
+    stop: int | None = None,
+    batch_size: int = FILES_BATCH_SIZE,
+    keep_alive: Callable[[], None],
+    on_batch: ProgressCallback,
+    on_written: WrittenCallback | None = None,
+    reraise: tuple[type[BaseException], ...] = (),
+) -> FilesReport:
+    """Import the records ``start`` to ``stop`` (0-based ordinals of the non-blank lines,
+    inclusive; ``stop`` None: to the end) of one JSON Lines file (.gz or not), or a whole
+    merged_ids CSV: a snapshot sync's task (works/snapshot_sync.py).
+
+    Streams with bounded memory whatever the file's size: ONE parsing process (forked, as in
+    files_import, at most two batches ahead) decompresses up to ``start`` without decoding,
+    reads the range and stops after ``stop``; this process writes each batch in its own
+    transaction, calling ``on_written`` inside it and ``on_batch`` after it. Malformed
+    records and unreadable files are reported in the result's ``errors`` as files_import
+    reports them; database errors of a type in ``reraise`` (a lost connection, a deadlock)
+    propagate instead of being isolated item by item, so the caller can run the range again.
+    Idempotent (works.upsert). Touches no ImportJob."""
+    report = FilesReport()
+    span = (start, stop)
+    in_child = not connection.in_atomic_block and not multiprocessing.current_process().daemon
+    batches = (
+        _parsed_in_children([path], batch_size, owners=(0,), keep_alive=keep_alive, span=span)
+        if in_child
+        else _parse_batches([path], batch_size, span=span)
+    )
+    with _fewer_gc_passes():
+        _write_batches(
+            batches,
+            report,
+            WrittenRows(limit=PART_WRITTEN_ROWS_LIMIT),
+            keep_alive=keep_alive,
+            on_batch=on_batch,
+            label=str(path),
+            on_written=on_written,
+            reraise=reraise,
+        )
     return report
 
 
@@ -228,12 +304,21 @@ class _Share:
         return self.owners[self.block(ordinal) % len(self.owners)] == self.part
 
 
+# All of a file's items: read_items' (start, stop).
+WHOLE: tuple[int, int | None] = (0, None)
+
+
 def _parse_batches(
-    files: list[Path], batch_size: int, part: int = 0, owners: tuple[int, ...] = (0,)
+    files: list[Path],
+    batch_size: int,
+    part: int = 0,
+    owners: tuple[int, ...] = (0,),
+    span: tuple[int, int | None] = WHOLE,
 ) -> Generator[ParsedBatch]:
     """Read, parse and prepare ``files`` in batches of ``batch_size`` items (an entity, or a
     merged_ids file): the blocks that ``owners`` gives to process ``part`` (see _Share), all
-    of them by default. Pure (files in, prepared batches out): it may run in a child process."""
+    of them by default, of each file's items ``span`` (read_items' start and stop). Pure
+    (files in, prepared batches out): it may run in a child process."""
     share = _Share(batch_size, part, owners)
     batch = ImportBatch()
     items: list[tuple[Path, int, str]] = []
@@ -243,7 +328,7 @@ def _parse_batches(
     current = -1
     for path in files:
         share.next_file()
-        for ordinal, item in read_items(path, share.keep):
+        for ordinal, item in read_items(path, share.keep, start=span[0], stop=span[1]):
             block = share.block(ordinal)
             if block != current and (items or errors):
                 yield ParsedBatch(_prepared(batch), items, errors, read, notes)
@@ -332,7 +417,13 @@ def _send(channel: Any, message: object, parent: int) -> None:
 
 
 def _child_main(
-    files: list[Path], batch_size: int, part: int, owners: tuple[int, ...], channel: Any, parent: int
+    files: list[Path],
+    batch_size: int,
+    part: int,
+    owners: tuple[int, ...],
+    channel: Any,
+    parent: int,
+    span: tuple[int, int | None] = WHOLE,
 ) -> None:
     _die_with_parent(parent)
     # This process only parses, and parsing builds no reference cycles: the cyclic
@@ -341,7 +432,7 @@ def _child_main(
     # what a cycle could hold all the same.
     gc.disable()
     try:
-        for number, parsed in enumerate(_parse_batches(files, batch_size, part, owners), start=1):
+        for number, parsed in enumerate(_parse_batches(files, batch_size, part, owners, span), start=1):
             _send(channel, parsed, parent)
             if number % 100 == 0:
                 gc.collect()
@@ -379,6 +470,7 @@ def _parsed_in_children(
     batch_size: int,
     owners: tuple[int, ...] = BLOCK_OWNERS,
     keep_alive: Callable[[], None] = _nothing,
+    span: tuple[int, int | None] = WHOLE,
 ) -> Generator[ParsedBatch]:
     """``_parse_batches`` run in child processes (fork), each at most two batches ahead;
     block b is parsed by child ``owners[b % len(owners)]``. Batches are yielded in file order.
@@ -392,7 +484,7 @@ def _parsed_in_children(
     parent = os.getpid()
     children = [
         context.Process(
-            target=_child_main, args=(files, batch_size, part, owners, channels[part], parent), daemon=True
+            target=_child_main, args=(files, batch_size, part, owners, channels[part], parent, span), daemon=True
         )
         for part in range(parts)
     ]
@@ -422,38 +514,73 @@ def _parsed_in_children(
 
 
 def _write_isolating_failures(
-    parsed: ParsedBatch, report: FilesReport, written_rows: WrittenRows, keep_alive: Callable[[], None] = _nothing
+    parsed: ParsedBatch,
+    report: FilesReport,
+    written_rows: WrittenRows,
+    keep_alive: Callable[[], None] = _nothing,
+    on_written: WrittenCallback | None = None,
+    reraise: tuple[type[BaseException], ...] = (),
 ) -> None:
     """Write the batch in one transaction; if the database refuses it (or it could not be
-    prepared), write its items one by one (read again from their files) so that only what
-    is refused is lost (and reported), calling ``keep_alive`` before each."""
+    prepared), write its items one by one (read again from their files, in one pass per
+    file) so that only what is refused is lost (and reported), calling ``keep_alive`` before
+    each. ``on_written`` runs inside each transaction with what it wrote. A database error of
+    a type in ``reraise`` is not isolated: it propagates."""
     if parsed.prepared is not None:
         try:
             with transaction.atomic():
-                report.result.merge(write_prepared(parsed.prepared, written_rows))
+                written = write_prepared(parsed.prepared, written_rows)
+                if on_written is not None:
+                    on_written(written)
+            report.result.merge(written)
             return
+        except reraise:
+            raise
         except DatabaseError as exc:
             logger.warning("batch of %d items failed (%s); retrying one by one", len(parsed.items), exc)
+    wanted: dict[Path, dict[int, str]] = {}
     for path, ordinal, location in parsed.items:
-        keep_alive()
-        item = next(item for _, item in read_items(path, keep=ordinal.__eq__))
-        single = ImportBatch()
-        for record in _parse_item(item):
-            if isinstance(record, MergedId):
-                single.merged_ids.append(record)
-            else:
-                single.add(record)
-        entity = next(
-            iter(single.works or single.authors or single.institutions or single.topics or single.sources),
-            "merged ids",
-        )
-        try:
-            prepared = prepare_batch(single)
-        except Exception as exc:  # noqa: BLE001 -- only this item is lost, and it is named
-            report.errors.append(f"{location}: {entity}: could not be prepared for writing ({_describe(exc)})")
-            continue
-        try:
-            with transaction.atomic():
-                report.result.merge(write_prepared(prepared))
-        except DatabaseError as exc:
-            report.errors.append(f"{location}: {entity}: the database refused it: {str(exc).splitlines()[0]}")
+        wanted.setdefault(path, {})[ordinal] = location
+    for path, locations in wanted.items():
+        left = dict(locations)
+        for ordinal, item in read_items(path, keep=locations.__contains__, stop=max(locations)):
+            if item.error:  # the file cannot be read (any more) up to this item
+                break
+            keep_alive()
+            _write_one(item, left.pop(ordinal), report, on_written, reraise)
+        report.errors.extend(f"{where}: could not be read again to be written on its own" for where in left.values())
+
+
+def _write_one(
+    item: FileItem,
+    location: str,
+    report: FilesReport,
+    on_written: WrittenCallback | None,
+    reraise: tuple[type[BaseException], ...],
+) -> None:
+    """Write one item of a refused batch in its own transaction; report it if refused."""
+    single = ImportBatch()
+    for record in _parse_item(item):
+        if isinstance(record, MergedId):
+            single.merged_ids.append(record)
+        else:
+            single.add(record)
+    entity = next(
+        iter(single.works or single.authors or single.institutions or single.topics or single.sources),
+        "merged ids",
+    )
+    try:
+        prepared = prepare_batch(single)
+    except Exception as exc:  # noqa: BLE001 -- only this item is lost, and it is named
+        report.errors.append(f"{location}: {entity}: could not be prepared for writing ({_describe(exc)})")
+        return
+    try:
+        with transaction.atomic():
+            written = write_prepared(prepared)
+            if on_written is not None:
+                on_written(written)
+        report.result.merge(written)
+    except reraise:
+        raise
+    except DatabaseError as exc:
+        report.errors.append(f"{location}: {entity}: the database refused it: {str(exc).splitlines()[0]}")

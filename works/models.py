@@ -230,3 +230,132 @@ class HiddenWork(models.Model):
 
     def __str__(self) -> str:
         return f"Work {self.work_id} hidden from {self.researcher_id} ({self.reason})"
+
+
+class SnapshotSync(models.Model):
+    """One sync of an OpenAlex snapshot folder (works/snapshot_sync.py): the plan made from its
+    manifests and, through its task rows, the state of every part. The row is the sync's
+    state: the imports page shows it, the finishing task closes it.
+
+    **running** while tasks are queued or at work; **finishing** once every part task has
+    ended (set exactly once, in the transaction of the last task to end, which queues the
+    finishing task: merged ids, then the follow-ups); **done** when every task is done;
+    **failed** when some failed (the summary names them; running the command on the same
+    folder again re-queues them and continues this sync).
+
+    ``watermarks``: per entity, the newest ``updated_date`` partition this sync covers (the
+    newest of the previous completed sync when it planned nothing newer). Once the sync is
+    done they are what the next sync starts after (incremental); a sync that is not done moves
+    nothing. ``problems``: what the plan found wrong with the folder that no task row carries
+    (an unreadable manifest, files no manifest lists), each ``{"part": path, "error": why}``.
+    ``full_load``: no sync had completed before this one, so every researcher is touched and
+    the sync keeps no list of them (SnapshotTouched)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHING = "finishing", "Finishing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    root = models.TextField(help_text="The snapshot folder (holds data/<entity>/manifest)")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    # The watermarks of the syncs completed before this one: what its plan started after.
+    since = models.JSONField(default=dict, blank=True)
+    watermarks = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    full_load = models.BooleanField(default=False)
+    followups = models.CharField(max_length=8, default="queue", help_text="queue, now or skip")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(name="snapshotsync_root_state", fields=["root", "state"])]
+
+    def __str__(self) -> str:
+        return f"Snapshot sync {self.pk} ({self.root}): {self.state}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class SnapshotTask(models.Model):
+    """One task of a sync: a part file, or a range of its records (``first_record`` to
+    ``last_record``, 0-based, inclusive, counted over its non-blank lines), or a merged-ids
+    file (``kind`` merged_ids, run by the finishing task after every part).
+
+    A worker claims the row (a conditional UPDATE: queued, or running with a stale heartbeat)
+    and heartbeats it per batch; a row that is done is never read again. ``attempts`` counts
+    claims; a transient failure (the database went away, a deadlock) puts the row back to
+    queued until ``works.snapshot_sync.MAX_ATTEMPTS``; anything else fails it with
+    ``last_error`` (per-record errors name file, line, entity and reason)."""
+
+    class Kind(models.TextChoices):
+        PART = "part", "Part"
+        MERGED_IDS = "merged_ids", "Merged ids"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    sync = models.ForeignKey(SnapshotSync, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PART)
+    entity = models.CharField(max_length=32)
+    partition = models.DateField(help_text="updated_date of the partition (merge date of a merged-ids file)")
+    path = models.TextField(help_text="The part file, relative to the sync's root")
+    first_record = models.BigIntegerField(default=0)
+    last_record = models.BigIntegerField(null=True, blank=True, help_text="None: to the end of the file")
+    # The order tasks are queued in (entities a work points to first); ties by id.
+    position = models.IntegerField(default=0)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    records_expected = models.BigIntegerField(null=True, blank=True, help_text="The manifest's, for this range")
+    content_length = models.BigIntegerField(null=True, blank=True, help_text="The manifest's size of the file")
+    records_read = models.BigIntegerField(default=0)
+    records_written = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sync", "path", "first_record"], name="snapshottask_unique_range"),
+        ]
+        indexes = [
+            models.Index(name="snapshottask_sync_state", fields=["sync", "state"]),
+            models.Index(
+                name="snapshottask_running",
+                fields=["heartbeat_at"],
+                condition=models.Q(state="running"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.state})"
+
+    @property
+    def label(self) -> str:
+        """The part and its range as the summary and the page name it."""
+        if self.last_record is None and self.first_record == 0:
+            return self.path
+        end = "end" if self.last_record is None else f"{self.last_record + 1:,}"
+        return f"{self.path} records {self.first_record + 1:,}–{end}"
+
+
+class SnapshotTouched(models.Model):
+    """A researcher a sync's tasks wrote or whose works they wrote (WriteResult.researcher_ids),
+    recorded in the transaction of the batch that touched them, so a task that is killed and
+    run again loses none (its second run rewrites nothing, and so would name none). The
+    finishing task refreshes their derived data once (``followed_up``). Not kept for a
+    full load (everyone is touched). No foreign key to the researcher: one merged away in
+    the meantime is simply skipped by the refresh."""
+
+    pk = models.CompositePrimaryKey("sync_id", "researcher_id")
+    sync = models.ForeignKey(SnapshotSync, on_delete=models.CASCADE, related_name="+", db_index=False)
+    researcher_id = models.BigIntegerField()
+    followed_up = models.BooleanField(default=False)

@@ -71,18 +71,24 @@ def read_file(path: Path) -> Iterator[FileItem]:
         yield item
 
 
-def read_items(path: Path, keep: Callable[[int], bool] | None = None) -> Iterator[tuple[int, FileItem]]:
+def read_items(
+    path: Path, keep: Callable[[int], bool] | None = None, *, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, FileItem]]:
     """(ordinal, item) for the items of one file (its entities in order; an error counts as
     an item) whose ordinal ``keep`` accepts, all by default. ``keep`` is asked once about
     every ordinal, in order; a line of a JSON Lines file it refuses is counted, not decoded,
-    so several processes can share a file. Never raises for bad content: errors become items."""
+    so several processes can share a file. A range of a JSON Lines file (a snapshot task):
+    the lines before ordinal ``start`` are counted, not decoded (nor is ``keep`` asked about
+    them), and nothing after ordinal ``stop`` is read; a file that cannot be read up to
+    ``start`` yields its error all the same. Never raises for bad content: errors become
+    items."""
     ordinal = 0
     ask = keep  # who still has to be asked: the JSON Lines reader asks itself
     try:
         if path.name.removesuffix(".gz").endswith(".csv"):
             items: Iterator[FileItem | None] = _read_merged_ids(path)
         elif _is_jsonl(path):
-            items = _read_jsonl(path, keep)
+            items = _read_jsonl(path, keep, start, stop)
             ask = None  # None stands for a line it refused
         else:
             items = _read_json(path)
@@ -91,20 +97,25 @@ def read_items(path: Path, keep: Callable[[int], bool] | None = None) -> Iterato
                 yield ordinal, item
             ordinal += 1
     except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
-        if keep is None or keep(ordinal):
+        if keep is None or ordinal < start or keep(ordinal):
             yield ordinal, FileItem(str(path), error=f"cannot read file: {exc}")
 
 
-def _read_jsonl(path: Path, keep: Callable[[int], bool] | None) -> Iterator[FileItem | None]:
-    """An item per non-blank line; None (not decoded) for a line ``keep`` refuses."""
+def _read_jsonl(
+    path: Path, keep: Callable[[int], bool] | None, start: int = 0, stop: int | None = None
+) -> Iterator[FileItem | None]:
+    """An item per non-blank line up to ordinal ``stop`` (all by default); None (not decoded)
+    for a line before ``start`` or that ``keep`` refuses."""
     ordinal = 0
     # Lines stay bytes: orjson decodes UTF-8 itself, faster than a text wrapper would.
     with _open_binary(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            if stop is not None and ordinal > stop:
+                return
             ordinal += 1
-            if keep is not None and not keep(ordinal - 1):
+            if ordinal <= start or (keep is not None and not keep(ordinal - 1)):
                 yield None
                 continue
             location = f"{path}:{number}"

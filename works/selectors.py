@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, Window
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Value, Window
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, Lower, RowNumber
 
@@ -16,7 +16,7 @@ from profiles.display import abstract_is_long
 from profiles.models import Researcher
 from profiles.selectors import count_of
 from works.citations import EXPORT_WORKS_MAX
-from works.models import Authorship, HiddenWork, ImportJob, Work, WorkTopic
+from works.models import Authorship, HiddenWork, ImportJob, SnapshotSync, SnapshotTask, Work, WorkTopic
 
 WORKS_PER_PAGE = 20
 # Newest first, the order of every list of works (a profile, the following page, feeds and
@@ -34,6 +34,125 @@ def import_jobs_recent(*, limit: int = 20) -> QuerySet[ImportJob]:
 
 def import_job_get(*, job_id: int) -> ImportJob:
     return ImportJob.objects.select_related("researcher").get(pk=job_id)
+
+
+def snapshot_syncs_recent(*, limit: int = 10) -> QuerySet[SnapshotSync]:
+    return SnapshotSync.objects.order_by("-created_at")[:limit]
+
+
+@dataclass
+class EntityProgress:
+    """One entity's tasks in a snapshot sync (merged-ids files count as "merged_ids/<entity>")."""
+
+    entity: str
+    total: int = 0
+    done: int = 0
+    failed: int = 0
+    running: int = 0
+    records_read: int = 0
+    records_written: int = 0
+
+
+@dataclass
+class FailedTask:
+    entity: str
+    label: str
+    error: str
+
+
+@dataclass
+class SnapshotSyncSummary:
+    """What the imports page and ``import_openalex --snapshot --wait`` show of a sync."""
+
+    sync: SnapshotSync
+    entities: list[EntityProgress]
+    failed: list[FailedTask]
+    failed_count: int
+
+    @property
+    def blocking(self) -> list[dict[str, object]]:
+        return [problem for problem in self.sync.problems if problem.get("blocking")]
+
+    @property
+    def notes(self) -> list[dict[str, object]]:
+        return [problem for problem in self.sync.problems if not problem.get("blocking")]
+
+    @property
+    def total(self) -> int:
+        return sum(entity.total for entity in self.entities)
+
+    @property
+    def done(self) -> int:
+        return sum(entity.done for entity in self.entities)
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.sync.state == SnapshotSync.State.DONE else int(100 * self.done / (self.total or 1))
+
+    def as_json(self) -> dict[str, object]:
+        sync = self.sync
+        seconds = (sync.finished_at - sync.started_at).total_seconds() if sync.finished_at and sync.started_at else None
+        return {
+            "sync": sync.pk,
+            "root": sync.root,
+            "state": sync.state,
+            "tasks": self.total,
+            "tasks_done": self.done,
+            "records_read": sum(entity.records_read for entity in self.entities),
+            "records_written": sum(entity.records_written for entity in self.entities),
+            "entities": {
+                entity.entity: {
+                    "tasks": entity.total,
+                    "done": entity.done,
+                    "failed": entity.failed,
+                    "records_read": entity.records_read,
+                    "records_written": entity.records_written,
+                }
+                for entity in self.entities
+            },
+            "failed": [{"part": f.label, "entity": f.entity, "error": f.error} for f in self.failed],
+            "problems": sync.problems,
+            "started_at": sync.started_at.isoformat() if sync.started_at else None,
+            "finished_at": sync.finished_at.isoformat() if sync.finished_at else None,
+            "seconds": seconds,
+        }
+
+
+# Failed tasks a summary names (the count says how many more).
+FAILED_SHOWN = 200
+
+
+def snapshot_sync_summary(*, sync_id: int) -> SnapshotSyncSummary:
+    """A sync with its progress by entity and its failed tasks with their reasons. Three
+    queries. SnapshotSync.DoesNotExist for an unknown id."""
+    sync = SnapshotSync.objects.get(pk=sync_id)
+    by_entity: dict[str, EntityProgress] = {}
+    rows = (
+        SnapshotTask.objects.filter(sync_id=sync_id)
+        .values("entity", "state")
+        .annotate(n=Count("pk"), read=Sum("records_read"), written=Sum("records_written"), first=Min("position"))
+        .order_by("first")
+    )
+    failed_count = 0
+    for row in rows:
+        progress = by_entity.setdefault(row["entity"], EntityProgress(row["entity"]))
+        progress.total += row["n"]
+        progress.records_read += row["read"] or 0
+        progress.records_written += row["written"] or 0
+        if row["state"] == SnapshotTask.State.DONE:
+            progress.done += row["n"]
+        elif row["state"] == SnapshotTask.State.FAILED:
+            progress.failed += row["n"]
+            failed_count += row["n"]
+        elif row["state"] == SnapshotTask.State.RUNNING:
+            progress.running += row["n"]
+    failed = [
+        FailedTask(task.entity, task.label, task.last_error)
+        for task in SnapshotTask.objects.filter(sync_id=sync_id, state=SnapshotTask.State.FAILED).order_by(
+            "position", "pk"
+        )[:FAILED_SHOWN]
+    ]
+    return SnapshotSyncSummary(sync, list(by_entity.values()), failed, failed_count)
 
 
 # --- Authors of works: the author-list component ----------------------------------------------
@@ -270,9 +389,11 @@ def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> Wo
     works: list[Work] = []
     if paging.start:
         order = WORK_SORTS[filters.sort]
-        ids = works_matching(researcher, filters).order_by(*order).values("pk")[
-            paging.offset : paging.offset + WORKS_PER_PAGE
-        ]
+        ids = (
+            works_matching(researcher, filters)
+            .order_by(*order)
+            .values("pk")[paging.offset : paging.offset + WORKS_PER_PAGE]
+        )
         works = list(Work.objects.filter(pk__in=ids).select_related("source").order_by(*order))
     for work in works:
         work.abstract_is_long = abstract_is_long(work.abstract)  # type: ignore[attr-defined]

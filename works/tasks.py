@@ -1,14 +1,17 @@
-"""Celery tasks of the works app: thin interfaces over works.services. An import's follow-ups
-(co-author edges, then trust) are graph's: graph.tasks.refresh_after_import."""
+"""Celery tasks of the works app: thin interfaces over works.services and works.snapshot_sync.
+An import's follow-ups (co-author edges, then trust) are graph's: graph.tasks.refresh_after_import."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from graph.tasks import refresh_after_import
-from works import services
+from profiles.models import Researcher
+from works import services, snapshot_sync
+from works.models import SnapshotSync
 
 logger = logging.getLogger(__name__)
 
@@ -37,5 +40,61 @@ def import_author(job_id: int) -> None:
 @shared_task(name="works.reap_stalled_jobs")
 def reap_stalled_jobs() -> int:
     """Mark failed the running import jobs whose heartbeat stopped (their worker was killed
-    or its machine restarted); beat runs it every minute. Returns how many. Idempotent."""
-    return len(services.import_jobs_reap_stalled())
+    or its machine restarted), and queue again the snapshot tasks whose heartbeat stopped;
+    beat runs it every minute. Returns how many. Idempotent."""
+    return len(services.import_jobs_reap_stalled()) + len(snapshot_sync.snapshot_tasks_reap_stalled())
+
+
+@shared_task(name=snapshot_sync.RUN_TASK)
+def run_snapshot_task(task_id: int) -> str:
+    """Run one task of a snapshot sync (queued through the outbox by
+    snapshot_sync.sync_start, the reaper or a retry). A row that is done, failed, or held by
+    a live run is left alone, so a repeated or redelivered message does nothing. Failures end
+    in the row, not in Celery. The last task of a sync queues works.finish_snapshot_sync."""
+    return snapshot_sync.task_run(task_id)
+
+
+@shared_task(name=snapshot_sync.FINISH_TASK)
+def finish_snapshot_sync(sync_id: int) -> str:
+    """Finish a sync whose parts have all ended (queued exactly once by the last of them):
+    its merged-ids files, then the follow-ups for the researchers it touched, then its final
+    state. A sync that is not finishing is left alone (a repeated message). A merged-ids file
+    that meets a transient failure raises, so the outbox runs this again after a delay."""
+    if not snapshot_sync.sync_run_merged_ids(sync_id):
+        return "skipped"
+    sync = SnapshotSync.objects.get(pk=sync_id)
+    if sync.followups != "skip":
+        _followups(sync)
+    closed = snapshot_sync.sync_close(sync_id)
+    return closed.state if closed else "skipped"
+
+
+# Researchers per follow-up task: each is one graph.import_followups run (edges, similar,
+# trust for those researchers), small enough to finish well inside the task time limit.
+FOLLOWUP_CHUNK = 5_000
+
+
+def _followups(sync: SnapshotSync) -> None:
+    """The follow-ups of a finished sync, once for the researchers it touched: co-author
+    edges, similar researchers and trust (graph.tasks.refresh_after_import), in chunks of
+    FOLLOWUP_CHUNK, each chunk marked covered in the transaction that queues it.
+
+    On a first full load (``sync.full_load``) the sync touched everyone and kept no list:
+    every researcher is refreshed. That is where the partitioned full refresh
+    (graph.tasks.refresh_all) belongs once it exists: switch to it here when
+    ``sync.full_load``."""
+    inline = sync.followups == "now"
+    if sync.full_load:
+        after = 0
+        while ids := list(
+            Researcher.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:FOLLOWUP_CHUNK]
+        ):
+            refresh_after_import(ids, inline=inline)
+            after = ids[-1]
+        return
+    while True:
+        with transaction.atomic():
+            ids = snapshot_sync.sync_touched_take(sync.pk, limit=FOLLOWUP_CHUNK)
+            if not ids:
+                return
+            refresh_after_import(ids, inline=inline)

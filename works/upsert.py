@@ -466,8 +466,9 @@ class WrittenRows:
 
     LIMIT = 2_000_000  # rows; beyond it the memory starts afresh (a snapshot import)
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = LIMIT) -> None:
         self.rows: dict[str, str] = {}
+        self.limit = limit
 
     def unsent(self, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
         known = self.rows
@@ -477,7 +478,7 @@ class WrittenRows:
         transaction.on_commit(lambda: self._remember(rows))
 
     def _remember(self, rows: list[tuple[str, str]]) -> None:
-        if len(self.rows) + len(rows) > self.LIMIT:
+        if len(self.rows) + len(rows) > self.limit:
             self.rows.clear()
         self.rows.update(rows)
 

@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseStopPolling
 from bzpeer.http import HtmxRequest, staff_required
 from works import selectors, services
 from works.forms import AuthorImportForm
-from works.models import ImportJob
+from works.models import ImportJob, SnapshotSync
 
 
 @staff_required
@@ -22,7 +22,8 @@ def import_list(request: HtmxRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         job = services.import_job_queue(query=form.cleaned_data["query"], requested_by_id=request.user.pk)
         return redirect("works:import_detail", job_id=job.pk)
-    return render(request, "works/import_list.html", {"form": form, "jobs": selectors.import_jobs_recent()})
+    context = {"form": form, "jobs": selectors.import_jobs_recent(), "syncs": selectors.snapshot_syncs_recent()}
+    return render(request, "works/import_list.html", context)
 
 
 def _job_or_404(job_id: int) -> ImportJob:
@@ -52,3 +53,27 @@ def import_progress(request: HtmxRequest, job_id: int) -> HttpResponse:
         response.status_code = HttpResponseStopPolling.status_code
     return response
 
+
+def _summary_or_404(sync_id: int) -> selectors.SnapshotSyncSummary:
+    try:
+        return selectors.snapshot_sync_summary(sync_id=sync_id)
+    except SnapshotSync.DoesNotExist:
+        raise Http404("No such snapshot sync") from None
+
+
+@staff_required
+@require_safe
+def snapshot_detail(request: HtmxRequest, sync_id: int) -> HttpResponse:
+    """A snapshot sync: tasks done of all, records, failed parts with their reasons, by entity."""
+    return render(request, "works/snapshot_detail.html", {"summary": _summary_or_404(sync_id)})
+
+
+@staff_required
+@require_safe
+def snapshot_progress(request: HtmxRequest, sync_id: int) -> HttpResponse:
+    """The polled progress fragment; status 286 tells htmx to stop polling once finished."""
+    summary = _summary_or_404(sync_id)
+    response = render(request, "works/snapshot_detail.html#snapshot-progress", {"summary": summary})
+    if summary.sync.is_finished:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
