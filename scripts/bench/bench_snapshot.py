@@ -4,31 +4,37 @@ Celery worker processes, with what each costs in CPU (workers and PostgreSQL), W
 Steps (only the sync runs are measured):
 
 1. Generates ``bench/out/snapshot-50k/`` (scripts/bench/generate_snapshot.py: 50,000 works,
-   seed 1, 4 ``updated_date=`` partitions of 3 parts) if it is absent or was written with other
-   arguments; and, for the memory run, ``bench/out/snapshot-50k-one-part/``: the same works in
-   one part file (about 535 MB of JSON, 93 MB gz).
+   seed 1, 4 ``updated_date=`` partitions of 3 parts, and the entities the sync also reads:
+   the works' 50,000 authors, their institutions, topics and sources, 3 parts each) if it is
+   absent or was written with other arguments; and, for the memory run,
+   ``bench/out/snapshot-50k-one-part/``: the same works in one part file (532 MB of JSON,
+   94 MB gz), which the sync reads in one task (its range limit is 90,000 records).
 2. Per run: drops and recreates the database ``bzpeer_bench_snapshot`` on DATABASE_URL's server
    as a copy of ``bzpeer_bench_snapshot_template`` (created and migrated here; ``CREATE
-   DATABASE ... TEMPLATE`` is a file copy, ``migrate`` on an empty database takes a minute). No
-   other database is touched.
+   DATABASE ... TEMPLATE`` is a file copy). No other database is touched.
 3. Starts N workers, ``celery -A bzpeer worker -c 1`` each (its own name, queue
-   ``bench-snapshot`` on Redis database 14 of REDIS_URL's server, DEBUG off) and waits until
-   every one answers a ping. Then, timed: ``manage.py import_openalex --snapshot DIR --wait
-   --json --followups=skip`` (the co-author edge and trust refresh that follows a sync is
-   measured by ``make bench-trust``; skipped here so that only the load is timed), whose one
-   JSON line is the run's summary. The runs: 1 worker and 2 workers on the 12-part snapshot,
-   then (``--no-big-part`` skips it) 1 worker on the one-part snapshot, for memory.
+   ``bench-snapshot`` on Redis database 14 of REDIS_URL's server, DEBUG off; each task forks one
+   parsing process) and waits until every one answers a ping. Then, timed: ``manage.py
+   import_openalex --snapshot DIR --wait --json --followups=skip`` (the co-author edge and
+   trust refresh that follows a sync is measured by ``make bench-trust``; skipped here so that
+   only the load is timed), whose one JSON line is the run's summary; works/s is over the
+   sync's own seconds in it (queued to done), the command's wall time is shown beside. The
+   runs: 1 worker and 2 workers on the 12-part snapshot, then (``--no-big-part`` skips it) 1
+   worker on the one-part snapshot, for memory. ``--files-baseline`` adds today's one-process
+   ``import_openalex DIR`` on the same folder, no workers, for reference.
 4. Meanwhile a sampler reads /proc every 0.2 s: every process of each worker's tree (the
-   worker, its pool process, whatever they start), and every process of the PostgreSQL server
-   (the postmaster at DATABASE_URL's port and its children). CPU-seconds are utime + stime of
-   the live processes plus cutime + cstime (the children they have reaped), after minus
-   before, so a process that came and went is counted. Peak memory is each process's VmHWM
-   (its resident high-water mark, which the kernel keeps) and the largest sampled sum of VmRSS
-   over a worker's processes. WAL: ``pg_current_wal_lsn()`` before and after.
-   PostgreSQL's CPU is given twice: the whole server (which also serves whatever else runs on
-   this machine) and the share of this benchmark, its database's backends plus the server's
-   own writers (WAL writer, checkpointer, background writer, autovacuum); the WAL position is
-   the server's.
+   worker, its pool process, the parsing processes), and every process of the PostgreSQL
+   server (the postmaster at DATABASE_URL's port and its children). CPU-seconds are utime +
+   stime of the live processes plus cutime + cstime (the children they have reaped), after
+   minus before, so a process that came and went is counted. Peak memory is each process's
+   VmHWM (its resident high-water mark, which the kernel keeps; a process that lived less
+   than one interval may be missed) and the largest sampled sum of VmRSS over a worker's
+   processes. PostgreSQL's CPU is given twice: the whole server (which also serves whatever
+   else runs on this machine) and this benchmark's share, its database's backends plus the
+   server's own writers (WAL writer, checkpointer, background writer, autovacuum launcher).
+   WAL: ``pg_current_wal_lsn()`` before and after (the server's), and the part of it on this
+   database's relations, from pg_waldump over that range (the segments are kept by a
+   temporary replication slot, dropped with its session).
 5. Checks that every work was written (the works table's count, through bench_web.run_code),
    prints a table with the load average beside each run, the verdicts (2 workers >= 1.5x one
    worker; peak memory < 1 GiB per worker) and writes ``bench/out/bench-snapshot.json``.
@@ -526,8 +532,14 @@ class Run:
     problem: str = ""
 
     @property
+    def sync_seconds(self) -> float:
+        """The sync's own time, from its --json summary (queued to done: the command's start-up,
+        planning and its polling interval left out); the command's wall time without one."""
+        return float(self.summary.get("seconds") or self.seconds)
+
+    @property
     def works_per_second(self) -> float:
-        return self.works_written / self.seconds if self.seconds else 0.0
+        return self.works_written / self.sync_seconds if self.sync_seconds else 0.0
 
     def per_1000(self, cpu: float) -> float:
         return cpu * 1000 / self.works_written if self.works_written else 0.0
@@ -620,7 +632,7 @@ def gib(n: int) -> str:
 
 def print_runs(runs: list[Run]) -> None:
     header = (
-        f"{'run':<28}{'works':>8}{'wall s':>8}{'works/s':>9}{'workers CPU-s/1k':>18}{'cmd CPU-s':>10}"
+        f"{'run':<28}{'works':>8}{'wall s':>8}{'sync s':>8}{'works/s':>9}{'workers CPU-s/1k':>18}{'cmd CPU-s':>10}"
         f"{'PG CPU-s/1k':>13}"
         f"{'(server)':>10}{'WAL MB/1k':>11}{'(server)':>10}{'peak/worker':>13}{'  load avg 1/5/15 (before -> after)'}"
     )
@@ -629,7 +641,7 @@ def print_runs(runs: list[Run]) -> None:
         cpu = sum(r.worker_cpu.values())
         peak = max([*r.worker_peak_process.values(), *r.worker_peak_tree_rss.values()], default=0)
         print(
-            f"{r.name:<28}{r.works_written:>8,}{r.seconds:>8.1f}{r.works_per_second:>9,.0f}{r.per_1000(cpu):>18.2f}"
+            f"{r.name:<28}{r.works_written:>8,}{r.seconds:>8.1f}{r.sync_seconds:>8.1f}{r.works_per_second:>9,.0f}{r.per_1000(cpu):>18.2f}"
             f"{r.command_cpu:>10.1f}"
             f"{r.per_1000(r.pg_ours_cpu):>13.2f}{r.per_1000(r.pg_server_cpu):>10.2f}"
             f"{r.wal_ours / 1e6 * 1000 / max(1, r.works_written):>11.1f}"
@@ -675,15 +687,20 @@ def verdicts(runs: list[Run]) -> list[str]:
     return lines
 
 
-def ensure_snapshot(folder: Path, works: int, partitions: int, parts: int, regenerate: bool) -> None:
-    if not regenerate and generate_snapshot.matches(folder, works=works, partitions=partitions, parts=parts):
+def ensure_snapshot(
+    folder: Path, works: int, partitions: int, parts: int, entities: tuple[str, ...], regenerate: bool
+) -> None:
+    wanted = {"works": works, "partitions": partitions, "parts": parts, "entities": list(entities)}
+    if not regenerate and generate_snapshot.matches(folder, **wanted):
         print(f"snapshot: {folder.relative_to(REPO)} (exists; --regenerate to rebuild)", flush=True)
         return
-    stats = generate_snapshot.generate_snapshot(folder, works, partitions=partitions, parts=parts)
+    stats = generate_snapshot.generate_snapshot(folder, works, partitions=partitions, parts=parts, entities=entities)
     print(
         f"snapshot: generated {folder.relative_to(REPO)}: {stats.records('works'):,} works in "
         f"{len(stats.parts['works'])} part(s), {stats.compressed_bytes('works') / 1e6:.0f} MB gz, "
-        f"{stats.uncompressed_bytes['works'] / 1e6:.0f} MB JSON, {stats.seconds:.0f} s",
+        f"{stats.uncompressed_bytes['works'] / 1e6:.0f} MB JSON"
+        + "".join(f"; {e} {stats.records(e):,}" for e in stats.parts if e != "works")
+        + f"; {stats.seconds:.0f} s",
         flush=True,
     )
 
@@ -723,9 +740,9 @@ def main(argv: list[str] | None = None) -> int:
     print("postgresql: " + ", ".join(f"{k} {v}" for k, v in settings.items()), flush=True)
     main_folder = OUT / f"snapshot-{args.works // 1000}k"
     big_folder = OUT / f"snapshot-{args.works // 1000}k-one-part"
-    ensure_snapshot(main_folder, args.works, 4, 3, args.regenerate)
+    ensure_snapshot(main_folder, args.works, 4, 3, generate_snapshot.ENTITIES, args.regenerate)
     if not args.no_big_part:
-        ensure_snapshot(big_folder, args.works, 1, 1, args.regenerate)
+        ensure_snapshot(big_folder, args.works, 1, 1, ("works",), args.regenerate)
     print(f"database: {DATABASE}, a copy of {TEMPLATE} (migrated) for each run", flush=True)
     prepare_template()
     logs = OUT / "bench-snapshot-logs"
