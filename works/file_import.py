@@ -240,7 +240,9 @@ def part_import(
     Idempotent (works.upsert). Touches no ImportJob."""
     report = FilesReport()
     span = (start, stop)
-    in_child = not connection.in_atomic_block and not multiprocessing.current_process().daemon
+    # In a Celery prefork pool process too (see _forking_allowed); inside a caller's
+    # transaction (tests), parsing happens here.
+    in_child = not connection.in_atomic_block
     batches = (
         _parsed_in_children([path], batch_size, owners=(0,), keep_alive=keep_alive, span=span)
         if in_child
@@ -465,6 +467,25 @@ def _nothing() -> None:
     pass
 
 
+@contextmanager
+def _forking_allowed() -> Iterator[None]:
+    """Let this process start parsing processes even where it is daemonic: a Celery prefork
+    pool process is, and multiprocessing refuses a daemonic process children so that none
+    outlives it. A parsing process cannot outlive its parent (_die_with_parent), which is
+    what the rule protects, so the flag is lifted while the children are started."""
+    config = getattr(multiprocessing.current_process(), "_config", None)
+    daemonic = isinstance(config, dict) and bool(config.get("daemon"))
+    if daemonic:
+        assert isinstance(config, dict)
+        config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemonic:
+            assert isinstance(config, dict)
+            config["daemon"] = True
+
+
 def _parsed_in_children(
     files: list[Path],
     batch_size: int,
@@ -488,8 +509,9 @@ def _parsed_in_children(
         )
         for part in range(parts)
     ]
-    for child in children:
-        child.start()
+    with _forking_allowed():
+        for child in children:
+            child.start()
     try:
         turn = 0
         while True:

@@ -10,15 +10,26 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from isal import igzip
+from isal import igzip, isal_zlib
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz", ".csv", ".csv.gz")
+# What reading a file raises for its content: zlib.error (and ISA-L's own error) for a gzip
+# stream corrupt in the middle ("invalid distance too far back").
+_UNREADABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    UnicodeDecodeError,
+    gzip.BadGzipFile,
+    zlib.error,
+    isal_zlib.error,  # type: ignore[assignment]  # isal types it as an instance
+)
 _ID_HINT = re.compile(r'"id"\s*:\s*"(?:https://openalex\.org/)?([AWISTC]\d+)"')
 
 
@@ -96,7 +107,7 @@ def read_items(
             if item is not None and (ask is None or ask(ordinal)):
                 yield ordinal, item
             ordinal += 1
-    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+    except _UNREADABLE as exc:
         if keep is None or ordinal < start or keep(ordinal):
             yield ordinal, FileItem(str(path), error=f"cannot read file: {exc}")
 

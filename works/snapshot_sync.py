@@ -139,6 +139,8 @@ def sync_start(root: str | Path, *, records_per_task: int | None = None, followu
         plan = snapshot_manifest.plan_snapshot(path, sync.since, per_task)
         have = set(sync.tasks.values_list("path", flat=True))
         _create_rows(sync, [task for task in plan.tasks if task.path not in have])
+        if continued:
+            _refresh_unfinished(sync, plan.tasks)
         sync.problems = [problem.as_json() for problem in plan.problems]
         sync.watermarks = {**sync.watermarks, **plan.watermarks}
         sync.followups = followups
@@ -178,6 +180,17 @@ def _create_rows(sync: SnapshotSync, planned: list[snapshot_manifest.PlannedTask
         )
         for number, task in enumerate(planned)
     )
+
+
+def _refresh_unfinished(sync: SnapshotSync, planned: list[snapshot_manifest.PlannedTask]) -> None:
+    """The rows not done take what the manifest says now of their range (a part downloaded
+    again since: its size, its record count)."""
+    by_range = {(task.path, task.first_record): task for task in planned}
+    for row in sync.tasks.exclude(state=SnapshotTask.State.DONE):
+        task = by_range.get((row.path, row.first_record))
+        if task is not None and task.last_record == row.last_record:
+            row.content_length, row.records_expected = task.content_length, task.records_expected
+            row.save(update_fields=["content_length", "records_expected"])
 
 
 def _requeue(sync: SnapshotSync) -> int:
@@ -322,6 +335,10 @@ def _read(task: SnapshotTask, heartbeat: TaskHeartbeat, batch_size: int) -> file
 
     def on_batch(report: file_import.FilesReport) -> None:
         heartbeat.beat(records_read=report.entities_read, records_written=_records_written(report.result))
+        # Recorded per batch (on_written), or everyone (a full load): memory stays flat
+        # whatever the range's size.
+        report.result.researcher_ids.clear()
+        report.result.skipped.clear()
 
     return file_import.part_import(
         path=path,
