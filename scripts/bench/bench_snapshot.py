@@ -526,6 +526,7 @@ class Run:
     wal_unattributed: int = 0
     wal_note: str = ""
     database_bytes: int = 0
+    tasks: list[str] = field(default_factory=list)  # the sync's task rows: "done, attempt 1: 24"
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     ok: bool = True
@@ -545,7 +546,19 @@ class Run:
         return cpu * 1000 / self.works_written if self.works_written else 0.0
 
 
-_COUNT_WORKS = "from works.models import Work\nresult = Work.objects.count()\n"
+# The works written, and the sync's task rows by state and attempts (a task retried after a
+# transient failure, a lock timeout say, shows as attempts > 1).
+_RESULTS = """
+from django.db.models import Count
+from works.models import SnapshotTask, Work
+result = {
+    "works": Work.objects.count(),
+    "tasks": [
+        f"{row['state']}, attempt {row['attempts']}: {row['n']}"
+        for row in SnapshotTask.objects.values("state", "attempts").annotate(n=Count("id")).order_by("state")
+    ],
+}
+"""
 
 
 SYNC = ["import_openalex", "--snapshot", "{folder}", "--wait", "--json", "--followups=skip"]
@@ -602,7 +615,8 @@ def run_sync(name: str, snapshot: Path, count: int, expected: int, logs: Path, c
     run.pg_ours_cpu = round(sampler.pg_ours_cpu, 2)
     run.pg_server_cpu = round(sampler.pg_server_cpu, 2)
     run.summary = last_json_line(out.decode(errors="replace")) if command_args is SYNC else {}
-    run.works_written = int(run_code(url, _COUNT_WORKS))
+    results = run_code(url, _RESULTS)
+    run.works_written, run.tasks = int(results["works"]), list(results["tasks"])
     run.database_bytes = database_size(url)
     if command.returncode != 0:
         run.ok, run.problem = False, f"import_openalex exited with {command.returncode}: {err.decode()[-2000:]}"
@@ -663,6 +677,8 @@ def print_runs(runs: list[Run]) -> None:
             )
             for title, hwm in r.worker_processes[name].items():
                 print(f"    {gib(hwm):>9}  {title}")
+        if r.tasks:
+            print(f"  task rows: {'; '.join(r.tasks)}")
         if r.summary:
             print(f"  summary: {json.dumps(r.summary)[:600]}")
 
