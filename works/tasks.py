@@ -85,6 +85,8 @@ def _followups(sync: SnapshotSync) -> None:
     ``sync.full_load``."""
     inline = sync.followups == "now"
     if sync.full_load:
+        if not sync.tasks.filter(records_written__gt=0).exists():
+            return  # a first sync that wrote nothing touched no one
         after = 0
         while ids := list(
             Researcher.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:FOLLOWUP_CHUNK]

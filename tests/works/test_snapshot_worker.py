@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from bzpeer.celery import app as celery_app
 from core import outbox
@@ -65,6 +65,34 @@ def test_the_command_fans_the_sync_out_to_a_worker_and_waits_for_it(tmp_path: Pa
     wait_for(lambda: OutboxMessage.objects.get(pk=message).state == "done")
     assert SnapshotTask.objects.get(pk=task.pk).finished_at == task.finished_at
     assert SnapshotTask.objects.get(pk=task.pk).attempts == 1
+
+
+def test_wait_exits_non_zero_naming_each_failed_part(tmp_path: Path, celery_worker_queue: str) -> None:
+    snap = Snapshot(tmp_path / "openalex")
+    snap.part("works", "2025-03-01", works(range(0, 20)))
+    missing = snap.part("works", "2025-03-01", works(range(20, 30)))
+    snap.write_manifests()
+    (snap.root / missing).unlink()
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="1 task\\(s\\) failed"):
+        call_command(
+            "import_openalex",
+            "--snapshot",
+            str(snap.root),
+            "--followups=skip",
+            "--wait",
+            "--json",
+            stdout=out,
+            stderr=err,
+        )
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert summary["state"] == "failed" and summary["tasks_done"] == 1
+    assert summary["failed"] == [
+        {"part": missing, "entity": "works", "error": "missing: the manifest lists it, but there is no such file"}
+    ]
+    assert f"failed: {missing}: missing: the manifest lists it, but there is no such file" in err.getvalue()
+    assert Work.objects.count() == 20
 
 
 @pytest.fixture
