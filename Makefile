@@ -32,7 +32,7 @@ WITH_SERVICES = urls="$$($(SERVICES) env --skip-configured)" || exit 1; eval "$$
 	export DEBUG="$${DEBUG:-1}";
 
 .PHONY: help venv runtime-venv compiled debian-tools axe node-tools assets services test demo lint audit bench-import bench-trust bench-web \
-	bench-work bench-load bench-following bench-explorer bench-graph bench-collaboration bench-export bench-search bench-api \
+	bench-work bench-load bench-following bench-explorer bench-graph bench-collaboration bench-export bench-search bench-api bench-snapshot \
 	stop status clean distclean
 
 help:
@@ -41,7 +41,7 @@ help:
 	@echo "make lint          ruff check + mypy"
 	@echo "make audit         Lighthouse's scores of the demo's main pages (a running demo, or starts one)"
 	@echo "make assets        copy the explorer's browser libraries from node_modules to static/vendor/ (committed)"
-	@echo "make bench-import | bench-trust | bench-web | bench-work | bench-load | bench-following | bench-explorer | bench-graph | bench-collaboration | bench-export | bench-search | bench-api   benchmarks (scripts/bench/)"
+	@echo "make bench-import | bench-trust | bench-web | bench-work | bench-load | bench-following | bench-explorer | bench-graph | bench-collaboration | bench-export | bench-search | bench-api | bench-snapshot   benchmarks (scripts/bench/)"
 	@echo "make services | status | stop   project-local PostgreSQL and Redis in .data/"
 	@echo "make runtime-venv  $(RUNTIME_VENV): requirements.txt alone, as the Docker image installs"
 	@echo "make clean         stop services, delete .data/, $(RUNTIME_VENV) and caches (distclean: also .venv)"
@@ -149,6 +149,13 @@ bench-search: venv compiled services
 # loaded: run bench-web first). DATABASE selects another one.
 bench-api: venv compiled services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_api.py $(if $(DATABASE),--database $(DATABASE))
+
+# The snapshot sync (import_openalex --snapshot) on 1 and on 2 Celery workers of its own: works/s,
+# CPU-seconds per 1,000 works of the workers and of PostgreSQL, WAL, each worker's peak memory
+# (docs/performance.md, docs/scaling.md). Its own database (bzpeer_bench_snapshot, recreated per
+# run), queue and Redis database; BENCH_ARGS passes options (--files-baseline, --no-big-part).
+bench-snapshot: venv compiled services
+	@$(WITH_SERVICES) $(PY) scripts/bench/bench_snapshot.py $(BENCH_ARGS)
 
 bench-graph: venv services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_graph.py

@@ -623,6 +623,31 @@ def _gzip_compress(data: bytes, level: int) -> bytes:
     return igzip.compress(data, compresslevel=min(level, 3), mtime=0)
 
 
+def chunk_count(n_works: int) -> int:
+    """How many chunks :func:`render_chunks` yields for ``n_works`` (``CHUNK`` works each, the
+    last one possibly fewer)."""
+    return _chunks(n_works)
+
+
+def render_chunks(n_works: int, n_authors: int, seed: int, compresslevel: int | None,
+                  jobs: int) -> Iterator[bytes]:
+    """The works as bytes, chunk by chunk in order (chunk ``k`` holds works ``k*CHUNK`` up to
+    the next chunk): plain JSON Lines, or one gzip member per chunk when ``compresslevel`` is
+    set (members concatenate into a valid .gz file). ``jobs`` processes render them; the bytes
+    do not depend on ``jobs``. The one renderer of :func:`generate` and of the snapshot
+    generator (scripts/bench/generate_snapshot.py), which splits the chunks into part files."""
+    _WORKER.update(universe=Universe.build(seed, n_authors), n_works=n_works, level=compresslevel)
+    try:
+        chunks = range(_chunks(n_works))
+        if jobs == 1:
+            yield from map(_render_chunk, chunks)
+        else:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                yield from pool.imap(_render_chunk, chunks)
+    finally:
+        _WORKER.clear()
+
+
 @dataclass
 class GenerationStats:
     works: int
@@ -650,8 +675,6 @@ def generate(path: str, n_works: int, n_authors: int | None = None, seed: int = 
         n_authors = default_author_count(n_works)
     jobs = max(1, jobs or os.cpu_count() or 1)
     started = time.perf_counter()
-    _WORKER.update(universe=Universe.build(seed, n_authors), n_works=n_works,
-                   level=compresslevel if path.endswith(".gz") else None)
     target = Path(path)
     if path != "-":
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -659,17 +682,10 @@ def generate(path: str, n_works: int, n_authors: int | None = None, seed: int = 
     out = sys.stdout.buffer if path == "-" else open(tmp, "wb")  # noqa: SIM115
     written = 0
     try:
-        chunks = range(_chunks(n_works))
-        if jobs == 1:
-            results: Iterator[bytes] = map(_render_chunk, chunks)
-            for data in results:
-                written += out.write(data)
-        else:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for data in pool.imap(_render_chunk, chunks):
-                    written += out.write(data)
+        level = compresslevel if path.endswith(".gz") else None
+        for data in render_chunks(n_works, n_authors, seed, level, jobs):
+            written += out.write(data)
     finally:
-        _WORKER.clear()
         if out is sys.stdout.buffer:
             out.flush()
         else:
