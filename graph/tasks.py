@@ -89,15 +89,19 @@ def recompute_trust_all() -> int:
 
 
 @shared_task(name="graph.refresh_all")
-def refresh_all(reason: str = "nightly", partition_researchers: int | None = None) -> int:
+def refresh_all(reason: str = "nightly", partition_researchers: int | None = None, *, inline: bool = False) -> int:
     """The full refresh of derived data, partitioned (graph.derived_refresh): plans a run and
     queues its edge partitions through the outbox; when the edges are done, the last edge
     partition queues the trust and similar partitions (both read the edges). The nightly
     pass (beat), ``manage.py refresh_derived --all`` and the snapshot sync after a first full
     load call this. While a run is running, starts no other: queues that run's undone
     partitions again (no-ops where they are done or running) and returns it. Returns the
-    run's id."""
+    run's id. ``inline`` runs a new run's partitions here, in order, instead (commands)."""
     size = partition_researchers or derived_refresh.PARTITION_RESEARCHERS
+    if inline:
+        run = derived_refresh.refresh_start(reason=reason, partition_researchers=size, queued=False)
+        derived_refresh.refresh_run_here(run.pk)
+        return run.pk
     return derived_refresh.refresh_start(reason=reason, partition_researchers=size, resume=True).pk
 
 

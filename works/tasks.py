@@ -8,8 +8,7 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
-from graph.tasks import refresh_after_import
-from profiles.models import Researcher
+from graph.tasks import refresh_after_import, refresh_all
 from works import services, snapshot_sync
 from works.models import SnapshotSync
 
@@ -79,20 +78,13 @@ def _followups(sync: SnapshotSync) -> None:
     edges, similar researchers and trust (graph.tasks.refresh_after_import), in chunks of
     FOLLOWUP_CHUNK, each chunk marked covered in the transaction that queues it.
 
-    On a first full load (``sync.full_load``) the sync touched everyone and kept no list:
-    every researcher is refreshed. That is where the partitioned full refresh
-    (graph.tasks.refresh_all) belongs once it exists: switch to it here when
-    ``sync.full_load``."""
+    On a first full load (``sync.full_load``) the sync touched everyone and kept no list: the
+    partitioned full refresh of derived data (graph.tasks.refresh_all) runs instead, its
+    partitions spread over the workers (here, in order, with ``--followups=now``)."""
     inline = sync.followups == "now"
     if sync.full_load:
-        if not sync.tasks.filter(records_written__gt=0).exists():
-            return  # a first sync that wrote nothing touched no one
-        after = 0
-        while ids := list(
-            Researcher.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:FOLLOWUP_CHUNK]
-        ):
-            refresh_after_import(ids, inline=inline)
-            after = ids[-1]
+        if sync.tasks.filter(records_written__gt=0).exists():  # a first sync that wrote nothing touched no one
+            refresh_all(reason=f"snapshot sync {sync.pk}", inline=inline)
         return
     while True:
         with transaction.atomic():

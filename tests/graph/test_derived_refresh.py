@@ -189,7 +189,7 @@ def test_the_command_runs_reports_and_resumes(capsys) -> None:
     world()
     call_command("refresh_derived", "--all", "--inline", "--partition-researchers", str(SMALL))
     out = capsys.readouterr().out
-    assert "running its partitions here" in out and "done, step 2; partitions done: edges 4/4, trust 4/4" in out
+    assert "Running the partitions here" in out and "done, step 2; partitions done: edges 4/4, trust 4/4" in out
     call_command("refresh_derived", "--status")
     assert "similar 4/4" in capsys.readouterr().out
     call_command("refresh_derived", "--all", "--partition-researchers", "1000000")

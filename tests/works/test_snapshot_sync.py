@@ -136,6 +136,24 @@ def test_a_second_sync_reads_only_the_new_partitions_then_the_new_merged_ids(sna
     assert followups.count() == 1 and set(followups.get().args[0]) == touched
 
 
+def test_a_first_full_load_ends_with_the_partitioned_full_refresh_of_derived_data(snapshot: Snapshot) -> None:
+    """A first sync touched everyone: graph.tasks.refresh_all's partitions, not per-researcher
+    follow-ups; drained here, they leave every co-author edge the single pass would."""
+    from graph.edges import coauthor_edges_refresh
+    from graph.models import CoauthorEdge, DerivedRefreshRun
+
+    sync_command(snapshot.root)
+    run_queued()
+    assert SnapshotSync.objects.get().full_load
+    run = DerivedRefreshRun.objects.get()
+    assert "snapshot sync" in run.reason and run.state == "done"
+    assert not OutboxMessage.objects.filter(task="graph.import_followups").exists()
+    edges = set(CoauthorEdge.objects.values_list("researcher_a_id", "researcher_b_id", "shared_works"))
+    assert edges
+    coauthor_edges_refresh()  # the single pass changes nothing
+    assert set(CoauthorEdge.objects.values_list("researcher_a_id", "researcher_b_id", "shared_works")) == edges
+
+
 def test_bad_parts_are_reported_by_part_and_a_rerun_finishes_the_rest(snapshot: Snapshot) -> None:
     # A missing part, a corrupt gzip, a malformed line, a record count that disagrees.
     snapshot.part("works", "2025-01-03", works(range(100, 110)))

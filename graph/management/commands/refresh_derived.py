@@ -49,9 +49,11 @@ class Command(BaseCommand):
             queued = derived_refresh.refresh_resume(run.pk)
             self.stdout.write(f"Run {run.pk}: {queued} partition(s) queued again.")
         elif options["inline"]:
-            run = derived_refresh.refresh_start(reason="command", partition_researchers=size, queued=False)
-            self.stdout.write(f"Run {run.pk}: running its partitions here.")
-            derived_refresh.refresh_run_here(run.pk)
+            self.stdout.write("Running the partitions here.")
+            run = DerivedRefreshRun.objects.get(
+                pk=refresh_all(reason="command", partition_researchers=size, inline=True)
+            )
+            self.stdout.write(f"Run {run.pk} done.")
         else:
             run = DerivedRefreshRun.objects.get(pk=refresh_all(reason="command", partition_researchers=size))
             self.stdout.write(f"Run {run.pk} ({run.reason}) queued for the workers.")
