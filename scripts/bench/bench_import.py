@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     if not servers:
         raise SystemExit("no server: set DATABASE_URL or drop --no-local")
 
+    created = {url: ensure_database(url) for _, url in servers}  # before anything connects to it
     print("environment:")
     for key, value in environment(servers[0][1]).items():
         if not key.startswith("postgresql "):
@@ -285,10 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Run] = []
     problems: list[str] = []
     for label, url in servers:
-        created = ensure_database(url)
         print(
             f"\n{label}: database {psycopg.conninfo.conninfo_to_dict(url).get('dbname')}"
-            f"{' (created)' if created else ''}"
+            f"{' (created)' if created[url] else ''}"
         )
         for key, value in environment(url).items():
             if key.startswith("postgresql"):
