@@ -429,8 +429,8 @@ class _CommitsWithoutWaiting:
     """Lets the run's commits return before their WAL reaches the disk: ``SET
     synchronous_commit = off`` on this process's connection while the run writes (``apply``
     before each batch: the connection may have been opened anew, as when the parsing
-    processes are forked), ``RESET`` at the end (``restore``), so a worker's later tasks on
-    the same connection wait again. Every other session, people's edits included, still
+    processes are forked), set back to what it was at the end (``restore``), so a worker's
+    later tasks on the same connection wait again. Every other session, people's edits included, still
     waits for its flush as configured. Inside a caller's transaction (a test, an atomic
     request) it does nothing: that commit is the caller's to decide.
 
@@ -445,6 +445,7 @@ class _CommitsWithoutWaiting:
 
     def __init__(self) -> None:
         self.applied_to: object | None = None
+        self.before = ""
 
     def apply(self) -> None:
         if connection.in_atomic_block:
@@ -452,16 +453,19 @@ class _CommitsWithoutWaiting:
         connection.ensure_connection()
         if connection.connection is not self.applied_to:
             with connection.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                row = cursor.fetchone()
                 cursor.execute("SET synchronous_commit = off")
+            self.before = str(row[0]) if row else "on"
             self.applied_to = connection.connection
 
     def restore(self) -> None:
         if self.applied_to is not None and connection.connection is self.applied_to:
             try:
                 with connection.cursor() as cursor:
-                    cursor.execute("RESET synchronous_commit")
+                    cursor.execute("SELECT set_config('synchronous_commit', %s, false)", [self.before])
             except Error:  # the connection is gone (or broken), and the setting with it
-                logger.warning("could not reset synchronous_commit", exc_info=True)
+                logger.warning("could not set synchronous_commit back", exc_info=True)
         self.applied_to = None
 
 

@@ -75,7 +75,11 @@ def loader_url(base: str) -> str:
 
 def psql(url: str, *args: str, cwd: Path) -> None:
     subprocess.run(
-        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, *args],
+        cwd=cwd,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"},  # no NOTICE per dropped table
     )
 
 
