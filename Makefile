@@ -130,6 +130,9 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	DEBUG="$${DEBUG:-1}" $(VENV)/bin/mypy .
 
+# On the project-local PostgreSQL (fsync off; the script starts it even when DATABASE_URL is
+# set) and, when DATABASE_URL names another server (a system PostgreSQL, fsync on), on that
+# one too, each labelled with its settings (scripts/bench/bench_import.py).
 bench-import: venv compiled services
 	@$(WITH_SERVICES) $(PY) scripts/bench/bench_import.py
 

@@ -277,30 +277,33 @@ def _resolve_author_ids(incoming: dict[str, str], result: WriteResult) -> dict[s
     if not incoming:
         return {}
 
+    # Aliases of the batch's ids, and the researchers holding its ORCIDs: one round trip.
     remap: dict[str, str] = {}
+    orcids = {orcid for orcid in incoming.values() if orcid}
+    by_orcid: list[tuple[str, str]] = []
     with _bound_cursor() as cursor:
         cursor.execute(
-            """SELECT a.openalex_id, r.openalex_id FROM profiles_researcheralias a
-               JOIN profiles_researcher r ON r.id = a.researcher_id WHERE a.openalex_id = ANY(%s::text[])""",
-            [_id_array(incoming)],
+            """SELECT true, a.openalex_id, r.openalex_id FROM profiles_researcheralias a
+               JOIN profiles_researcher r ON r.id = a.researcher_id WHERE a.openalex_id = ANY(%s::text[])
+               UNION ALL
+               SELECT false, orcid, openalex_id FROM profiles_researcher WHERE orcid = ANY(%s::text[])""",
+            [_id_array(incoming), _id_array(orcids)],
         )
-        remap.update(cursor.fetchall())
+        for is_alias, key, openalex_id in cursor.fetchall():
+            if is_alias:
+                remap[key] = openalex_id
+            else:
+                by_orcid.append((openalex_id, key))
 
-    # Current-series ids by ORCID: from this batch first, then from the database.
-    orcids = {orcid for orcid in incoming.values() if orcid}
+    # Current-series ids by ORCID: from this batch first, then from the database (the lowest id
+    # of several).
     current_by_orcid: dict[str, str] = {}
     legacy_rows_by_orcid: dict[str, list[str]] = {}
-    if orcids:
-        with _bound_cursor() as cursor:
-            cursor.execute(
-                "SELECT orcid, openalex_id FROM profiles_researcher WHERE orcid = ANY(%s::text[]) ORDER BY openalex_id",
-                [_id_array(orcids)],
-            )
-            for orcid, openalex_id in cursor.fetchall():
-                if is_legacy_author_id(openalex_id):
-                    legacy_rows_by_orcid.setdefault(orcid, []).append(openalex_id)
-                else:
-                    current_by_orcid.setdefault(orcid, openalex_id)
+    for openalex_id, orcid in sorted(by_orcid):
+        if is_legacy_author_id(openalex_id):
+            legacy_rows_by_orcid.setdefault(orcid, []).append(openalex_id)
+        else:
+            current_by_orcid.setdefault(orcid, openalex_id)
     for author_id, orcid in sorted(incoming.items()):
         if orcid and not is_legacy_author_id(author_id) and author_id not in remap:
             current_by_orcid[orcid] = author_id  # the batch's own record wins
@@ -662,15 +665,16 @@ def _foreign_key_triggers_skipped() -> Iterator[None]:
     row can still not be deleted while rows point to it. Where the role may not, the
     triggers run as usual.
     """
+    # One round trip: the privilege check and the setting (set_config runs only for a row
+    # the WHERE keeps; it returns the new value).
+    allowed = (
+        "has_parameter_privilege('session_replication_role', 'SET')"
+        if connection.pg_version >= 150000  # type: ignore[attr-defined]
+        else "current_setting('is_superuser') = 'on'"
+    )
     with connection.cursor() as cursor:
-        if connection.pg_version >= 150000:  # type: ignore[attr-defined]
-            cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
-        else:
-            cursor.execute("SELECT current_setting('is_superuser') = 'on'")
-        row = cursor.fetchone()
-        skip = bool(row and row[0])
-        if skip:
-            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"SELECT set_config('session_replication_role', 'replica', true) WHERE {allowed}")
+        skip = cursor.fetchone() is not None
     yield
     # Not in a ``finally``: after an error the transaction (or savepoint) is rolled back, and
     # the setting with it.

@@ -19,7 +19,8 @@ from profiles.models import Researcher
 from tests import factories as f
 from tests import openalex_records as oa
 from tests.database import database_url
-from works import file_import
+from works import file_import, services
+from works.models import ImportJob
 from works.openalex_files import read_items
 from works.openalex_parser import ImportBatch, parse_entity
 from works.upsert import WrittenRows, _id_array, prepare_batch, write_prepared
@@ -95,6 +96,46 @@ def test_an_import_through_parsing_processes_writes_every_authorship_in_place(tm
     expected = {(f"W{n}", 0) for n in [*range(300, 311), *range(400, 405)] if n % 3 == 1}
     assert set(authorships) == expected
     assert Researcher.objects.count() == 3
+
+
+# --- Commits that do not wait for the WAL flush ---------------------------------------------------
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_commits_its_batches_without_waiting_and_resets_the_setting_after(tmp_path: Path, monkeypatch) -> None:
+    seen: list[str] = []
+    write = file_import.write_prepared
+
+    def recording_write(*args, **kwargs):
+        seen.append(_synchronous_commit())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(file_import, "write_prepared", recording_write)
+    connection.close()  # the run writes on a connection of its own (opened after forking)
+    before = _synchronous_commit()  # the server's default: on here, off on the project-local one
+    call_command(
+        "import_openalex", str(works_file(tmp_path / "w.jsonl", range(700, 705))), "--batch-size=2", "--followups=skip"
+    )
+
+    assert seen == ["off", "off", "off"]  # every batch, in the writer, after the parsing processes forked
+    assert _synchronous_commit() == before  # back for what follows on the same connection
+    assert Researcher.objects.count() == 3
+
+
+def test_inside_a_callers_transaction_the_run_leaves_the_commit_to_the_caller(tmp_path: Path) -> None:
+    job = services.import_job_claim(services.import_job_create(query="w.jsonl", kind=ImportJob.Kind.FILES).pk)
+    assert job is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = local")  # the caller's choice
+    report = file_import.files_import(job=job, paths=[works_file(tmp_path / "w.jsonl", range(710, 712))])
+    assert report.result.works_written == 2 and not report.errors
+    assert _synchronous_commit() == "local"
 
 
 # --- What a run remembers ----------------------------------------------------------------------
