@@ -14,7 +14,18 @@ from graph.models import DerivedRefreshPartition, DerivedRefreshRun
 
 class PartitionInline(admin.TabularInline):
     model = DerivedRefreshPartition
-    fields = ("kind", "low", "high", "researchers", "state", "attempts", "started_at", "finished_at", "rows_changed")
+    fields = (
+        "kind",
+        "low",
+        "high",
+        "researchers",
+        "state",
+        "attempts",
+        "started_at",
+        "finished_at",
+        "rows_changed",
+        "error",
+    )
     readonly_fields = fields
     ordering = ("step", "kind", "low")
     can_delete = False
@@ -37,13 +48,16 @@ class DerivedRefreshRunAdmin(ReadOnlyAdmin):
             .get_queryset(request)
             .annotate(
                 partitions_done=Count("partitions", filter=Q(partitions__state=DerivedRefreshPartition.State.DONE)),
+                partitions_failed=Count("partitions", filter=Q(partitions__state=DerivedRefreshPartition.State.FAILED)),
                 partitions_total=Count("partitions"),
             )
         )
 
     @admin.display(description="partitions done")
     def progress(self, run: DerivedRefreshRun) -> str:
-        return f"{run.partitions_done} / {run.partitions_total}"  # type: ignore[attr-defined]
+        shown = f"{run.partitions_done} / {run.partitions_total}"  # type: ignore[attr-defined]
+        failed = run.partitions_failed  # type: ignore[attr-defined]
+        return f"{shown}, {failed} failed" if failed else shown
 
     @admin.action(description="Queue again what the selected runs have not done")
     def resume(self, request: HttpRequest, queryset: QuerySet[DerivedRefreshRun]) -> None:

@@ -42,6 +42,13 @@ Contract
   others' commits), and it queues step 1's partitions through the outbox in its transaction.
 * **One run at a time.** Starting a refresh while one runs returns the running one (a
   partial unique index); :func:`refresh_resume` queues again whatever of its step is undone.
+  The nightly start does the same (``resume``), for a run started inline too: a run nobody
+  finishes would otherwise block every later night.
+* **A partition that keeps failing gives up.** After :data:`MAX_PARTITION_ATTEMPTS` attempts
+  it is marked failed with its error (logged at ERROR) and counts as ended: its step moves on
+  (the next step runs for everyone else) and the run ends failed ("done with failures", in the
+  admin and ``refresh_derived --status``), so the next night starts a fresh run. A failed
+  partition is never run again by a redelivered or re-queued message.
 """
 
 from __future__ import annotations
@@ -66,6 +73,11 @@ PARTITION_RESEARCHERS = 25_000
 EDGE_WEIGHT_SAMPLE_ROWS = 2_000_000
 # Held while a run is planned, so two starts cannot both plan one (distinct from trust's keys).
 LOCK_NAMESPACE = 0x44525652  # "DRVR"
+# Attempts of one partition before it is marked failed. The outbox retries a failing task with
+# a growing backoff and the nightly start queues the partition again, so a transient failure
+# (a lock wait, a restart) is retried; a partition failing this often fails for good, and
+# must not hold the run (and every later night's run) open forever.
+MAX_PARTITION_ATTEMPTS = 5
 
 Kind = DerivedRefreshPartition.Kind
 STEPS: dict[str, int] = {Kind.EDGES: 0, Kind.TRUST: 1, Kind.SIMILAR: 1}
@@ -84,10 +96,11 @@ class Progress:
     step: int
     done: dict[str, int]
     total: dict[str, int]
+    failed: dict[str, int]
 
     @property
     def finished(self) -> bool:
-        return self.state == DerivedRefreshRun.State.DONE
+        return self.state != DerivedRefreshRun.State.RUNNING
 
 
 def plan_ranges(partition_researchers: int = PARTITION_RESEARCHERS) -> list[tuple[int | None, int | None]]:
@@ -143,14 +156,16 @@ def refresh_start(
     already running, that run is returned and no other is planned; with ``resume`` its undone
     partitions of the current step are queued again (:func:`refresh_resume`: a partition
     whose outbox row failed for good must not stall every later night; those in flight or
-    done are no-ops when their second message arrives)."""
+    done are no-ops when their second message arrives). That holds for a run started
+    inline (``queued=False``) and abandoned: it is handed to the workers, as
+    :func:`refresh_resume` does."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_NAMESPACE])
         running = DerivedRefreshRun.objects.filter(state=DerivedRefreshRun.State.RUNNING).first()
         if running is not None:
-            if resume and running.queued:
-                _enqueue_step(running.pk, running.step)
+            if resume:
+                _hand_to_workers(running)
             return running
         run = DerivedRefreshRun.objects.create(
             reason=reason[:32], partition_researchers=partition_researchers, queued=queued
@@ -174,12 +189,18 @@ def refresh_resume(run_id: int) -> int:
     running are no-ops when their message arrives. Returns how many were queued."""
     with transaction.atomic():
         run = DerivedRefreshRun.objects.select_for_update().get(pk=run_id)
-        if run.state == DerivedRefreshRun.State.DONE:
+        if run.state != DerivedRefreshRun.State.RUNNING:
             return 0
-        if not run.queued:
-            run.queued = True
-            run.save(update_fields=["queued"])
-        return _enqueue_step(run.pk, run.step)
+        return _hand_to_workers(run)
+
+
+def _hand_to_workers(run: DerivedRefreshRun) -> int:
+    """Mark the run queued (so its last partitions queue the next step) and queue its current
+    step's pending partitions, in the caller's transaction. Returns how many."""
+    if not run.queued:
+        run.queued = True
+        run.save(update_fields=["queued"])
+    return _enqueue_step(run.pk, run.step)
 
 
 def refresh_run_here(run_id: int) -> None:
@@ -188,7 +209,7 @@ def refresh_run_here(run_id: int) -> None:
     partition another process runs is skipped here and finished there."""
     while True:
         run = DerivedRefreshRun.objects.get(pk=run_id)
-        if run.state == DerivedRefreshRun.State.DONE:
+        if run.state != DerivedRefreshRun.State.RUNNING:
             return
         pending = list(
             DerivedRefreshPartition.objects.filter(
@@ -206,7 +227,10 @@ def refresh_run_here(run_id: int) -> None:
 def partition_run(partition_id: int) -> bool:
     """Run one partition (the task ``graph.refresh_derived_partition``): write its rows, mark
     it done and, if it was the last of its step, move the run on, in one transaction.
-    Idempotent: a partition that is done, or that another process holds, is left alone.
+    Idempotent: a partition that is done or failed, or that another process holds, is left
+    alone. An error is raised (the outbox retries the task) until the partition's
+    MAX_PARTITION_ATTEMPTS-th attempt, which marks it failed instead; an attempt beyond that
+    (earlier ones died without a word: killed, timed out) marks it failed before running it.
     Returns whether it ran."""
     _note_start(partition_id)
     with transaction.atomic():
@@ -217,22 +241,17 @@ def partition_run(partition_id: int) -> bool:
         )
         if partition is None:
             return False
-        id_range = (partition.low, partition.high)
-        failures = 0
-        if partition.kind == Kind.EDGES:
-            changed = edges.coauthor_edges_refresh(id_range=id_range)
-        elif partition.kind == Kind.TRUST:
-            report = trust_services.trust_recompute(id_range=id_range)
-            changed, failures = report.written, len(report.failures)
-            for failure in report.failures:
-                logger.warning(
-                    "trust: could not score %s (researcher %s): %s",
-                    failure.openalex_id,
-                    failure.researcher_id,
-                    failure.reason,
-                )
-        else:
-            changed = similar.similar_researchers_refresh(id_range=id_range)
+        if partition.attempts > MAX_PARTITION_ATTEMPTS:
+            _fail(partition, f"gave up: {MAX_PARTITION_ATTEMPTS} attempts ended without finishing")
+            return True
+        try:
+            with transaction.atomic():  # a savepoint: a failed attempt leaves the row usable
+                changed, failures = _partition_work(partition)
+        except Exception as exc:
+            if partition.attempts < MAX_PARTITION_ATTEMPTS:
+                raise
+            _fail(partition, f"{type(exc).__name__}: {exc}")
+            return True
         DerivedRefreshPartition.objects.filter(pk=partition.pk).update(
             state=DerivedRefreshPartition.State.DONE,
             finished_at=timezone.now(),
@@ -243,20 +262,57 @@ def partition_run(partition_id: int) -> bool:
     return True
 
 
+def _partition_work(partition: DerivedRefreshPartition) -> tuple[int, int]:
+    """Write one partition's rows. Returns the rows changed and the researchers trust could
+    not score."""
+    id_range = (partition.low, partition.high)
+    if partition.kind == Kind.EDGES:
+        return edges.coauthor_edges_refresh(id_range=id_range), 0
+    if partition.kind == Kind.TRUST:
+        report = trust_services.trust_recompute(id_range=id_range)
+        for failure in report.failures:
+            logger.warning(
+                "trust: could not score %s (researcher %s): %s",
+                failure.openalex_id,
+                failure.researcher_id,
+                failure.reason,
+            )
+        return report.written, len(report.failures)
+    return similar.similar_researchers_refresh(id_range=id_range), 0
+
+
+def _fail(partition: DerivedRefreshPartition, error: str) -> None:
+    """Mark the partition failed for good (in its transaction, holding its row) and move the
+    run on as if it were done: the others of its step and the next step are not held back."""
+    logger.error(
+        "derived refresh %s: partition %s (%s) failed after %s attempts: %s",
+        partition.run_id,
+        partition.pk,
+        partition,
+        partition.attempts,
+        error,
+    )
+    DerivedRefreshPartition.objects.filter(pk=partition.pk).update(
+        state=DerivedRefreshPartition.State.FAILED, finished_at=timezone.now(), error=error[:2000]
+    )
+    _advance_if_last(partition.run_id, partition.step)
+
+
 def refresh_progress(run_id: int) -> Progress:
-    """Partitions done and in all, per kind. Two queries."""
+    """Partitions done, failed and in all, per kind. Two queries."""
     run = DerivedRefreshRun.objects.get(pk=run_id)
     done: dict[str, int] = {kind: 0 for kind in STEPS}
     total: dict[str, int] = {kind: 0 for kind in STEPS}
+    failed: dict[str, int] = {kind: 0 for kind in STEPS}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT kind, count(*), count(*) FILTER (WHERE state = 'done') FROM {_PARTITIONS} "
-            "WHERE run_id = %s GROUP BY kind",
+            f"SELECT kind, count(*), count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'failed') "
+            f"FROM {_PARTITIONS} WHERE run_id = %s GROUP BY kind",
             [run_id],
         )
-        for kind, all_of_kind, done_of_kind in cursor.fetchall():
-            total[kind], done[kind] = all_of_kind, done_of_kind
-    return Progress(run.pk, run.state, run.step, done, total)
+        for kind, all_of_kind, done_of_kind, failed_of_kind in cursor.fetchall():
+            total[kind], done[kind], failed[kind] = all_of_kind, done_of_kind, failed_of_kind
+    return Progress(run.pk, run.state, run.step, done, total, failed)
 
 
 def _note_start(partition_id: int) -> None:
@@ -269,8 +325,8 @@ def _note_start(partition_id: int) -> None:
 
 
 def _advance_if_last(run_id: int, step: int) -> None:
-    """In the partition's transaction, after it was marked done: if no partition of ``step``
-    is left undone, move the run to the next step (queueing it) or finish it. The run row's
+    """In the partition's transaction, after it was marked done (or failed): if no partition
+    of ``step`` is left pending, move the run to the next step (queueing it) or finish it. The run row's
     lock makes the check happen one partition at a time, each seeing the others' commits."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT step, queued FROM {_RUNS} WHERE id = %s FOR UPDATE", [run_id])
@@ -278,7 +334,7 @@ def _advance_if_last(run_id: int, step: int) -> None:
         if current != step:
             return
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {_PARTITIONS} WHERE run_id = %s AND step = %s AND state <> 'done')",
+            f"SELECT EXISTS (SELECT 1 FROM {_PARTITIONS} WHERE run_id = %s AND step = %s AND state = 'pending')",
             [run_id, step],
         )
         if cursor.fetchone()[0]:
@@ -293,9 +349,17 @@ def _advance_if_last(run_id: int, step: int) -> None:
             return
         cursor.execute("ANALYZE graph_similarresearcher")
         cursor.execute(
-            f"UPDATE {_RUNS} SET step = %s, state = 'done', finished_at = now() WHERE id = %s", [step + 1, run_id]
+            f"""UPDATE {_RUNS} SET step = %s, finished_at = now(),
+                       state = CASE WHEN EXISTS (SELECT 1 FROM {_PARTITIONS} WHERE run_id = %s AND state = 'failed')
+                                    THEN 'failed' ELSE 'done' END
+                WHERE id = %s RETURNING state""",
+            [step + 1, run_id, run_id],
         )
-    logger.info("derived refresh %s: done", run_id)
+        state = cursor.fetchone()[0]
+    if state == DerivedRefreshRun.State.FAILED:
+        logger.error("derived refresh %s: done with failed partitions (the admin lists them)", run_id)
+    else:
+        logger.info("derived refresh %s: done", run_id)
 
 
 def _enqueue_step(run_id: int, step: int) -> int:

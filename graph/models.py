@@ -148,6 +148,9 @@ class DerivedRefreshRun(models.Model):
     class State(models.TextChoices):
         RUNNING = "running"
         DONE = "done"
+        # Ended, but some partitions failed MAX_PARTITION_ATTEMPTS times (graph.derived_refresh):
+        # everything else was refreshed, and the next night starts a fresh run.
+        FAILED = "failed", "Done with failures"
 
     reason = models.CharField(max_length=32)  # "nightly", "command", "snapshot", ...
     state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
@@ -183,6 +186,7 @@ class DerivedRefreshPartition(models.Model):
     class State(models.TextChoices):
         PENDING = "pending"
         DONE = "done"
+        FAILED = "failed"  # gave up after MAX_PARTITION_ATTEMPTS (graph.derived_refresh); never run again
 
     run = models.ForeignKey(DerivedRefreshRun, on_delete=models.CASCADE, related_name="partitions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -196,6 +200,7 @@ class DerivedRefreshPartition(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_changed = models.IntegerField(default=0)  # edges changed, snapshots written, similar rows stored
     failures = models.IntegerField(default=0)  # researchers trust could not score (logged)
+    error = models.TextField(blank=True)  # why the partition failed (state failed)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "kind", "low"], name="derived_partition_unique")]

@@ -134,7 +134,15 @@ def refresh_after_import(researcher_ids: Iterable[int], *, inline: bool) -> None
     written in the current transaction (the import's, when there is one), so a broker outage
     delays the follow-ups and never loses them. Either way in chunks of at most
     IMPORT_FOLLOWUP_CHUNK researchers (one outbox row each), so a big import's follow-ups
-    stay tasks of bounded size; it never falls back to a full refresh."""
+    stay tasks of bounded size; it never falls back to a full refresh.
+
+    Queued, the chunks run in parallel and each does its edges, then its similar researchers
+    and trust: a chunk's similar researchers (which read edges two steps away) and the
+    collaboration input of its trust may read edges of researchers in another chunk whose
+    edges are not refreshed yet. Those rows stay a little stale until the next refresh that
+    covers them, at the latest the nightly full refresh (graph.derived_refresh). Inline, all
+    the edges come first and nothing is stale. Known and accepted: ordering the chunks would
+    need one task doing every chunk's edges, a task of unbounded size."""
     ids = sorted(set(researcher_ids))
     if not ids:
         return

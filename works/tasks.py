@@ -79,12 +79,14 @@ def _followups(sync: SnapshotSync) -> None:
     FOLLOWUP_CHUNK, each chunk marked covered in the transaction that queues it.
 
     On a first full load (``sync.full_load``) the sync touched everyone and kept no list: the
-    partitioned full refresh of derived data (graph.tasks.refresh_all) runs instead, its
-    partitions spread over the workers (here, in order, with ``--followups=now``)."""
+    partitioned full refresh of derived data (graph.tasks.refresh_all) is queued instead, its
+    partitions spread over the workers: always queued, even with ``--followups=now``, since
+    this runs inside a task with a time limit and the full refresh over everyone does not fit
+    one (``manage.py refresh_derived --all --inline`` runs it in a process of its own)."""
     inline = sync.followups == "now"
     if sync.full_load:
         if sync.tasks.filter(records_written__gt=0).exists():  # a first sync that wrote nothing touched no one
-            refresh_all(reason=f"snapshot sync {sync.pk}", inline=inline)
+            refresh_all(reason=f"snapshot sync {sync.pk}", inline=False)
         return
     while True:
         with transaction.atomic():

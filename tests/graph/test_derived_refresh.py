@@ -304,3 +304,92 @@ def test_the_admin_shows_progress_and_queues_a_run_again(staff, django_assert_ma
     assert "3 partition(s) queued again." in response.content.decode()
     assert len(waiting(derived_refresh.PARTITION_TASK)) == 3
     assert Client().get("/admin/graph/derivedrefreshrun/").status_code == 302  # strangers to log in
+
+
+@pytest.mark.django_db
+def test_the_nightly_start_hands_an_abandoned_inline_run_to_the_workers() -> None:
+    world()
+    run = refresh_start(reason="command", partition_researchers=SMALL, queued=False)
+    first = run.partitions.filter(kind="edges").order_by("low").values_list("pk", flat=True)[0]
+    assert partition_run(first)  # then the inline process died: nothing is queued for the rest
+    assert waiting() == []
+
+    nightly = tasks.refresh_all(reason="nightly", partition_researchers=SMALL)
+    assert nightly == run.pk  # still the one run, now the workers'
+    assert DerivedRefreshRun.objects.get(pk=run.pk).queued
+    assert len(waiting(derived_refresh.PARTITION_TASK)) == 3
+    run_outbox()  # the last edge partition queues trust and similar (the run is queued now)
+    assert DerivedRefreshRun.objects.get(pk=run.pk).state == "done"
+    assert tasks.refresh_all(partition_researchers=SMALL) != run.pk  # the next night runs again
+
+
+@pytest.mark.django_db
+def test_a_partition_that_keeps_failing_gives_up_and_the_next_night_starts_afresh(monkeypatch, caplog) -> None:
+    from django.test import Client
+
+    from graph import edges as graph_edges
+    from tests import cast
+
+    world()
+    run_id = tasks.refresh_all(reason="nightly", partition_researchers=SMALL)
+    run = DerivedRefreshRun.objects.get(pk=run_id)
+    broken = run.partitions.filter(kind="edges").order_by("low")[1]
+    died = run.partitions.filter(kind="similar").order_by("low")[2]
+    died.attempts = derived_refresh.MAX_PARTITION_ATTEMPTS  # every attempt was killed mid-way
+    died.save(update_fields=["attempts"])
+    real = graph_edges.coauthor_edges_refresh
+
+    def refresh(**kwargs: Any) -> int:
+        if kwargs.get("id_range") == (broken.low, broken.high):
+            raise RuntimeError("a row this partition cannot take")
+        return real(**kwargs)
+
+    monkeypatch.setattr(graph_edges, "coauthor_edges_refresh", refresh)
+    for _ in range(derived_refresh.MAX_PARTITION_ATTEMPTS - 1):
+        run_outbox()  # the outbox retries the failing task; the others are done
+        broken.refresh_from_db()
+        assert broken.state == "pending"
+    with caplog.at_level("ERROR", logger="graph.derived_refresh"):
+        run_outbox()  # the last attempt gives up; step 1 runs for everyone, and the run ends
+    broken.refresh_from_db()
+    died.refresh_from_db()
+    assert (broken.state, broken.attempts) == ("failed", derived_refresh.MAX_PARTITION_ATTEMPTS)
+    assert broken.error == "RuntimeError: a row this partition cannot take"
+    assert died.state == "failed" and "gave up" in died.error
+    assert any("failed after 5 attempts" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    run.refresh_from_db()
+    assert run.state == "failed" and run.finished_at is not None
+    assert run.partitions.filter(state="done").count() == 10
+    progress = refresh_progress(run_id)
+    assert progress.finished and progress.failed == {"edges": 1, "trust": 0, "similar": 1}
+    assert TrustSnapshot.objects.filter(is_current=True).count() == Researcher.objects.count()
+
+    # A redelivered message leaves a failed partition alone: not run, not counted.
+    assert partition_run(broken.pk) is False and refresh_resume(run_id) == 0
+    broken.refresh_from_db()
+    assert broken.attempts == derived_refresh.MAX_PARTITION_ATTEMPTS
+    out = status_of(run_id)
+    assert "failed, step 2" in out and "Failed partitions" in out and "edges 1, similar 1" in out
+    root = cast.account("root", is_staff=True, is_superuser=True)
+    cast.verify(root)
+    client = Client()
+    client.force_login(root)
+    listing = client.get("/admin/graph/derivedrefreshrun/").content.decode()
+    assert "Done with failures" in listing and "10 / 12, 2 failed" in listing
+    detail = client.get(f"/admin/graph/derivedrefreshrun/{run_id}/change/").content.decode()
+    assert "RuntimeError: a row this partition cannot take" in detail
+
+    monkeypatch.setattr(graph_edges, "coauthor_edges_refresh", real)
+    assert waiting() == []
+    next_night = tasks.refresh_all(reason="nightly", partition_researchers=SMALL)
+    assert next_night != run_id
+    run_outbox()
+    assert DerivedRefreshRun.objects.get(pk=next_night).state == "done"
+
+
+def status_of(run_id: int) -> str:
+    import io
+
+    out = io.StringIO()
+    call_command("refresh_derived", "--status", str(run_id), stdout=out)
+    return out.getvalue()

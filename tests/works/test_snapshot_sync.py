@@ -136,17 +136,21 @@ def test_a_second_sync_reads_only_the_new_partitions_then_the_new_merged_ids(sna
     assert followups.count() == 1 and set(followups.get().args[0]) == touched
 
 
-def test_a_first_full_load_ends_with_the_partitioned_full_refresh_of_derived_data(snapshot: Snapshot) -> None:
+@pytest.mark.parametrize("followups", ["queue", "now"])
+def test_a_first_full_load_ends_with_the_partitioned_full_refresh_of_derived_data(
+    snapshot: Snapshot, followups: str
+) -> None:
     """A first sync touched everyone: graph.tasks.refresh_all's partitions, not per-researcher
-    follow-ups; drained here, they leave every co-author edge the single pass would."""
+    follow-ups; drained here, they leave every co-author edge the single pass would. Queued
+    for the workers even with follow-ups "now": never run inline in a time-limited task."""
     from graph.edges import coauthor_edges_refresh
     from graph.models import CoauthorEdge, DerivedRefreshRun
 
-    sync_command(snapshot.root)
+    sync_command(snapshot.root, f"--followups={followups}")
     run_queued()
     assert SnapshotSync.objects.get().full_load
     run = DerivedRefreshRun.objects.get()
-    assert "snapshot sync" in run.reason and run.state == "done"
+    assert "snapshot sync" in run.reason and run.state == "done" and run.queued
     assert not OutboxMessage.objects.filter(task="graph.import_followups").exists()
     edges = set(CoauthorEdge.objects.values_list("researcher_a_id", "researcher_b_id", "shared_works"))
     assert edges

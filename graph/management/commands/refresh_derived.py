@@ -73,3 +73,7 @@ class Command(BaseCommand):
         progress = derived_refresh.refresh_progress(run_id)
         parts = ", ".join(f"{kind} {progress.done[kind]}/{progress.total[kind]}" for kind in progress.total)
         self.stdout.write(f"Run {run_id}: {progress.state}, step {progress.step}; partitions done: {parts}.")
+        failed = {kind: n for kind, n in progress.failed.items() if n}
+        if failed:
+            listed = ", ".join(f"{kind} {n}" for kind, n in failed.items())
+            self.stdout.write(f"Failed partitions (given up; the admin shows their errors): {listed}.")
