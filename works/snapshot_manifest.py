@@ -11,7 +11,7 @@ The layout (OpenAlex's snapshot, as ``aws s3 sync`` leaves it)::
 A manifest is ``{"entries": [{"url": "s3://openalex/data/works/updated_date=.../part_000.gz",
 "meta": {"content_length": N, "record_count": N}}, ...], "meta": {...}}``. Everything in it
 is checked before it is trusted: a url must name a part of that entity's own folder (no
-``..``, no other entity), lengths and counts must be whole numbers.
+``..``, no other entity, a date that exists), lengths and counts must be whole numbers.
 
 What the plan reports, each naming the part: a part the manifest lists that is missing, or
 whose size differs from the manifest's ``content_length`` (a task that fails at once, with
@@ -180,6 +180,9 @@ def _note_unlisted(root: Path, folder: Path, listed: set[str], previous: str | N
         if match is None:
             plan.problems.append(Problem(str(partition.relative_to(root)), "not read: not an updated_date= partition"))
             continue
+        if _day(match.group(1)) is None:
+            plan.problems.append(Problem(str(partition.relative_to(root)), f"not read: {match.group(1)} is not a date"))
+            continue
         if previous and match.group(1) <= previous:
             continue
         for path in sorted(partition.iterdir()):
@@ -211,6 +214,8 @@ def _read_manifest(path: Path, entity: str) -> tuple[list[tuple[str, int, int | 
         if match is None:
             return [], f"{where}: url {str(url)[:120]!r} is not a part of data/{entity}/updated_date=…/part_NNN.gz"
         relative = str(match.group(1))
+        if _day(relative.split("/")[2].removeprefix("updated_date=")) is None:
+            return [], f"{where}: url {str(url)[:120]!r} names a partition whose date does not exist"
         if relative.split("/")[1] != entity:
             return [], f"{where}: url {str(url)[:120]!r} names another entity's part"
         if relative in seen:
@@ -225,6 +230,15 @@ def _read_manifest(path: Path, entity: str) -> tuple[list[tuple[str, int, int | 
             return [], f"{where}: record_count {count!r} is not a whole number"
         found.append((relative, length, count))
     return found, ""
+
+
+def _day(text: str) -> date | None:
+    """The date ``text`` (YYYY-MM-DD, as the patterns matched it) names, or None when there
+    is no such day (2025-13-45, 2025-02-30): the patterns check the shape only."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _whole(value: Any) -> bool:
@@ -252,6 +266,9 @@ def _plan_merged_ids(root: Path, since: Mapping[str, str], plan: Plan) -> None:
                 plan.problems.append(Problem(relative, "not read: not a YYYY-MM-DD.csv.gz merged-ids file"))
                 continue
             day = match.group(1)
+            if _day(day) is None:
+                plan.problems.append(Problem(relative, f"not read: {day} is not a date"))
+                continue
             if previous and day <= previous:
                 continue
             newest = max(newest or "", day)

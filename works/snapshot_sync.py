@@ -6,7 +6,8 @@ worker may take, and the rows are the sync's state (``python manage.py import_op
   SnapshotTask row per part file or range of one, and an outbox row (core/outbox.py) per task
   for ``works.run_snapshot_task``, in one transaction: a broker outage delays the tasks and
   loses none. Started again on the same folder it continues the open sync of that folder:
-  failed rows and rows whose worker died are queued again; done rows are left alone.
+  its rows follow the plan of the folder now (new parts, ranges cut otherwise), failed rows
+  and rows whose worker died are queued again; done rows are left alone.
 - :func:`task_run` (the task) claims its row with one conditional UPDATE (queued, or running
   with a heartbeat older than IMPORT_HEARTBEAT_TIMEOUT), reads its range through
   works.file_import.part_import (one parsing process; the one parser and the one write path,
@@ -32,7 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,7 @@ class SyncStarted:
     tasks: int  # part tasks of the sync, all told
     queued: int  # queued now (the others are done, or held by a live run)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    notice: str = ""  # what this run left for later (a finishing sync takes no new parts)
 
 
 def completed_watermarks() -> dict[str, str]:
@@ -105,9 +107,10 @@ def completed_watermarks() -> dict[str, str]:
 
 def sync_start(root: str | Path, *, records_per_task: int | None = None, followups: str = "queue") -> SyncStarted:
     """Plan the snapshot folder ``root`` and queue its tasks, or continue the open (not done)
-    sync of that folder: add the parts its plan now finds that the sync lacks, queue its
-    failed rows and those whose worker died again (attempts counted afresh), re-queue the
-    messages of its queued rows, and leave done rows alone. Only partitions newer than the
+    sync of that folder: bring its rows to what the plan says now (_reconcile: new parts,
+    ranges cut otherwise; done rows stay as they are), queue its failed rows and those whose
+    worker died again (attempts counted afresh), re-queue the messages of its queued rows.
+    A sync that is finishing takes no new rows (``notice`` says so). Only partitions newer than the
     completed syncs' watermarks are planned (incremental). One planner per folder at a time
     (an advisory lock). ValueError for a folder that does not exist. Queues through the
     outbox in this transaction. When nothing is left to run, the finishing task is queued."""
@@ -137,18 +140,22 @@ def sync_start(root: str | Path, *, records_per_task: int | None = None, followu
                 started_at=timezone.now(),
             )
         plan = snapshot_manifest.plan_snapshot(path, sync.since, per_task)
-        have = set(sync.tasks.values_list("path", flat=True))
-        _create_rows(sync, [task for task in plan.tasks if task.path not in have])
-        if continued:
-            _refresh_unfinished(sync, plan.tasks)
-        sync.problems = [problem.as_json() for problem in plan.problems]
-        sync.watermarks = {**sync.watermarks, **plan.watermarks}
+        stale, fresh, refreshed = _reconcile(sync, plan.tasks, per_task)
         sync.followups = followups
-        if sync.state == SnapshotSync.State.FINISHING:
-            # Its parts have all ended; its finishing task is queued or at work.
+        finishing = sync.state == SnapshotSync.State.FINISHING
+        if finishing:
+            # Its parts have all ended and its finishing task is queued or at work: parts
+            # queued now would never be claimed (parts run while a sync runs). The sync is
+            # left as it is (rows, watermarks, problems): the next sync reads what is new.
             outbox.enqueue(FINISH_TASK, [sync.pk], key=f"snapshot-finish:{sync.pk}")
             queued = 0
         else:
+            SnapshotTask.objects.filter(pk__in=stale).delete()
+            _create_rows(sync, fresh)
+            for row in refreshed:
+                row.save(update_fields=["content_length", "records_expected"])
+            sync.problems = [problem.as_json() for problem in plan.problems]
+            sync.watermarks = {**sync.watermarks, **plan.watermarks}
             if continued:
                 _requeue(sync)
             sync.state, sync.finished_at, sync.message = SnapshotSync.State.RUNNING, None, ""
@@ -157,7 +164,10 @@ def sync_start(root: str | Path, *, records_per_task: int | None = None, followu
         total = sync.tasks.filter(kind=SnapshotTask.Kind.PART).count()
         _end_if_last(sync.pk)
         sync.refresh_from_db()
-    return SyncStarted(sync, continued, total, queued, sync.problems)
+    notice = ""
+    if finishing and (stale or fresh):
+        notice = f"sync {sync.pk} is finishing; run again when it is done to read the new parts"
+    return SyncStarted(sync, continued, total, queued, sync.problems, notice)
 
 
 def _create_rows(sync: SnapshotSync, planned: list[snapshot_manifest.PlannedTask]) -> None:
@@ -182,15 +192,101 @@ def _create_rows(sync: SnapshotSync, planned: list[snapshot_manifest.PlannedTask
     )
 
 
-def _refresh_unfinished(sync: SnapshotSync, planned: list[snapshot_manifest.PlannedTask]) -> None:
-    """The rows not done take what the manifest says now of their range (a part downloaded
-    again since: its size, its record count)."""
-    by_range = {(task.path, task.first_record): task for task in planned}
-    for row in sync.tasks.exclude(state=SnapshotTask.State.DONE):
-        task = by_range.get((row.path, row.first_record))
-        if task is not None and task.last_record == row.last_record:
-            row.content_length, row.records_expected = task.content_length, task.records_expected
-            row.save(update_fields=["content_length", "records_expected"])
+def _reconcile(
+    sync: SnapshotSync, planned: list[snapshot_manifest.PlannedTask], per_task: int
+) -> tuple[list[int], list[snapshot_manifest.PlannedTask], list[SnapshotTask]]:
+    """What the plan changes in the sync's rows, compared by (path, first_record,
+    last_record): the ids of the rows not done to delete, the tasks to create, and the rows
+    not done that keep their range and take what the manifest says now of it (a part
+    downloaded again: its size, its record count). Nothing is written here.
+
+    Per planned path, the rows wanted are the plan's ranges less the records the path's done
+    rows read: a finished range is never read again, even when the file was downloaded again
+    since (its records were written; the rest of the file is read). When the path's rows not
+    done have exactly those ranges, they stay. So do rows cut otherwise that still fit the
+    file as the manifest describes it (_fits: a rerun with another --records-per-task does
+    not cut again what it need not). Otherwise they are deleted and the ranges created (a
+    part missing at first, one whole-file row, later cut into ranges; another record count or
+    size). A live run of a deleted row finds its row gone at its next heartbeat and stops.
+    Rows of paths the plan no longer names are left alone."""
+    rows: dict[str, list[SnapshotTask]] = {}
+    for row in sync.tasks.all():
+        rows.setdefault(row.path, []).append(row)
+    by_path: dict[str, list[snapshot_manifest.PlannedTask]] = {}
+    for task in planned:
+        by_path.setdefault(task.path, []).append(task)
+    stale: list[int] = []
+    fresh: list[snapshot_manifest.PlannedTask] = []
+    refreshed: list[SnapshotTask] = []
+    for file_path, tasks in by_path.items():
+        have = rows.get(file_path, [])
+        done = [(row.first_record, row.last_record) for row in have if row.state == SnapshotTask.State.DONE]
+        wanted = [piece for task in tasks for piece in _less(task, done)]
+        pending = [row for row in have if row.state != SnapshotTask.State.DONE]
+        current = {(row.first_record, row.last_record): row for row in pending}
+        if len(current) == len(wanted) and all((t.first_record, t.last_record) in current for t in wanted):
+            for task in wanted:
+                row = current[(task.first_record, task.last_record)]
+                if (row.content_length, row.records_expected) != (task.content_length, task.records_expected):
+                    row.content_length, row.records_expected = task.content_length, task.records_expected
+                    refreshed.append(row)
+            continue
+        if _fits(have, tasks, per_task):
+            continue
+        stale.extend(row.pk for row in pending)
+        fresh.extend(wanted)
+    return stale, fresh, refreshed
+
+
+def _fits(rows: list[SnapshotTask], planned: list[snapshot_manifest.PlannedTask], per_task: int) -> bool:
+    """Whether a path's rows still describe its file as the manifest does now (the same size,
+    the same record count in all) in ranges not done of at most ``per_task`` records."""
+    expected = [task.records_expected for task in planned]
+    have = [row.records_expected for row in rows]
+    return (
+        all(row.content_length == planned[0].content_length for row in rows)
+        and None not in expected
+        and None not in have
+        and sum(filter(None, have)) == sum(filter(None, expected))
+        and all(
+            row.records_expected is not None and row.records_expected <= per_task
+            for row in rows
+            if row.state != SnapshotTask.State.DONE
+        )
+    )
+
+
+def _less(
+    task: snapshot_manifest.PlannedTask, done: list[tuple[int, int | None]]
+) -> list[snapshot_manifest.PlannedTask]:
+    """The pieces of the planned range ``task`` that no done range covers (``last_record``
+    None: to the end of the file), each expecting its share of the range's records."""
+    pieces: list[tuple[int, int | None]] = [(task.first_record, task.last_record)]
+    for done_first, done_last in done:
+        left: list[tuple[int, int | None]] = []
+        for first, last in pieces:
+            if (last is not None and last < done_first) or (done_last is not None and done_last < first):
+                left.append((first, last))  # no overlap
+                continue
+            if first < done_first:
+                left.append((first, done_first - 1))
+            if done_last is not None and (last is None or done_last < last):
+                left.append((done_last + 1, last))
+        pieces = left
+    if pieces == [(task.first_record, task.last_record)]:
+        return [task]
+    end = None if task.records_expected is None else task.first_record + task.records_expected
+    return [
+        replace(
+            task,
+            first_record=first,
+            last_record=last,
+            records_expected=(
+                (last + 1 - first) if last is not None else (None if end is None else max(0, end - first))
+            ),
+        )
+        for first, last in pieces
+    ]
 
 
 def _requeue(sync: SnapshotSync) -> int:

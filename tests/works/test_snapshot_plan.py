@@ -95,6 +95,23 @@ def test_files_no_manifest_lists_are_noted_and_not_read(snapshot: Snapshot) -> N
     }
 
 
+def test_a_folder_or_file_named_for_a_day_that_does_not_exist_is_noted_and_not_read(snapshot: Snapshot) -> None:
+    # The names have the shape of a date (the patterns match) but name no day.
+    (snapshot.root / "data/works/updated_date=2025-13-45").mkdir()
+    (snapshot.root / "data/works/updated_date=2025-13-45/part_000.gz").write_bytes(b"")
+    bad_merge = snapshot.merged_ids("authors", "2025-02-30", [("A5900000007", "A5900000006")])
+    plan = plan_snapshot(snapshot.root, {}, records_per_task=100)
+    notes = {(p.part, p.error, p.blocking) for p in plan.problems}
+    assert notes == {
+        ("data/works/updated_date=2025-13-45", "not read: 2025-13-45 is not a date", False),
+        (bad_merge, "not read: 2025-02-30 is not a date", False),
+    }
+    assert not [t for t in plan.tasks if "2025-13-45" in t.path or t.path == bad_merge]
+    # Everything else is planned as usual.
+    assert [t.path for t in plan.tasks if t.kind == "merged_ids"] == ["data/merged_ids/authors/2025-01-03.csv.gz"]
+    assert plan.watermarks["merged_ids/authors"] == "2025-01-03"
+
+
 @pytest.mark.parametrize(
     ("manifest", "reason"),
     [
@@ -152,6 +169,20 @@ def test_files_no_manifest_lists_are_noted_and_not_read(snapshot: Snapshot) -> N
                 }
             ),
             "unreadable manifest: entry 1: record_count -3 is not a whole number",
+        ),
+        (
+            json.dumps(
+                {
+                    "entries": [
+                        {
+                            "url": "s3://openalex/data/works/updated_date=2025-13-45/part_000.gz",
+                            "meta": {"content_length": 12, "record_count": 3},
+                        }
+                    ]
+                }
+            ),
+            "unreadable manifest: entry 1: url 's3://openalex/data/works/updated_date=2025-13-45/part_000.gz' "
+            "names a partition whose date does not exist",
         ),
     ],
 )

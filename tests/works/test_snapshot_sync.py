@@ -286,6 +286,92 @@ def test_an_interrupted_sync_resumes_where_it_stopped(snapshot: Snapshot, settin
     assert counts()[0] == 60
 
 
+def ranges(path: str) -> list[tuple[int, int | None, str, int]]:
+    return [
+        (t.first_record, t.last_record, t.state, t.records_read)
+        for t in SnapshotTask.objects.filter(path=path).order_by("first_record")
+    ]
+
+
+def test_a_part_missing_at_first_is_read_in_ranges_once_it_arrives(snapshot: Snapshot) -> None:
+    part = snapshot.root / "data/works/updated_date=2025-01-02/part_000.gz"
+    kept = part.read_bytes()
+    part.unlink()
+    sync_command(snapshot.root, "--records-per-task", "10", "--followups=skip")
+    run_queued()
+    relative = "data/works/updated_date=2025-01-02/part_000.gz"
+    assert ranges(relative) == [(0, None, "failed", 0)]  # missing: one whole-file row
+
+    part.write_bytes(kept)  # the download arrives; the plan now cuts the 15 records in two
+    sync_command(snapshot.root, "--records-per-task", "10", "--followups=skip")
+    run_queued()
+    sync = SnapshotSync.objects.get()
+    assert sync.state == "done", list(sync.tasks.values_list("last_error", flat=True))
+    assert ranges(relative) == [(0, 7, "done", 8), (8, None, "done", 7)]
+    assert counts()[0] == 60
+
+
+def test_a_part_downloaded_again_with_another_record_count_reads_only_what_no_done_range_read(
+    snapshot: Snapshot,
+) -> None:
+    relative = "data/works/updated_date=2025-01-01/part_000.gz"
+    sync_command(snapshot.root, "--records-per-task", "10", "--followups=skip")
+    assert [r[:2] for r in ranges(relative)] == [(0, 8), (9, 17), (18, 26), (27, 35), (36, None)]
+    first_two = SnapshotTask.objects.filter(path=relative).order_by("first_record")[:2]
+    for task in first_two:
+        assert snapshot_sync.task_run(task.pk) == "done"
+    done_before = {t.pk: t.finished_at for t in SnapshotTask.objects.filter(path=relative, state="done")}
+
+    # The part is downloaded again, now with 50 records (45 before): ranges of 10 are planned.
+    snapshot.part("works", "2025-01-01", works(range(0, 50), pool=20), number=0)
+    snapshot.write_manifests()
+    sync_command(snapshot.root, "--records-per-task", "10", "--followups=skip")
+    run_queued()
+    sync = SnapshotSync.objects.get()
+    assert sync.state == "done", list(sync.tasks.values_list("last_error", flat=True))
+    # The done ranges stay; the rest of the file is read, each record once.
+    assert ranges(relative) == [
+        (0, 8, "done", 9),
+        (9, 17, "done", 9),
+        (18, 19, "done", 2),
+        (20, 29, "done", 10),
+        (30, 39, "done", 10),
+        (40, None, "done", 10),
+    ]
+    assert {t.pk: t.finished_at for t in SnapshotTask.objects.filter(pk__in=done_before)} == done_before
+    assert counts()[0] == 60  # works 45-49 are in the next partition too
+
+
+def test_a_rerun_while_the_sync_is_finishing_takes_no_new_parts_and_the_next_sync_reads_them(
+    snapshot: Snapshot,
+) -> None:
+    sync_command(snapshot.root, "--followups=skip")
+    sync = SnapshotSync.objects.get()
+    SnapshotTask.objects.update(state="done")  # as if every part had been read
+    with transaction.atomic():
+        assert snapshot_sync._end_if_last(sync.pk) is True
+    rows = set(SnapshotTask.objects.values_list("pk", flat=True))
+
+    snapshot.part("works", "2025-01-04", works(range(70, 75), pool=20))
+    snapshot.write_manifests()
+    out = sync_command(snapshot.root, "--followups=skip")
+    assert f"sync {sync.pk} is finishing; run again when it is done to read the new parts" in out
+    assert set(SnapshotTask.objects.values_list("pk", flat=True)) == rows
+    sync.refresh_from_db()
+    assert sync.state == "finishing" and sync.watermarks["works"] == "2025-01-02"
+
+    run_queued()
+    sync.refresh_from_db()
+    assert sync.state == "done", sync.message
+    out = sync_command(snapshot.root, "--followups=skip")
+    assert "is finishing" not in out
+    run_queued()
+    second = SnapshotSync.objects.exclude(pk=sync.pk).get()
+    assert second.state == "done"
+    assert list(second.tasks.values_list("path", flat=True)) == ["data/works/updated_date=2025-01-04/part_000.gz"]
+    assert Work.objects.filter(openalex_id__in=[f"W9{n:09d}" for n in range(70, 75)]).count() == 5
+
+
 def test_the_reaper_queues_a_task_whose_worker_died_and_a_live_run_keeps_its_row(snapshot: Snapshot) -> None:
     sync_command(snapshot.root, "--followups=skip")
     task = SnapshotTask.objects.filter(entity="works").first()

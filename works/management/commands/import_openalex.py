@@ -109,6 +109,8 @@ class Command(BaseCommand):
                 f"Snapshot sync {sync.pk} {verb}: {started.tasks:,} task(s), {started.queued:,} queued now "
                 f"({sync.root})."
             )
+            if started.notice:
+                self.stdout.write(f"  {started.notice}")
             for problem in started.problems:
                 label = "problem" if problem.get("blocking") else "note"
                 self.stdout.write(f"  {label}: {problem['part']}: {problem['error']}")
