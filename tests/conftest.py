@@ -16,7 +16,6 @@ from bzpeer.celery import app as celery_app
 from openalex_fake import OpenAlexFakeServer
 from profiles.models import Researcher
 from tests import cast, factories, redis_scope
-from tests.database import database_url
 
 # Playwright runs an event loop in the test thread; the ORM calls of browser tests are
 # synchronous and safe there (research/stack-notes.md §6).
@@ -152,42 +151,18 @@ def celery_worker_queue(transactional_db, monkeypatch, settings) -> Iterator[str
     """Start a real Celery worker (a separate process) on a queue of its own, against the test
     database and the real Redis broker; tasks sent from the test go to that queue."""
     import subprocess
-    import sys
     import uuid
 
+    from tests.workers import start_worker
+
     queue = f"{redis_scope.SESSION_TAG}-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "OPENALEX_URL": settings.OPENALEX_URL,
-        "OPENALEX_MAX_RETRIES": str(settings.OPENALEX_MAX_RETRIES),
-        "OPENALEX_BACKOFF": str(settings.OPENALEX_BACKOFF),
-        "OPENALEX_PER_PAGE": str(settings.OPENALEX_PER_PAGE),
-        "DEBUG": "1",
-    }
     monkeypatch.setitem(celery_app.conf, "task_default_queue", queue)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bzpeer",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            queue,
-            "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    worker = start_worker(
+        queue,
+        OPENALEX_URL=settings.OPENALEX_URL,
+        OPENALEX_MAX_RETRIES=str(settings.OPENALEX_MAX_RETRIES),
+        OPENALEX_BACKOFF=str(settings.OPENALEX_BACKOFF),
+        OPENALEX_PER_PAGE=str(settings.OPENALEX_PER_PAGE),
     )
     try:
         yield queue

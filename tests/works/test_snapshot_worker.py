@@ -8,17 +8,14 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from bzpeer.celery import app as celery_app
@@ -27,9 +24,9 @@ from core.models import OutboxMessage
 from graph.models import CoauthorEdge
 from scripts.bench import generate_works
 from tests import redis_scope
-from tests.database import database_url
 from tests.snapshots import Snapshot, authors, works
 from tests.waiting import wait_for
+from tests.workers import start_worker
 from works import snapshot_sync
 from works.models import Authorship, SnapshotSync, SnapshotTask, Work
 
@@ -104,29 +101,7 @@ def own_workers(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> Itera
     workers: list[subprocess.Popen[str]] = []
 
     def start() -> subprocess.Popen[str]:
-        env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_TASK_DEFAULT_QUEUE": queue, "DEBUG": "1"}
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "bzpeer",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                queue,
-                "--loglevel=INFO",
-            ],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        worker = start_worker(queue)
         workers.append(worker)
         return worker
 
