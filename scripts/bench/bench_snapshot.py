@@ -364,13 +364,26 @@ def wal_share(url: str, start: str, end: str, database_oid: int) -> WalShare:
     wal_dir = Path(data_directory) / "pg_wal"
     if waldump is None or not os.access(wal_dir, os.R_OK):
         return WalShare(note="pg_waldump or the server's pg_wal is not reachable from here")
+    failure = ""
+    for attempt in range(3):
+        share, failure = _wal_dump(waldump, wal_dir, start, end, str(database_oid).encode())
+        if not failure:
+            return share
+        # pg_waldump stops at the first record it cannot read yet (the server may still be
+        # writing the page the end falls on): the dump so far is short, so read it again.
+        time.sleep(0.5 * (attempt + 1))
+    return WalShare(note=f"pg_waldump failed: {failure}")
+
+
+def _wal_dump(waldump: str, wal_dir: Path, start: str, end: str, ours: bytes) -> tuple[WalShare, str]:
+    """One pass of pg_waldump over the WAL from ``start`` to ``end``: the share, and what
+    pg_waldump said when it stopped with an error ("" when it read everything)."""
     share = WalShare()
     xid_db: dict[bytes, bytes] = {}
     pending: dict[bytes, int] = {}  # transaction -> bytes of its records without a relation
-    ours = str(database_oid).encode()
     dump = subprocess.Popen([waldump, "-p", str(wal_dir), "-s", start, "-e", end], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-    assert dump.stdout is not None
+                            stderr=subprocess.PIPE)  # fmt: skip
+    assert dump.stdout is not None and dump.stderr is not None
     for line in dump.stdout:
         match = _WAL_RECORD.search(line)
         if match is None:
@@ -387,7 +400,9 @@ def wal_share(url: str, start: str, end: str, database_oid: int) -> WalShare:
             share.ours += length
         else:
             share.others += length
-    dump.wait()
+    errors = dump.stderr.read().decode(errors="replace").strip()
+    if dump.wait() != 0:
+        return share, (errors.splitlines() or [f"exit {dump.returncode}"])[-1]
     for xid, length in pending.items():
         database = xid_db.get(xid)
         if database is None:
@@ -396,7 +411,7 @@ def wal_share(url: str, start: str, end: str, database_oid: int) -> WalShare:
             share.ours += length
         else:
             share.others += length
-    return share
+    return share, ""
 
 
 @contextmanager
