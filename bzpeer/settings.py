@@ -127,7 +127,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, reading the account with the session in one statement (core/auth_backends.py).
+    "core.auth_backends.AuthenticationMiddleware",
     "bzpeer.middleware.PrivateCacheForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,7 +160,10 @@ TEMPLATES = [
             ],
             # |bdi and |isolate in every template: record text is isolated for bidirectional
             # display everywhere it is shown (profiles/bidi.py).
-            "builtins": ["template_partials.templatetags.partials", "profiles.templatetags.bidi"],
+            # {% url %} reverses each name and arguments once per process (core/templatetags/cached_url.py).
+            "builtins": [
+                "template_partials.templatetags.partials", "profiles.templatetags.bidi", "core.templatetags.cached_url",
+            ],
         },
     },
 ]
@@ -197,7 +201,8 @@ CACHES = {
 }
 # Sessions in PostgreSQL (Django's default, stated): a Redis outage signs nobody out and
 # never stops a log-in. Not "cache" or "cached_db": they would put them in Redis.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, read with their account in one statement (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 
 CELERY_BROKER_URL = REDIS_URL
 # Job state lives in database rows (works.ImportJob, graph.TrustSnapshot); no result backend.
@@ -244,6 +249,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "graph.refresh_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    "clear-expired-sessions-nightly": {
+        "task": "core.clear_expired_sessions",
+        "schedule": crontab(hour=4, minute=5),
+    },
     "prune-rate-limits-nightly": {
         "task": "core.prune_rate_limits",
         "schedule": crontab(hour=4, minute=15),
@@ -289,8 +298,10 @@ OPENALEX_PER_PAGE = envint("OPENALEX_PER_PAGE", "100")
 AUTHENTICATION_BACKENDS = [
     # First: refuses every password, right or wrong, while the account is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, taking the signed-in account from the row read with the
+    # session (core/auth_backends.py, core/sessions.py).
+    "core.auth_backends.ModelBackend",
+    "core.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

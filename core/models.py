@@ -3,6 +3,7 @@ outbox of work to run after a commit."""
 
 from __future__ import annotations
 
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 
@@ -86,3 +87,23 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)!r} ({self.state})"
+
+
+class Session(AbstractBaseSession):
+    """A visitor's session (core/sessions.py): Django's session row, with the id of the
+    account signed in to it, so that a signed-in request reads its session and its user in
+    one statement. ``user_id`` follows the session's own ``_auth_user_id`` on every save;
+    it only ever serves to read that account with the session (the session's data decides
+    who is signed in, and Django verifies it as always). No foreign key: deleting an account
+    must not wait on its sessions, and a session of a deleted account finds no user."""
+
+    user_id = models.IntegerField(null=True)
+
+    class Meta:
+        db_table = "core_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from core.sessions import SessionStore
+
+        return SessionStore

@@ -62,15 +62,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 import redis
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
+from django.template import RequestContext, engines
+from django.template.loader import get_template, render_to_string
 from django.utils.cache import patch_vary_headers
 
 from bzpeer.cache import redis_client as _redis
@@ -176,12 +178,43 @@ def ensure_prepared(name: str, prepare_sql: str) -> None:
         setattr(raw, _PREPARED_ATTRIBUTE, prepared | {name})
 
 
+def _stale_plan(exc: DatabaseError) -> bool:
+    """Whether ``exc`` says a prepared statement no longer fits its tables (a migration changed
+    them since it was prepared: "cached plan must not change result type") or is gone."""
+    return isinstance(exc.__cause__, psycopg.errors.FeatureNotSupported | psycopg.errors.InvalidSqlStatementName)
+
+
+def fetch_prepared(name: str, prepare_sql: str, execute_sql: str, params: Sequence[Any]) -> Any:
+    """The first row (or None) of the statement ``name``, prepared by ``prepare_sql`` once per
+    database connection (:func:`ensure_prepared`) and run by ``execute_sql`` with ``params``.
+
+    A statement prepared before a migration changed its tables fails ever after on that
+    connection; connections live for minutes (CONN_MAX_AGE), and the session's statement
+    (core.sessions) is read by every signed-in request. So such a failure closes the
+    connection (the next one prepares anew) and, outside a transaction, runs the statement
+    again at once; inside one it is raised (the transaction cannot go on), and only that
+    request fails."""
+    for attempt in (1, 2):
+        ensure_prepared(name, prepare_sql)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(execute_sql, list(params))
+                return cursor.fetchone()
+        except DatabaseError as exc:
+            if not _stale_plan(exc):
+                raise
+            in_transaction = connection.in_atomic_block
+            logger.warning("prepared statement %s no longer fits its tables (%s); reconnecting", name, exc)
+            connection.close()
+            if attempt == 2 or in_transaction:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _stamp(page: CachedPage, args: tuple[Any, ...]) -> tuple[int, str] | None:
     """The stamp row, through a statement prepared once per database connection."""
-    ensure_prepared(f"{page.name}_stamp", page.prepare_sql)
-    with connection.cursor() as cursor:
-        cursor.execute(page.execute_sql, list(args))
-        return cursor.fetchone()
+    row: tuple[int, str] | None = fetch_prepared(f"{page.name}_stamp", page.prepare_sql, page.execute_sql, args)
+    return row
 
 
 # Every folder whose code or templates shape the cached pages: the templates, and every app
@@ -212,13 +245,17 @@ def _redis_failed(operation: str, key: str, exc: redis.RedisError) -> None:
                    type(exc).__name__, exc)
 
 
-def lookup(request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any) -> Lookup | None:
+def lookup(
+    request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any, stamp: tuple[int, str] | None = None
+) -> Lookup | None:
     """The cache key of the anonymous ``page`` of ``openalex_id`` (with the stamp statement's
-    further ``args``) for this URL, and the stored page under it. 1 query and 1 Redis GET.
-    None when the id names nothing to show (the view then answers as usual: alias
-    redirect, 404 or 410). When Redis fails, a lookup without a key and without a page:
-    the cache is a speed-up, never a reason to fail a read (logged, then rendered)."""
-    row = _stamp(page, (openalex_id, *args))
+    further ``args``) for this URL, and the stored page under it. 1 query and 1 Redis GET;
+    no query when the caller read the ``stamp`` row already, with more in the same statement
+    (a signed-in visitor's parts: pages.selectors.profile_viewer). None when the id names
+    nothing to show (the view then answers as usual: alias redirect, 404 or 410). When Redis
+    fails, a lookup without a key and without a page: the cache is a speed-up, never a
+    reason to fail a read (logged, then rendered)."""
+    row = stamp if stamp is not None else _stamp(page, (openalex_id, *args))
     if row is None:
         return None
     # The full path: the query string selects what the page shows, and the header's "Log in"
@@ -252,13 +289,49 @@ def respond(
     marker, _, part_marker = head.partition(b" ")
     if marker:
         wants_token = fill is not None or settings.CSRF_COOKIE_NAME in request.COOKIES
-        html = html.replace(marker, get_token(request).encode() if wants_token else b"")
+        html = html.replace(marker, visitor_token(request).encode() if wants_token else b"")
     if part_marker:
         html = _with_parts(html.split(part_marker), fill)
     response = HttpResponse(html, content_type=content_type)
     # Shared by every visitor with their parts filled in: a shared cache must tell them apart.
     patch_vary_headers(response, ("Cookie",))
     return response
+
+
+@functools.lru_cache(maxsize=4)
+def _bound_to(engine: Any) -> Any:
+    """An empty template of ``engine``: what a request context is bound to while
+    :func:`render_parts` renders the parts in it (binding runs the context processors)."""
+    return engine.from_string("").template
+
+
+def render_parts(request: HttpRequest, templates: Mapping[str, str], context: Mapping[str, Any]) -> dict[str, str]:
+    """The viewer parts named by ``templates`` (name -> template or partial, like
+    ``"base.html#site-nav"``), each rendered with ``context`` for ``request`` as
+    ``render_to_string`` would, in one request context: the context processors run once
+    for all of them instead of once each (a fill renders up to six)."""
+    request_context = RequestContext(request)
+    request_context.push(dict(context))  # above the processors', as render_to_string puts it
+    parts = {}
+    with request_context.bind_template(_bound_to(engines["django"])):
+        for name, template in templates.items():
+            with request_context.push():  # what a part sets ({% url ... as x %}) stays in it
+                parts[name] = get_template(template).template.render(request_context)  # type: ignore[attr-defined]
+    return parts
+
+
+_TOKEN_ATTRIBUTE = "_bzpeer_csrf_token"  # noqa: S105 (an attribute name)
+
+
+def visitor_token(request: HttpRequest) -> str:
+    """The visitor's CSRF token, masked once per request: the page's marker and every viewer
+    part that holds a form (``csrf_token`` in the fill's context) get the same one, where each
+    ``get_token`` call would draw a new mask from the system's random source (32 reads)."""
+    token: str | None = getattr(request, _TOKEN_ATTRIBUTE, None)
+    if token is None:
+        token = get_token(request)
+        setattr(request, _TOKEN_ATTRIBUTE, token)
+    return token
 
 
 def _with_parts(pieces: list[bytes], fill: Fill | None) -> bytes:

@@ -1,4 +1,5 @@
-"""Celery tasks of the core app: the rate-limit log's pruning and the outbox's runners."""
+"""Celery tasks of the core app: the rate-limit log's and the sessions' pruning, and the
+outbox's runners."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.utils import timezone
 
 from core import outbox
 from core.limits import rate_limits_prune
+from core.sessions import SessionStore
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +21,15 @@ logger = logging.getLogger(__name__)
 def prune_rate_limits() -> int:
     """Delete rate-limit hits no window reads any more (beat, nightly). Idempotent."""
     return rate_limits_prune()
+
+
+@shared_task(name="core.clear_expired_sessions")
+def clear_expired_sessions() -> int:
+    """Delete the sessions whose expiry has passed (beat, nightly; Django's
+    ``clearsessions``): nobody can use them, and the table would only grow. Returns how many
+    were deleted. Idempotent."""
+    expired = SessionStore.get_model_class().objects.filter(expire_date__lt=timezone.now())
+    return int(expired.delete()[0])
 
 
 @shared_task(name=outbox.RUN_TASK)

@@ -50,8 +50,10 @@ from core.page_cache import (  # noqa: F401  (the mechanism, re-exported for the
     is_signed_in,
     lookup,
     render_and_store,
+    render_parts,
     respond,
     rows_stamp,
+    visitor_token,
 )
 
 PROFILE = CachedPage(

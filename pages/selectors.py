@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -26,6 +28,7 @@ from core import page_cache
 from graph.edges import close_count_sql
 from graph.models import TrustSnapshot
 from graph.trust_selectors import trust_current
+from pages.page_cache import PROFILE, WORK
 from profiles import charts
 from profiles.display import meta_description, person_jsonld
 from profiles.models import Follow, Institution, Researcher, ResearcherAffiliation, ResearcherTopic, Topic
@@ -64,32 +67,48 @@ def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Res
     return qs
 
 
-def profile_viewer(user: AbstractBaseUser | AnonymousUser, researcher_id: int) -> Researcher | None:
-    """Everything the viewer parts of a cached profile show a signed-in ``user`` (the header,
-    the follow box, the claim part of the identity card, the collaboration card with its
-    invitation control; pages.views.researcher_detail), in one query: the record's name, id
-    and collaborate flag, followers_count and is_following, the header's account_name
-    (claims), claims.selectors.viewer_annotations and collaboration.selectors.
-    viewer_annotations. None when the record is gone.
+@dataclass(frozen=True)
+class ProfileViewer:
+    """A signed-in visitor's read of a cached profile (:func:`profile_viewer`)."""
 
-    The ORM compiles the statement once per process (:func:`_profile_viewer_statement`) and
-    PostgreSQL plans it once per connection (core.page_cache.ensure_prepared): compiling and
-    planning its fifteen subqueries cost several times running them, on the path that must
-    keep up with the page cache."""
-    prepare_sql, execute_sql, spec = _profile_viewer_statement()
-    page_cache.ensure_prepared(_PROFILE_VIEWER, prepare_sql)
-    values = {
-        _USER: int(user.pk or 0),
-        _RESEARCHER: researcher_id,
-        _CUTOFF: timezone.now() - DECLINE_COOLDOWN,
-    }
-    params = [values.get(p, p) for p in spec]
-    return next(iter(Researcher.objects.raw(execute_sql, params)), None)
+    stamp: tuple[int, str]  # the page cache's stamp row of the profile (pages.page_cache.PROFILE)
+    researcher: Researcher  # the record with everything its viewer parts show this visitor
+
+
+def profile_viewer(user: AbstractBaseUser | AnonymousUser, openalex_id: str) -> ProfileViewer | None:
+    """The cache stamp of the profile of ``openalex_id`` (pages.page_cache.PROFILE) and
+    everything its viewer parts show a signed-in ``user`` (the header, the follow box, the
+    claim part of the identity card, the collaboration card with its invitation control;
+    pages.views.researcher_detail), in one query: the record's name, id and collaborate
+    flag, followers_count and is_following, the header's account_name (claims),
+    claims.selectors.viewer_annotations and collaboration.selectors.viewer_annotations.
+    None when the id names no profile to show (as the stamp alone: an alias, a deleted
+    record, nothing).
+
+    The ORM compiles the viewer's part once per process (:func:`_profile_viewer_statement`)
+    and PostgreSQL plans the whole once per connection (core.page_cache.fetch_prepared):
+    compiling and planning its fifteen subqueries cost several times running them, and each
+    round trip to the database is a tenth of a cache hit, on the path that must keep up with
+    the page cache."""
+    statement = _profile_viewer_statement()
+    values: dict[Any, Any] = {_USER: int(user.pk or 0), _CUTOFF: timezone.now() - DECLINE_COOLDOWN}
+    params = [openalex_id, *(values.get(p, p) if type(p) in (int, datetime) else p for p in statement.params)]
+    row = page_cache.fetch_prepared(_PROFILE_VIEWER, statement.prepare_sql, statement.execute_sql, params)
+    if row is None or row[2] is None:
+        return None
+    # As a raw queryset would build it (the record's fields, the rest as attributes), without
+    # its per-query set-up: this read is most of a signed-in visitor's cost over a cache hit.
+    fields = row[2 : 2 + len(statement.fields)]
+    researcher = Researcher.from_db(connection.alias, statement.fields, fields)
+    for name, value in zip(statement.annotations, row[2 + len(statement.fields) :], strict=True):
+        setattr(researcher, name, value)
+    return ProfileViewer(stamp=(row[0], row[1]), researcher=researcher)
 
 
 _PROFILE_VIEWER = "profile_viewer"
 # Stand-ins for the statement's parameters while the ORM compiles it, found again in its
-# parameters: the viewer, the record, and the collaboration cooldown's cutoff.
+# parameters: the viewer, the record (the stamp's row: ``st.id``), and the collaboration
+# cooldown's cutoff.
 _USER, _RESEARCHER = -7_000_000_001, -7_000_000_002
 _NOW = datetime(1900, 1, 1, tzinfo=UTC)
 _CUTOFF = _NOW - DECLINE_COOLDOWN
@@ -100,11 +119,20 @@ class _StandInViewer:
     pk = _USER
 
 
+@dataclass(frozen=True)
+class _ViewerStatement:
+    prepare_sql: str
+    execute_sql: str
+    params: tuple[Any, ...]  # $2...: each a stand-in that profile_viewer replaces, or a constant
+    fields: tuple[str, ...]  # the record's attnames, in the row after the stamp's two columns
+    annotations: tuple[str, ...]  # then these, in order
+
+
 @functools.cache
-def _profile_viewer_statement() -> tuple[str, str, tuple[Any, ...]]:
-    """(PREPARE statement, EXECUTE statement, parameters) of :func:`profile_viewer`, compiled
-    by the ORM with stand-ins: each parameter is a stand-in that :func:`profile_viewer`
-    replaces or a constant of the query."""
+def _profile_viewer_statement() -> _ViewerStatement:
+    """The statement of :func:`profile_viewer`: the profile's stamp statement ($1, the
+    OpenAlex id), and for its row the viewer's columns, compiled by the ORM with stand-ins
+    for its parameters ($2...); and the names of the columns it returns."""
     viewer: Any = _StandInViewer()
     query = (
         Researcher.objects.filter(pk=_RESEARCHER)
@@ -119,11 +147,91 @@ def _profile_viewer_statement() -> tuple[str, str, tuple[Any, ...]]:
         .order_by()
         .query
     )
-    sql, params = query.sql_with_params()
-    numbered = iter(range(1, len(params) + 1))
-    statement = re.sub(r"%s|%%", lambda m: f"${next(numbered)}" if m.group() == "%s" else "%", sql)
-    execute_sql = f"EXECUTE {_PROFILE_VIEWER}({', '.join(['%s'] * len(params))})"
-    return f"PREPARE {_PROFILE_VIEWER} AS {statement}", execute_sql, tuple(params)
+    compiler = query.get_compiler(using=connection.alias)
+    sql, compiled_params = compiler.as_sql()
+    # Where the compiler put the record's fields and the annotations among the columns.
+    field_at = compiler.klass_info["select_fields"]
+    annotations = tuple(compiler.annotation_col_map)
+    if field_at != list(range(len(field_at))) or list(compiler.annotation_col_map.values()) != list(
+        range(len(field_at), len(compiler.select))
+    ):
+        raise AssertionError("profile_viewer: the record's columns are expected first, then the annotations")
+    fields = tuple(compiler.select[i][0].target.attname for i in field_at)
+    # The record's id comes from the stamp's row; every other parameter is numbered from $2.
+    viewer_sql, params = _numbered(sql, compiled_params, first=2, inline={_RESEARCHER: "st.id"})
+    statement = (
+        f"SELECT st.id, st.stamp, v.* FROM ({PROFILE.stamp_sql}) AS st (id, stamp) "
+        f"LEFT JOIN LATERAL ({viewer_sql}) AS v ON true"
+    )
+    return _ViewerStatement(
+        prepare_sql=f"PREPARE {_PROFILE_VIEWER} AS {statement}",
+        execute_sql=f"EXECUTE {_PROFILE_VIEWER}({', '.join(['%s'] * (len(params) + 1))})",
+        params=tuple(params),
+        fields=fields,
+        annotations=annotations,
+    )
+
+
+def _numbered(sql: str, params: Sequence[Any], *, first: int, inline: Mapping[Any, str]) -> tuple[str, list[Any]]:
+    """The ORM's ``sql`` (``%s`` for each of ``params``, ``%%`` for %) for a prepared
+    statement: its parameters numbered from ``$first``, except the stand-ins in ``inline``,
+    written as the SQL given there; and the parameters that stay, in order."""
+    kept: list[Any] = []
+    inlined: list[Any] = []
+    found = iter(params)
+
+    def placeholder(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%"
+        value = next(found)
+        if type(value) is int and value in inline:
+            inlined.append(value)
+            return inline[value]
+        kept.append(value)
+        return f"${first + len(kept) - 1}"
+
+    numbered = re.sub(r"%s|%%", placeholder, sql)
+    if set(inlined) != set(inline):
+        raise AssertionError(f"expected among the statement's parameters: {set(inline) - set(inlined)}")
+    return numbered, kept
+
+
+@dataclass(frozen=True)
+class WorkViewer:
+    """A signed-in visitor's read of a cached work page (:func:`work_viewer`)."""
+
+    stamp: tuple[int, str]  # the page cache's stamp row of the page (pages.page_cache.WORK)
+    account_name: str  # the header's (claims.context_processors.account), "" for none
+
+
+def work_viewer(user: AbstractBaseUser | AnonymousUser, openalex_id: str, after: int, shown: int) -> WorkViewer | None:
+    """The cache stamp of the work page of ``openalex_id`` (pages.page_cache.WORK, the authors
+    after byline position ``after``, ``shown`` of them) and the header's account name of a
+    signed-in ``user`` (claims.selectors.account_name_annotation), in one prepared query;
+    None when there is no such work."""
+    prepare_sql, execute_sql, constants = _work_viewer_statement()
+    params = [openalex_id, after, shown, int(user.pk or 0), *constants]
+    row = page_cache.fetch_prepared(_WORK_VIEWER, prepare_sql, execute_sql, params)
+    if row is None:
+        return None
+    return WorkViewer(stamp=(row[0], row[1]), account_name=row[2] or "")
+
+
+_WORK_VIEWER = "work_viewer"
+
+
+@functools.cache
+def _work_viewer_statement() -> tuple[str, str, tuple[Any, ...]]:
+    """(PREPARE, EXECUTE, the query's constants) of :func:`work_viewer`: the work page's
+    stamp statement ($1–$3) and the account name's subquery for the user $4 (its constants
+    from $5)."""
+    sql, compiled = claims_selectors.account_name_annotation(_USER).query.sql_with_params()
+    name_sql, constants = _numbered(sql, compiled, first=5, inline={_USER: "$4"})
+    return (
+        f"PREPARE {_WORK_VIEWER} AS SELECT st.id, st.stamp, ({name_sql}) FROM ({WORK.stamp_sql}) AS st (id, stamp)",
+        f"EXECUTE {_WORK_VIEWER}({', '.join(['%s'] * (4 + len(constants)))})",
+        tuple(constants),
+    )
 
 
 # --- The profile page -----------------------------------------------------------------------

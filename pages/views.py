@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -93,10 +92,16 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     partial = is_htmx_partial(request)
     canonical = parse_openalex_id(openalex_id, "A")
     cached = None
+    visitor = None  # a signed-in visitor's read of the page's stamp and of their parts
     if canonical and not partial and page_cache.applies(request):
-        cached = page_cache.lookup(request, page_cache.PROFILE, canonical)
+        if page_cache.is_signed_in(request):
+            visitor = selectors.profile_viewer(request.user, canonical)
+            if visitor:
+                cached = page_cache.lookup(request, page_cache.PROFILE, canonical, stamp=visitor.stamp)
+        else:
+            cached = page_cache.lookup(request, page_cache.PROFILE, canonical)
         if cached and cached.stored is not None:
-            return page_cache.respond(request, cached.stored, fill=_profile_parts(request, cached.id))
+            return page_cache.respond(request, cached.stored, fill=_profile_parts(request, visitor))
     # A page to store is built as an anonymous visitor sees it.
     viewer = page_cache.anonymous_request(request) if cached else request
     found = researcher_or_response(
@@ -113,7 +118,7 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         return render(request, "works/partials/works_list.html", {"researcher": found, "works": works})
     template, context = _profile(viewer, found, filters)
     if cached:
-        fill = _profile_parts(request, found.pk)
+        fill = _profile_parts(request, visitor)
         return page_cache.render_and_store(request, cached.key, template, context, fill=fill)
     return render(request, template, context)
 
@@ -130,36 +135,38 @@ _PROFILE_PARTS = {
 }
 
 
-def _profile_parts(request: HtmxRequest, researcher_id: int) -> page_cache.Fill | None:
-    """For a signed-in visitor, what fills their parts of the profile of ``researcher_id``
-    (templates marked ``{% viewer_part %}``: the header with their name and unread count,
-    the staff's import button, the follow box, the claim part of the identity card, the
-    collaboration card with its invitation control) from one query (selectors.profile_viewer)
-    and the unread count's one Redis GET; None for an anonymous one (the stored parts)."""
-    if not page_cache.is_signed_in(request):
+def _profile_parts(request: HtmxRequest, visitor: selectors.ProfileViewer | None) -> page_cache.Fill | None:
+    """For a signed-in visitor, what fills their parts of the profile (templates marked
+    ``{% viewer_part %}``: the header with their name and unread count, the staff's import
+    button, the follow box, the claim part of the identity card, the collaboration card with
+    its invitation control) from ``visitor``, read with the page's stamp in one query
+    (selectors.profile_viewer), and the unread count's one Redis GET; None for an anonymous
+    one (the stored parts)."""
+    if visitor is None:
         return None
+    researcher = visitor.researcher
 
     def fill(names: Sequence[str]) -> dict[str, str]:
-        researcher = selectors.profile_viewer(request.user, researcher_id)
-        if researcher is None:
-            raise Http404("No such researcher")  # gone since the stamp was read
         context = {
             "researcher": researcher,
             "account_name": researcher.account_name or "",  # type: ignore[attr-defined]
             "can_import": _is_staff(request),
             "card": collaboration_selectors.card(request.user, researcher),
+            "csrf_token": page_cache.visitor_token(request),  # one for every part's form
         }
-        return {name: render_to_string(_PROFILE_PARTS[name], context, request) for name in set(names)}
+        return page_cache.render_parts(request, {name: _PROFILE_PARTS[name] for name in names}, context)
 
     return fill
 
 
-def _nav_part(request: HtmxRequest) -> page_cache.Fill | None:
+def _nav_part(request: HtmxRequest, visitor: selectors.WorkViewer | None) -> page_cache.Fill | None:
     """For a signed-in visitor, what fills the header of a cached page whose only viewer part
-    it is (the work page): its account name costs 1 query, its unread count 1 Redis GET."""
-    if not page_cache.is_signed_in(request):
+    it is (the work page): its account name read with the page's stamp (``visitor``:
+    selectors.work_viewer), its unread count 1 Redis GET; None for an anonymous one."""
+    if visitor is None:
         return None
-    return lambda names: {"nav": render_to_string(_PROFILE_PARTS["nav"], {}, request)}
+    context = {"account_name": visitor.account_name, "csrf_token": page_cache.visitor_token(request)}
+    return lambda names: page_cache.render_parts(request, {"nav": _PROFILE_PARTS["nav"]}, context)
 
 
 def _profile(request: HtmxRequest, researcher: Researcher, filters: WorksFilter) -> tuple[str, dict[str, Any]]:
@@ -267,19 +274,26 @@ def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
             raise Http404("No such work")
         return render(request, "works/partials/author_list.html#more-authors", {"authors": authors})
     cached = None
+    visitor = None  # a signed-in visitor's read of the page's stamp and of their header
     if page_cache.applies(request):
-        cached = page_cache.lookup(request, page_cache.WORK, canonical, after, AUTHORS_SHOWN)
+        if page_cache.is_signed_in(request):
+            visitor = selectors.work_viewer(request.user, canonical, after, AUTHORS_SHOWN)
+            if visitor is None:
+                raise Http404("No such work")  # the stamp statement found none
+            cached = page_cache.lookup(request, page_cache.WORK, canonical, after, AUTHORS_SHOWN, stamp=visitor.stamp)
+        else:
+            cached = page_cache.lookup(request, page_cache.WORK, canonical, after, AUTHORS_SHOWN)
         if cached is None:
             raise Http404("No such work")  # the stamp statement found none
         if cached.stored is not None:
-            return page_cache.respond(request, cached.stored, fill=_nav_part(request))
+            return page_cache.respond(request, cached.stored, fill=_nav_part(request, visitor))
     page = selectors.work_page(canonical, authors_after=after)
     if page is None:
         raise Http404("No such work")
     context = {"page": page, "work": page.work, "canonical_url": absolute_url(reverse("pages:work", args=[canonical]))}
     if cached:
         return page_cache.render_and_store(
-            request, cached.key, "pages/work_detail.html", context, fill=_nav_part(request)
+            request, cached.key, "pages/work_detail.html", context, fill=_nav_part(request, visitor)
         )
     return render(request, "pages/work_detail.html", context)
 

@@ -50,7 +50,7 @@ MESSAGES = 10_000
 SETUP_AND_MEASURE = """
 import statistics, time
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from core.sessions import SessionStore
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -102,7 +102,7 @@ connection.cursor().execute("ANALYZE collaboration_message")
 
 def session_cookie(user):
     s = SessionStore(); s["_auth_user_id"] = str(user.pk)
-    s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    s["_auth_user_backend"] = "core.auth_backends.ModelBackend"
     s["_auth_user_hash"] = user.get_session_auth_hash(); s.create()
     return "sessionid=" + s.session_key
 

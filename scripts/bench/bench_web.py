@@ -292,13 +292,13 @@ def signed_in_cookie(url: str, username: str = "bench-web") -> str:
     code = (
         "from allauth.account.models import EmailAddress\n"
         "from django.contrib.auth import get_user_model\n"
-        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from core.sessions import SessionStore\n"
         "from django.middleware.csrf import _get_new_csrf_string\n"
         f"u, _ = get_user_model().objects.get_or_create(username={username!r}, "
         f"defaults={{'email': '{username}@example.org'}})\n"
         "EmailAddress.objects.get_or_create(user=u, email=u.email, defaults={'verified': True, 'primary': True})\n"
         "s = SessionStore(); s['_auth_user_id'] = str(u.pk)\n"
-        "s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "s['_auth_user_backend'] = 'core.auth_backends.ModelBackend'\n"
         "s['_auth_user_hash'] = u.get_session_auth_hash(); s.create()\n"
         "result = {'session': s.session_key, 'csrf': _get_new_csrf_string()}\n"
     )

@@ -53,7 +53,8 @@ def test_unverified_accounts_are_told_to_verify_and_cannot_claim(client: Client,
 
 def test_the_claim_page_offers_the_three_ways(client: Client, record, verified_user, django_assert_num_queries) -> None:
     client.force_login(verified_user)
-    with django_assert_num_queries(10):  # 9 + the header's owned record (claims.context_processors)
+    # 8 (the session and its user are one) + the header's owned record (claims.context_processors)
+    with django_assert_num_queries(9):
         page = client.get(_url(record)).content.decode()
     assert "1. Sign in with ORCID" in page and "2. Institutional email" in page and "3. Evidence" in page
     # No ORCID app is configured in tests: the page says so instead of offering a dead button.

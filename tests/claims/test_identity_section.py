@@ -85,5 +85,5 @@ def test_the_section_adds_no_query_to_the_profile(
     with django_assert_num_queries(8):  # the profile's 7 (the works list with its authors) and the stamp
         client.get(url)
     client.force_login(owner)
-    with django_assert_num_queries(11):  # + session and user, and the header's owned record
+    with django_assert_num_queries(10):  # + the session with its user, and the header's owned record
         client.get(url)

@@ -70,7 +70,8 @@ def test_the_queue_is_oldest_first_with_disputes_flagged(
     Claim.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=3))
     Claim.objects.filter(pk=lone.pk).update(created_at=timezone.now() - timedelta(days=2))
     client.force_login(staff)
-    with django_assert_num_queries(5):  # 4 + the header's owned record (claims.context_processors)
+    # 3 (the session with its user: one) + the header's owned record (claims.context_processors)
+    with django_assert_num_queries(4):
         page = client.get("/moderation/").content.decode()
     rows = [page.index(f'id="queue-claim-{c.pk}"') for c in (first, lone, dispute)]
     assert rows == sorted(rows)  # oldest first
@@ -94,7 +95,8 @@ def test_a_claim_stands_beside_its_record_evidence_and_claimant(
         note="<script>alert('x')</script> I am Ada.",
     )
     client.force_login(staff)
-    with django_assert_num_queries(12):  # 11 + the header's owned record (claims.context_processors)
+    # 10 (the session with its user: one) + the header's owned record (claims.context_processors)
+    with django_assert_num_queries(11):
         page = client.get(f"/moderation/claims/{claim.pk}/").content.decode()
     # The record: name, ORCID, institutions with their domains, works.
     assert "Ada Example" in page and record.orcid in page and "Example University" in page

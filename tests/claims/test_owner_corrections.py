@@ -60,7 +60,8 @@ def test_the_owner_writes_a_bio_sets_a_name_and_opens_to_collaboration(
     client: Client, record, owner, django_assert_num_queries
 ) -> None:
     client.force_login(owner)
-    with django_assert_num_queries(9):  # 8 + the header's owned record (claims.context_processors)
+    # 7 (the session with its user: one) + the header's owned record (claims.context_processors)
+    with django_assert_num_queries(8):
         page = client.get(_edit(record)).content.decode()
     assert "Works on examples at Example University." in page  # the generated bio, for reference
     response = client.post(

@@ -43,7 +43,7 @@ def test_the_card_has_six_states_in_order(collab: Collab, django_assert_num_quer
     assert "not open to collaboration invitations right now" in blocked_view and "from you" not in blocked_view
     assert "not open to collaboration" in card_text(client_of(collab.bo), collab.ada_record)
     ada = client_of(collab.ada)
-    with django_assert_num_queries(6):  # session, user, record, owner, viewer's record, facts
+    with django_assert_num_queries(5):  # the session with its user, record, owner, viewer's record, facts
         assert "Invite to collaborate" in card_text(ada, collab.bo_record)
 
 

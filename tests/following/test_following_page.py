@@ -50,8 +50,8 @@ def test_a_follower_sees_new_works_newest_first_with_where_they_came_from(
     follow(stranger, ada, bo)
     client.force_login(stranger)
     page(client)  # the settings row is made on the first visit
-    with django_assert_num_queries(10):
-        # session, user, the count with the page's ids, its works, author lists (2), where each
+    with django_assert_num_queries(9):
+        # the session with its user, the count with the page's ids, its works, author lists (2), where each
         # came from, the settings, the followed list, the header's owned record
         html = page(client)
     assert html.index("Shared paper") < html.index("Old paper")
@@ -77,10 +77,10 @@ def test_the_query_count_does_not_grow_with_researchers_or_works(
     follow(stranger, *people)
     client.force_login(stranger)
     page(client)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         html = page(client)
     assert f"Showing 1–{WORKS_PER_PAGE} of 36 works" in html and "Researchers you follow (12)" in html
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert "Showing 21–36 of 36 works" in page(client, "?page=2")
 
 
@@ -308,12 +308,12 @@ def test_a_long_following_list_shows_the_first_researchers_then_all_on_request(
     follow(stranger, *people)
     client.force_login(stranger)
     page(client)
-    with django_assert_num_queries(6):  # no works: the count, and no page of ids to look for
+    with django_assert_num_queries(5):  # no works: the count, and no page of ids to look for
         html = page(client)
     assert html.count('class="followed-row"') == FOLLOWED_SHOWN
     assert f"Researchers you follow ({FOLLOWED_SHOWN + 5})" in html
     assert f'href="/following/?followed=all#followed-title">Show all {FOLLOWED_SHOWN + 5} researchers' in html
     assert "Person 000" in html and f"Person {FOLLOWED_SHOWN:03d}" not in html
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         everyone = page(client, "?followed=all")
     assert everyone.count('class="followed-row"') == FOLLOWED_SHOWN + 5 and "Show all" not in everyone

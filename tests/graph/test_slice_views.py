@@ -169,7 +169,8 @@ def test_the_slice_is_served_from_the_cache_until_what_it_draws_changes(
     signed_in = Client()
     signed_in.force_login(stranger)  # the slice is the same for everyone
     for visitor in (Client(), signed_in):
-        with django_assert_num_queries(1 if visitor is not signed_in else 3):  # (session, account,) the stamp
+        # (the session with its account,) the stamp
+        with django_assert_num_queries(1 if visitor is not signed_in else 2):
             assert visitor.get(url).content == first
     with transaction.atomic():
         Researcher.objects.filter(pk=lead.pk).update(display_name="Centre Renamed")

@@ -60,8 +60,8 @@ def test_a_stranger_follows_in_place_and_the_count_updates_out_of_band(
     lead = f.researcher()
     Follow.objects.create(user=verified_user, researcher=lead)
     client.force_login(stranger)
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(9):
-        # session, user, researcher, the follow limits (lock, read, count: core.limits), insert,
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(8):
+        # session with its user (core.sessions), researcher, the follow limits (lock, read, count: core.limits), insert,
         # the recompute's outbox row (graph.trust_schedule), followers count
         response = client.post(follow_url(lead), {"action": "follow"}, **HX)
     html = response.content.decode()

@@ -10,7 +10,7 @@ from html import unescape
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from collaboration.models import Invitation
 from core.page_cache import KEY_VERSION
@@ -21,6 +21,7 @@ from tests import factories as f
 from tests.collaboration.conftest import Collab, invite, make_collab
 from tests.pages.test_page_cache import profile_lookup
 from works.models import Work
+from works.selectors import AUTHORS_SHOWN
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +117,9 @@ def test_every_viewer_gets_their_own_parts_whoever_filled_the_cache(
     for name in VIEWERS:
         if name == first:
             continue
-        # From the cache: the stamp (+ session, user and the viewer parts' one query).
-        with django_assert_num_queries(1 if name == "anonymous" else 4):
+        # From the cache: the stamp (signed in: the session with its user, and the stamp with the
+        # viewer parts' reads in one query).
+        with django_assert_num_queries(1 if name == "anonymous" else 2):
             pages[name] = clients[name].get(path).content.decode()
     for name, html in pages.items():
         check_parts(name, html, collab)
@@ -179,7 +181,7 @@ def test_a_stub_page_gives_staff_their_import_button_and_nobody_else(
     path = f"/researchers/{stub.openalex_id}/"
     staff, stranger = client_of(collab.staff), client_of(collab.no_claim)
     first = staff.get(path).content.decode()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):  # the session with its user; the stamp with the viewer's parts
         second = stranger.get(path).content.decode()
     assert "Import this researcher from OpenAlex" in first and ">Moderation</a>" in first
     assert "Import this researcher from OpenAlex" not in second and who(second) == "Your account"
@@ -194,7 +196,7 @@ def test_a_cached_work_page_shows_each_signed_in_visitor_their_own_header(
     pages = {"ada": client_of(collab.ada).get(path).content.decode()}  # Ada fills the cache
     for name in ("bo", "anonymous", "staff"):
         client = client_of(cast_of[name])
-        with django_assert_num_queries(1 if name == "anonymous" else 4):
+        with django_assert_num_queries(1 if name == "anonymous" else 2):  # + the session with its user
             pages[name] = client.get(path).content.decode()
     assert who(pages["ada"]) == "Ada Example" and unread(pages["ada"]) == 0
     assert who(pages["bo"]) == "Bo Colleague" and unread(pages["bo"]) == 1
@@ -211,3 +213,65 @@ def test_a_fill_that_leaves_out_a_part_is_an_error_never_the_anonymous_part(coll
     request = client_of(None).get("/").wsgi_request
     with pytest.raises(KeyError):
         page_cache.respond(request, lookup.stored, fill=lambda names: {})
+
+
+def without_tokens(html: str) -> str:
+    """The page with every CSRF token (masked anew for each request) blanked."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken" value=""', html)
+    return re.sub(r'"x-csrftoken": "[^"]*"', '"x-csrftoken": ""', html)
+
+
+@pytest.mark.parametrize("path_of", ["profile", "stub", "work"])
+def test_each_viewer_gets_from_the_cache_exactly_the_page_a_full_render_gives_them(
+    path_of: str, collab: Collab, cast_of: dict[str, Any], settings
+) -> None:
+    """The filled parts (rendered together, pages.views; their {% url %}s remembered,
+    core/templatetags/cached_url.py) are, byte for byte, what the whole page rendered for
+    that viewer holds, for every viewer of the cast; only the CSRF tokens differ."""
+    stub = f.researcher("Stub Person", record_status=Researcher.RecordStatus.STUB)
+    work = f.work([collab.bo_record, stub], title="A work both are on")
+    path = {
+        "profile": f"/researchers/{collab.bo_record.openalex_id}/",
+        "stub": f"/researchers/{stub.openalex_id}/",
+        "work": f"/works/{work.openalex_id}/",
+    }[path_of]
+    clients = {name: client_of(user) for name, user in cast_of.items()}
+    clients["ada"].get(path)  # fills the cache
+    cached = {name: client.get(path).content.decode() for name, client in clients.items()}
+    assert page_cache.lookup(RequestFactory().get(path), *lookup_args(path_of, collab, stub, work)).stored
+    settings.PAGE_CACHE_SECONDS = 0  # the cache off: every page rendered whole for its viewer
+    for name, client in clients.items():
+        rendered = client.get(path).content.decode()
+        assert "viewer-part-" not in cached[name]
+        assert without_tokens(cached[name]) == without_tokens(rendered), name
+
+
+def lookup_args(path_of: str, collab: Collab, stub: Researcher, work: Work) -> tuple[Any, ...]:
+    if path_of == "work":
+        return (page_cache.WORK, work.openalex_id, -1, AUTHORS_SHOWN)
+    return (page_cache.PROFILE, (collab.bo_record if path_of == "profile" else stub).openalex_id)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_parts_rendered_together_are_what_each_renders_alone(order: int, collab: Collab) -> None:
+    """page_cache.render_parts runs the context processors once for all the parts; each part
+    comes out as render_to_string gives it alone, in either order."""
+    from django.template.loader import render_to_string
+
+    from collaboration import selectors as collaboration_selectors
+    from pages.selectors import profile_viewer
+    from pages.views import _PROFILE_PARTS
+
+    client = client_of(collab.ada)
+    request = client.get(f"/researchers/{collab.bo_record.openalex_id}/").wsgi_request
+    researcher = profile_viewer(collab.ada, collab.bo_record.openalex_id).researcher
+    context = {
+        "researcher": researcher, "account_name": "Ada Example", "can_import": False,
+        "card": collaboration_selectors.card(collab.ada, researcher), "csrf_token": "the-token",
+    }
+    names = list(_PROFILE_PARTS)[::order]
+    together = page_cache.render_parts(request, {name: _PROFILE_PARTS[name] for name in names}, context)
+    assert list(together) == names
+    for name in names:
+        assert together[name] == render_to_string(_PROFILE_PARTS[name], context, request), name
+    assert "the-token" in together["nav"] and "Ada Example" in together["nav"]

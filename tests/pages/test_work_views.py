@@ -108,7 +108,7 @@ def test_a_5000_author_work_with_a_huge_title_is_a_small_page_in_a_fixed_number_
     heading = re.search(r"<h1><bdi>(.*?)</bdi></h1>", html, flags=re.DOTALL).group(1)
     assert len(heading) <= DISPLAY_TITLE_MAX and heading.endswith("…")
     client.force_login(stranger)  # signed in: the stored page with their own header (was 7, a full render)
-    with django_assert_num_queries(4):  # session and user, the stamp, the header's owned record
+    with django_assert_num_queries(2):  # the session with its user; the stamp with the header's owned record
         assert len(client.get(f"/works/{work.openalex_id}/").content) < 200_000
 
 

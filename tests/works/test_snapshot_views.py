@@ -78,8 +78,8 @@ def test_staff_see_progress_by_entity_and_the_failed_parts_with_their_reasons(
     client: Client, staff, sync: SnapshotSync, django_assert_num_queries
 ) -> None:
     client.force_login(staff)
-    # session, user, the sync, its tasks by entity and state, its failed tasks, the header's owned record
-    with django_assert_num_queries(6):
+    # the session with its user, the sync, its tasks by entity and state, its failed tasks, the header's owned record
+    with django_assert_num_queries(5):
         response = client.get(f"/imports/snapshots/{sync.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
