@@ -66,9 +66,13 @@ def _bump(conversation_id: int) -> None:
     transaction.on_commit(partial(stamps.conversation_set, conversation_id, version))
 
 
-def unread_for(user_id: int) -> int:
-    """The header's number: the Redis stamp, else the database (and the stamp set again)."""
-    count = stamps.unread_get(user_id)
+def unread_for(user_id: int, *, stamp: bytes | None = None) -> int:
+    """The header's number: the Redis stamp, else the database (and the stamp set again).
+    ``stamp``: its value when the caller read it already with other keys
+    (stamps.unread_key); read here when it has none."""
+    count = stamps.stamp_value(stamp) if stamp is not None else None
+    if count is None:
+        count = stamps.unread_get(user_id)
     if count is None:
         count = selectors.unread_count(user_id)
         stamps.unread_set(user_id, count, if_missing=True)

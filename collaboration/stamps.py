@@ -37,6 +37,11 @@ def _get(name: str) -> int | None:
     except redis.RedisError as exc:
         logger.warning("collaboration: Redis GET of %s failed (%s); reading the database", name, exc)
         return None
+    return stamp_value(value)
+
+
+def stamp_value(value: object) -> int | None:
+    """A stamp as Redis returned it (bytes, or None when missing), as a number."""
     return int(value) if isinstance(value, bytes) and value.isdigit() else None
 
 
@@ -56,6 +61,12 @@ def conversation_get(conversation_id: int) -> int | None:
 
 def conversation_set(conversation_id: int, version: int, *, if_missing: bool = False) -> None:
     _set(f"collab:conv:{conversation_id}", version, CONVERSATION_SECONDS, if_missing=if_missing)
+
+
+def unread_key(user_id: int) -> str:
+    """The Redis key of the account's unread count, for a caller that reads it together with
+    other keys in one round trip (pages.views: with the cached page)."""
+    return redis_key(f"collab:unread:{user_id}")
 
 
 def unread_get(user_id: int) -> int | None:

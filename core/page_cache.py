@@ -128,6 +128,9 @@ class Lookup:
     key: str | None  # None: Redis failed; the page is rendered and not stored
     stored: bytes | None  # as stored: the marker line, then the page's UTF-8
     id: int  # the stamp row's id: the page's record (its viewer parts read it)
+    # The values of the lookup's ``also`` keys, read with the page: None for a key that is
+    # missing, and for every key when Redis failed.
+    also: tuple[bytes | None, ...] = ()
 
 
 def cache_seconds() -> int:
@@ -246,15 +249,21 @@ def _redis_failed(operation: str, key: str, exc: redis.RedisError) -> None:
 
 
 def lookup(
-    request: HttpRequest, page: CachedPage, openalex_id: str, *args: Any, stamp: tuple[int, str] | None = None
+    request: HttpRequest,
+    page: CachedPage,
+    openalex_id: str,
+    *args: Any,
+    stamp: tuple[int, str] | None = None,
+    also: Sequence[str] = (),
 ) -> Lookup | None:
     """The cache key of the anonymous ``page`` of ``openalex_id`` (with the stamp statement's
     further ``args``) for this URL, and the stored page under it. 1 query and 1 Redis GET;
     no query when the caller read the ``stamp`` row already, with more in the same statement
-    (a signed-in visitor's parts: pages.selectors.profile_viewer). None when the id names
-    nothing to show (the view then answers as usual: alias redirect, 404 or 410). When Redis
-    fails, a lookup without a key and without a page: the cache is a speed-up, never a
-    reason to fail a read (logged, then rendered)."""
+    (a signed-in visitor's parts: pages.selectors.profile_viewer). The Redis keys ``also``
+    are read in the same round trip as the page (a signed-in visitor's unread count). None
+    when the id names nothing to show (the view then answers as usual: alias redirect, 404
+    or 410). When Redis fails, a lookup without a key and without a page: the cache is a
+    speed-up, never a reason to fail a read (logged, then rendered)."""
     row = stamp if stamp is not None else _stamp(page, (openalex_id, *args))
     if row is None:
         return None
@@ -267,11 +276,12 @@ def lookup(
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
     key = f"{prefix}:{page.name}:{KEY_VERSION}:{openalex_id}:{digest}"
     try:
-        stored = _redis().get(key)
+        stored, *others = _redis().mget([key, *also]) if also else [_redis().get(key)]
     except redis.RedisError as exc:
         _redis_failed("GET", key, exc)
-        return Lookup(None, None, row[0])  # no cache: render, and store nothing
-    return Lookup(key, stored if isinstance(stored, bytes) else None, row[0])
+        return Lookup(None, None, row[0], (None,) * len(also))  # no cache: render, and store nothing
+    values = tuple(value if isinstance(value, bytes) else None for value in others)
+    return Lookup(key, stored if isinstance(stored, bytes) else None, row[0], values)
 
 
 def respond(

@@ -19,6 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from bzpeer.http import HtmxRequest, absolute_url, client_ip, is_htmx_partial, too_many_requests
 from collaboration import selectors as collaboration_selectors
+from collaboration import services as collaboration_services
+from collaboration import stamps as collaboration_stamps
 from core.limits import RateLimited
 from pages import page_cache, selectors
 from pages.forms import AuthorsSliceForm, WorksFilterForm
@@ -97,11 +99,13 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         if page_cache.is_signed_in(request):
             visitor = selectors.profile_viewer(request.user, canonical)
             if visitor:
-                cached = page_cache.lookup(request, page_cache.PROFILE, canonical, stamp=visitor.stamp)
+                cached = page_cache.lookup(
+                    request, page_cache.PROFILE, canonical, stamp=visitor.stamp, also=_unread_key(request)
+                )
         else:
             cached = page_cache.lookup(request, page_cache.PROFILE, canonical)
         if cached and cached.stored is not None:
-            return page_cache.respond(request, cached.stored, fill=_profile_parts(request, visitor))
+            return page_cache.respond(request, cached.stored, fill=_profile_parts(request, visitor, cached))
     # A page to store is built as an anonymous visitor sees it.
     viewer = page_cache.anonymous_request(request) if cached else request
     found = researcher_or_response(
@@ -118,7 +122,7 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
         return render(request, "works/partials/works_list.html", {"researcher": found, "works": works})
     template, context = _profile(viewer, found, filters)
     if cached:
-        fill = _profile_parts(request, visitor)
+        fill = _profile_parts(request, visitor, cached)
         return page_cache.render_and_store(request, cached.key, template, context, fill=fill)
     return render(request, template, context)
 
@@ -135,13 +139,28 @@ _PROFILE_PARTS = {
 }
 
 
-def _profile_parts(request: HtmxRequest, visitor: selectors.ProfileViewer | None) -> page_cache.Fill | None:
+def _unread_key(request: HtmxRequest) -> tuple[str]:
+    """The Redis key of a signed-in visitor's unread count, read with the cached page."""
+    return (collaboration_stamps.unread_key(int(request.user.pk or 0)),)
+
+
+def _header(request: HtmxRequest, cached: page_cache.Lookup) -> dict[str, Any]:
+    """What a signed-in visitor's header shows besides their account name, from the page's
+    lookup: the unread count (its stamp read with the page, the database on a miss), and
+    the one CSRF token of every part's form."""
+    unread = collaboration_services.unread_for(int(request.user.pk or 0), stamp=next(iter(cached.also), None))
+    return {"collaboration_unread": unread, "csrf_token": page_cache.visitor_token(request)}
+
+
+def _profile_parts(
+    request: HtmxRequest, visitor: selectors.ProfileViewer | None, cached: page_cache.Lookup
+) -> page_cache.Fill | None:
     """For a signed-in visitor, what fills their parts of the profile (templates marked
     ``{% viewer_part %}``: the header with their name and unread count, the staff's import
     button, the follow box, the claim part of the identity card, the collaboration card with
     its invitation control) from ``visitor``, read with the page's stamp in one query
-    (selectors.profile_viewer), and the unread count's one Redis GET; None for an anonymous
-    one (the stored parts)."""
+    (selectors.profile_viewer), and the unread count read with the page (:func:`_header`);
+    None for an anonymous one (the stored parts)."""
     if visitor is None:
         return None
     researcher = visitor.researcher
@@ -152,21 +171,25 @@ def _profile_parts(request: HtmxRequest, visitor: selectors.ProfileViewer | None
             "account_name": researcher.account_name or "",  # type: ignore[attr-defined]
             "can_import": _is_staff(request),
             "card": collaboration_selectors.card(request.user, researcher),
-            "csrf_token": page_cache.visitor_token(request),  # one for every part's form
+            **_header(request, cached),
         }
         return page_cache.render_parts(request, {name: _PROFILE_PARTS[name] for name in names}, context)
 
     return fill
 
 
-def _nav_part(request: HtmxRequest, visitor: selectors.WorkViewer | None) -> page_cache.Fill | None:
+def _nav_part(
+    request: HtmxRequest, visitor: selectors.WorkViewer | None, cached: page_cache.Lookup
+) -> page_cache.Fill | None:
     """For a signed-in visitor, what fills the header of a cached page whose only viewer part
     it is (the work page): its account name read with the page's stamp (``visitor``:
-    selectors.work_viewer), its unread count 1 Redis GET; None for an anonymous one."""
+    selectors.work_viewer), its unread count with the page (:func:`_header`); None for an
+    anonymous one."""
     if visitor is None:
         return None
-    context = {"account_name": visitor.account_name, "csrf_token": page_cache.visitor_token(request)}
-    return lambda names: page_cache.render_parts(request, {"nav": _PROFILE_PARTS["nav"]}, context)
+    return lambda names: page_cache.render_parts(
+        request, {"nav": _PROFILE_PARTS["nav"]}, {"account_name": visitor.account_name, **_header(request, cached)}
+    )
 
 
 def _profile(request: HtmxRequest, researcher: Researcher, filters: WorksFilter) -> tuple[str, dict[str, Any]]:
@@ -280,20 +303,21 @@ def work_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
             visitor = selectors.work_viewer(request.user, canonical, after, AUTHORS_SHOWN)
             if visitor is None:
                 raise Http404("No such work")  # the stamp statement found none
-            cached = page_cache.lookup(request, page_cache.WORK, canonical, after, AUTHORS_SHOWN, stamp=visitor.stamp)
+            args = (canonical, after, AUTHORS_SHOWN)
+            cached = page_cache.lookup(request, page_cache.WORK, *args, stamp=visitor.stamp, also=_unread_key(request))
         else:
             cached = page_cache.lookup(request, page_cache.WORK, canonical, after, AUTHORS_SHOWN)
         if cached is None:
             raise Http404("No such work")  # the stamp statement found none
         if cached.stored is not None:
-            return page_cache.respond(request, cached.stored, fill=_nav_part(request, visitor))
+            return page_cache.respond(request, cached.stored, fill=_nav_part(request, visitor, cached))
     page = selectors.work_page(canonical, authors_after=after)
     if page is None:
         raise Http404("No such work")
     context = {"page": page, "work": page.work, "canonical_url": absolute_url(reverse("pages:work", args=[canonical]))}
     if cached:
         return page_cache.render_and_store(
-            request, cached.key, "pages/work_detail.html", context, fill=_nav_part(request, visitor)
+            request, cached.key, "pages/work_detail.html", context, fill=_nav_part(request, visitor, cached)
         )
     return render(request, "pages/work_detail.html", context)
 

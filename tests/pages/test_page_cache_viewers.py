@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client, RequestFactory
 
+from bzpeer.cache import redis_client
 from collaboration.models import Invitation
 from core.page_cache import KEY_VERSION
 from pages import page_cache
@@ -275,3 +276,25 @@ def test_parts_rendered_together_are_what_each_renders_alone(order: int, collab:
     for name in names:
         assert together[name] == render_to_string(_PROFILE_PARTS[name], context, request), name
     assert "the-token" in together["nav"] and "Ada Example" in together["nav"]
+
+
+def redis_calls(command: str) -> int:
+    stats = redis_client().info("commandstats").get(f"cmdstat_{command}", {})
+    return int(stats.get("calls", 0))
+
+
+@pytest.mark.parametrize("kind", ["profile", "work"])
+def test_a_signed_in_hit_reads_the_page_and_the_unread_count_in_one_redis_round_trip(
+    kind: str, collab: Collab, cast_of: dict[str, Any]
+) -> None:
+    """Counted by the real Redis server (INFO commandstats): one MGET (the page, the unread
+    count's stamp) and nothing else; the anonymous hit one GET."""
+    work = Work.objects.get(title="A shared work")
+    path = f"/works/{work.openalex_id}/" if kind == "work" else f"/researchers/{collab.bo_record.openalex_id}/"
+    bo, anonymous = client_of(collab.bo), client_of(None)
+    assert unread(bo.get(path).content.decode()) == 1  # fills the cache and the stamp
+    for client, gets, mgets in ((bo, 0, 1), (anonymous, 1, 0)):
+        redis_client().config_resetstat()
+        html = client.get(path).content.decode()
+        assert (redis_calls("get"), redis_calls("mget")) == (gets, mgets)
+        assert unread(html) == (1 if client is bo else 0) and "viewer-part-" not in html
