@@ -89,8 +89,10 @@ def researcher_detail(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     (researcher, and works.selectors.works_page's 4). Every visitor gets the page from the
     cache while its stamp is unchanged (pages.page_cache), keyed on the full path: each
     filtered, sorted or paged list is a page of its own there. It is stored as an anonymous
-    visitor sees it; a signed-in visitor gets their own parts in it (:func:`_profile_parts`:
-    1 query and 1 Redis GET more)."""
+    visitor sees it; a signed-in visitor gets their own parts in it (:func:`_profile_parts`),
+    the stamp read with everything about them in one query (selectors.profile_viewer) and
+    their unread count with the page in one Redis MGET: 2 queries with the session, as the
+    anonymous hit's 1 and 1 GET."""
     partial = is_htmx_partial(request)
     canonical = parse_openalex_id(openalex_id, "A")
     cached = None
