@@ -29,10 +29,11 @@ from tests import cast
 pytestmark = pytest.mark.django_db
 
 
-def request_with(session_key: str) -> Any:
+def request_with(session_key: str | None) -> Any:
     """A request carrying ``session_key``'s cookie through the session and authentication
     middleware, as the site's stack runs them."""
     request = RequestFactory().get("/")
+    assert session_key
     request.COOKIES[settings.SESSION_COOKIE_NAME] = session_key
     SessionMiddleware(HttpResponse).process_request(request)
     AuthenticationMiddleware(HttpResponse).process_request(request)
@@ -140,9 +141,10 @@ def test_the_row_read_with_the_session_serves_that_request_only(django_assert_nu
     assert request.user.pk == user.pk
     get_user_model().objects.filter(pk=user.pk).update(first_name="Changed since")
     with django_assert_num_queries(1):
-        again = ModelBackend().get_user(user.pk)
+        again: Any = ModelBackend().get_user(user.pk)
     assert again is not None and again.first_name == "Changed since"
-    assert AuthenticationBackend().get_user(user.pk).first_name == "Changed since"
+    fresh: Any = AuthenticationBackend().get_user(user.pk)
+    assert fresh.first_name == "Changed since"
 
 
 def test_switching_accounts_and_changing_the_password_keep_the_column_right() -> None:
