@@ -9,7 +9,7 @@ and notices go through the outbox (core.outbox).
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -66,13 +66,11 @@ def _bump(conversation_id: int) -> None:
     transaction.on_commit(partial(stamps.conversation_set, conversation_id, version))
 
 
-def unread_for(user_id: int, *, stamp: bytes | None = None) -> int:
+def unread_for(user_id: int, *, stamp: bytes | None | Literal[False] = False) -> int:
     """The header's number: the Redis stamp, else the database (and the stamp set again).
-    ``stamp``: its value when the caller read it already with other keys
-    (stamps.unread_key); read here when it has none."""
-    count = stamps.stamp_value(stamp) if stamp is not None else None
-    if count is None:
-        count = stamps.unread_get(user_id)
+    ``stamp``: its value (None: missing) when the caller read it already with other keys
+    (stamps.unread_key); read here when it is False (not read)."""
+    count = stamps.unread_get(user_id) if stamp is False else stamps.stamp_value(stamp)
     if count is None:
         count = selectors.unread_count(user_id)
         stamps.unread_set(user_id, count, if_missing=True)

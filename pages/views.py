@@ -150,7 +150,7 @@ def _header(request: HtmxRequest, cached: page_cache.Lookup) -> dict[str, Any]:
     """What a signed-in visitor's header shows besides their account name, from the page's
     lookup: the unread count (its stamp read with the page, the database on a miss), and
     the one CSRF token of every part's form."""
-    unread = collaboration_services.unread_for(int(request.user.pk or 0), stamp=next(iter(cached.also), None))
+    unread = collaboration_services.unread_for(int(request.user.pk or 0), stamp=cached.also[0])
     return {"collaboration_unread": unread, "csrf_token": page_cache.visitor_token(request)}
 
 
