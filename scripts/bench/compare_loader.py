@@ -88,6 +88,7 @@ def run_loader(loader: Path, work: Path, url: str, python: str) -> tuple[float, 
     psql(url, "-c", "DROP SCHEMA IF EXISTS openalex CASCADE", cwd=work)
     psql(url, "-f", str(loader / "openalex-pg-schema.sql"), cwd=work)
     subprocess.run(["rm", "-rf", str(work / "csv-files")], check=True)
+    (work / "csv-files").mkdir()  # the published flatten script writes into it and does not create it
     started = time.perf_counter()
     subprocess.run([python, str(loader / "flatten-openalex-jsonl.py")], cwd=work, check=True, stdout=subprocess.DEVNULL)
     flattened = time.perf_counter()
