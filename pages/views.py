@@ -60,8 +60,8 @@ def home(request: HtmxRequest) -> HttpResponse:
     said so above the results of the same text as words. htmx requests (typing,
     filtering, paging) get the ``#search-results`` fragment; the full page adds the featured and
     recently imported researchers. Queries: none for bad input (explained instead), at most 1 for an
-    identifier, else search.selectors.search's; the full page adds the recent list (1) and the
-    featured researchers (1 when settings name any)."""
+    identifier, else search.selectors.search's, and 1 for each topic or institution filter's name; the
+    full page adds the recent list (1) and the featured researchers (1 when settings name any)."""
     params = parse_params(request.GET)
     identifier = identifier_in(params.q) if params.q and not params.problem else None
     context: dict[str, Any] = {"params": params, "query": params.q, "results": None, "missing": None}
@@ -74,6 +74,8 @@ def home(request: HtmxRequest) -> HttpResponse:
         context["missing"] = (_IDENTIFIER_NAMES[identifier.kind], identifier.value)
     if not params.problem and not params.is_empty:  # an identifier not held is searched as text too
         context["results"] = search_selectors.search(params.q, params.filters, kind=params.kind, page=params.page)
+    if params.filters.topic or params.filters.institution:
+        context["filter_names"] = search_selectors.filter_names(params.filters)
     if is_htmx_partial(request):  # with the filter ids the form sends next, swapped out of band
         return render(request, "pages/home.html#search-results", {**context, "oob": True})
     context["featured"] = profiles_selectors.researchers_featured(settings.FEATURED_RESEARCHERS)

@@ -307,6 +307,29 @@ def search(text: str, filters: ResearcherFilters, *, kind: Kind | None = None, p
     return Results(works=works(plain, page=page), words=plain)
 
 
+@dataclass(frozen=True)
+class FilterNames:
+    """The display names of the topic and the institution researcher results are narrowed to;
+    empty for a filter that is not set or names a record BZPEER does not hold."""
+
+    topic: str = ""
+    institution: str = ""
+
+
+def filter_names(filters: ResearcherFilters) -> FilterNames:
+    """What the page calls the records ``filters`` name, instead of their ids: 1 query for each
+    of the topic and the institution filters that is set, none otherwise."""
+    topic = institution = ""
+    if filters.topic:
+        topic = Topic.objects.filter(openalex_id=filters.topic).values_list("display_name", flat=True).first() or ""
+    if filters.institution:
+        institution = (
+            Institution.objects.filter(openalex_id=filters.institution).values_list("display_name", flat=True).first()
+            or ""
+        )
+    return FilterNames(topic=topic, institution=institution)
+
+
 # --- Identifiers -------------------------------------------------------------------------------------
 
 

@@ -143,9 +143,10 @@ def test_filters_apply_from_the_url_and_link_from_topics(client: Client, django_
     f.give_topic(near, topic, 1)
     html = results_in(client.get("/", {"q": "alignment"}))
     assert f'href="/?topic={topic.openalex_id}"' in html  # the topic's researchers
-    with django_assert_num_queries(2):  # researchers (a short page), the recent list
+    with django_assert_num_queries(3):  # researchers (a short page), the topic's name, the recent list
         filtered = results_in(client.get("/", {"topic": topic.openalex_id}))
-    assert "Near Smith" in filtered and "Far Smith" not in filtered and "in topic" in filtered
+    assert "Near Smith" in filtered and "Far Smith" not in filtered
+    assert f'in topic <a href="/topics/{topic.openalex_id}/"><bdi>Alignment</bdi></a>' in filtered
     assert "Near Smith" in results_in(client.get("/", {"q": "smith", "topic": topic.openalex_id, "claimed": ""}))
     assert far.display_name in results_in(client.get("/", {"q": "smith"}))
 
@@ -205,3 +206,21 @@ def test_hostile_strings_stay_text_in_queries_and_records(client: Client) -> Non
     assert "&lt;img src=x onerror=alert(1)&gt; &quot;Quote&quot;" in eve and "<bdi>" in eve
     query = results_in(client.get("/", {"q": 'x" onmouseover="alert(3) \u202e'}))
     assert 'onmouseover="alert' not in query
+
+
+def test_the_filter_line_names_the_institution_and_says_when_a_record_is_not_held(client: Client) -> None:
+    place = f.institution("Institute of <b>Fictional</b> Studies")
+    someone = f.researcher("Placed Person")
+    f.affiliate(someone, place, [2024], current=True)
+    html = results_in(client.get("/", {"institution": place.openalex_id}))
+    assert "Placed Person" in html
+    assert (
+        f'at institution <a href="/institutions/{place.openalex_id}/"><bdi>Institute of &lt;b&gt;Fictional&lt;/b&gt;'
+        " Studies</bdi></a>" in html
+    )
+    missing = results_in(client.get("/", {"topic": "T99999999", "institution": "I99999999"}))
+    assert "in topic T99999999, which BZPEER does not hold" in missing
+    assert "at institution I99999999, which BZPEER does not hold" in missing
+    assert 'href="/topics/T99999999/"' not in missing and 'href="/institutions/I99999999/"' not in missing
+    htmx = client.get("/", {"topic": "T99999999"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "in topic T99999999, which BZPEER does not hold" in htmx
