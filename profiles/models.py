@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import F
 
 from profiles.text_search import INSTITUTIONS_CONFIG, TOPICS_CONFIG, name_vector, unaccented_vector
 
@@ -172,8 +173,10 @@ class ResearcherAffiliation(models.Model):
 
 
 class ResearcherTopic(models.Model):
-    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="topics")
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
+    # The unique (researcher, topic) index serves lookups by researcher, researcher_topic_top
+    # (topic first) those by topic: neither foreign key needs an index of its own.
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="topics", db_index=False)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+", db_index=False)
     rank = models.SmallIntegerField()
     works_count = models.IntegerField(null=True, blank=True, help_text="Topics: works on the topic")
     share = models.FloatField(null=True, blank=True, help_text="Topics: topic_share value")
@@ -182,6 +185,16 @@ class ResearcherTopic(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["researcher", "topic"], name="researcher_topic_unique"),
+        ]
+        indexes = [
+            # The topic page's researchers, most works first (pages.selectors.topic_page): the
+            # first 50 of a topic are read in this order, not all of its researchers sorted.
+            models.Index(
+                F("topic"),
+                F("works_count").desc(nulls_last=True),
+                F("score").desc(nulls_last=True),
+                name="researcher_topic_top",
+            ),
         ]
         ordering = ["rank"]
 

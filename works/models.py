@@ -130,14 +130,16 @@ class Authorship(models.Model):
 
 
 class WorkTopic(models.Model):
-    # The unique (work, topic) index serves lookups by work.
+    # The unique (work, topic) index serves lookups by work; work_topic_by_topic (topic, work)
+    # lookups by topic, and gives a topic's works from the index alone (the topic page).
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="work_topics", db_index=False)
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+", db_index=False)
     score = models.FloatField(null=True, blank=True)
     is_primary = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["work", "topic"], name="work_topic_unique")]
+        indexes = [models.Index(fields=["topic", "work"], name="work_topic_by_topic")]
 
 
 class ImportJob(models.Model):
