@@ -309,23 +309,23 @@ def search(text: str, filters: ResearcherFilters, *, kind: Kind | None = None, p
 
 @dataclass(frozen=True)
 class FilterNames:
-    """The display names of the topic and the institution researcher results are narrowed to;
-    empty for a filter that is not set or names a record BZPEER does not hold."""
+    """The display names of the topic and the institution researcher results are narrowed to:
+    None for a filter that is not set or names a record BZPEER does not hold, "" for a record
+    held without a name."""
 
-    topic: str = ""
-    institution: str = ""
+    topic: str | None = None
+    institution: str | None = None
 
 
 def filter_names(filters: ResearcherFilters) -> FilterNames:
     """What the page calls the records ``filters`` name, instead of their ids: 1 query for each
     of the topic and the institution filters that is set, none otherwise."""
-    topic = institution = ""
+    topic = institution = None
     if filters.topic:
-        topic = Topic.objects.filter(openalex_id=filters.topic).values_list("display_name", flat=True).first() or ""
+        topic = Topic.objects.filter(openalex_id=filters.topic).values_list("display_name", flat=True).first()
     if filters.institution:
         institution = (
             Institution.objects.filter(openalex_id=filters.institution).values_list("display_name", flat=True).first()
-            or ""
         )
     return FilterNames(topic=topic, institution=institution)
 

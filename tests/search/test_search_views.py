@@ -222,5 +222,9 @@ def test_the_filter_line_names_the_institution_and_says_when_a_record_is_not_hel
     assert "in topic T99999999, which BZPEER does not hold" in missing
     assert "at institution I99999999, which BZPEER does not hold" in missing
     assert 'href="/topics/T99999999/"' not in missing and 'href="/institutions/I99999999/"' not in missing
-    htmx = client.get("/", {"topic": "T99999999"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "in topic T99999999, which BZPEER does not hold" in htmx
+    htmx = client.get("/", {"institution": place.openalex_id}, HTTP_HX_REQUEST="true").content.decode()
+    assert htmx.lstrip().startswith('<div id="search-results"')
+    assert "<bdi>Institute of &lt;b&gt;Fictional&lt;/b&gt; Studies</bdi></a>" in htmx
+    nameless = f.topic("")
+    html = results_in(client.get("/", {"topic": nameless.openalex_id}))
+    assert f'in topic <a href="/topics/{nameless.openalex_id}/"><bdi>{nameless.openalex_id}</bdi></a>' in html
