@@ -67,10 +67,11 @@ $(COMPILED_STAMP): works/openalex_parser.py works/import_rows.py profiles/identi
 # Debian packages the tests need: Chromium for the Playwright browser tests (Playwright cannot
 # download its own here), docker-compose, which checks docker-compose.yml, and nginx, which
 # tests/deploy runs unprivileged on loopback in front of gunicorn (its own config and ports;
-# the tests never use the system service the package may start on port 80), and a Java runtime
-# for the Nu HTML checker (vnu-jar from npm is a Java program).
+# the tests never use the system service the package may start on port 80), a Java runtime
+# for the Nu HTML checker (vnu-jar from npm is a Java program), and psql, through which
+# scripts/bench/compare_loader.py runs OpenAlex's loader (tests/scripts/test_compare_loader.py).
 DEBIAN_TOOLS := $(CHROMIUM):chromium /usr/bin/docker-compose:docker-compose /usr/sbin/nginx:nginx \
-	/usr/bin/java:default-jre-headless
+	/usr/bin/java:default-jre-headless /usr/bin/psql:postgresql-client
 
 debian-tools:
 	@missing=""; for tool in $(DEBIAN_TOOLS); do \
