@@ -320,14 +320,19 @@ class FilterNames:
 def filter_names(filters: ResearcherFilters) -> FilterNames:
     """What the page calls the records ``filters`` name, instead of their ids: 1 query for each
     of the topic and the institution filters that is set, none otherwise."""
-    topic = institution = None
-    if filters.topic:
-        topic = Topic.objects.filter(openalex_id=filters.topic).values_list("display_name", flat=True).first()
-    if filters.institution:
-        institution = (
-            Institution.objects.filter(openalex_id=filters.institution).values_list("display_name", flat=True).first()
-        )
-    return FilterNames(topic=topic, institution=institution)
+    return FilterNames(
+        topic=_display_name(Topic.objects.all(), filters.topic),
+        institution=_display_name(Institution.objects.all(), filters.institution),
+    )
+
+
+def _display_name(records: QuerySet[Any], openalex_id: str) -> str | None:
+    """The display name of the record with ``openalex_id`` (1 query); None without an id or
+    when there is no such record."""
+    if not openalex_id:
+        return None
+    name: str | None = records.filter(openalex_id=openalex_id).values_list("display_name", flat=True).first()
+    return name
 
 
 # --- Identifiers -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.db import connection
 
 from pages import selectors
 from profiles.models import Researcher, ResearcherTopic, Topic
-from tests.search.test_no_full_scan import nodes, plans
+from tests.plans import nodes, plans
 from works.models import Work, WorkTopic
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,6 @@ scripts/bench/bench_search.py measures it on a million works.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,7 +23,6 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim
 from graph.models import TrustSnapshot
@@ -33,6 +31,7 @@ from profiles.names import search_text
 from search import selectors
 from search.params import ResearcherFilters
 from search.query import words_of
+from tests.plans import nodes, plans
 from works.models import Work
 
 pytestmark = pytest.mark.django_db
@@ -210,23 +209,6 @@ def _fill() -> None:
         )
         for n in range(1, N + 1)
     )
-
-
-def plans(run: Callable[[], Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each query ``run`` makes, with its executed plan (EXPLAIN ANALYZE, JSON)."""
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    for query in captured.captured_queries:
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
-            (plan,) = cursor.fetchone()
-        yield query["sql"], (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-
-
-def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from nodes(child)
 
 
 def full_scans(plan: dict[str, Any], allowed: frozenset[str] = frozenset()) -> list[str]:
