@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from profiles.models import Researcher
+from tests.browser.lazy import scroll_to
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def test_the_profile_runs_under_the_enforced_policy_and_htmx_still_works(
     expect(page.locator('script[type="application/ld+json"]')).to_have_count(1)
 
     # htmx: the lazy graph slice, the trust explanation and following, all in place.
-    page.locator("#graph-slice").scroll_into_view_if_needed()
+    scroll_to(page, "#graph-slice")
     expect(page.locator("#graph-slice")).to_contain_text("Everything in the drawing")
     page.locator("a.chip.trust").click()
     expect(page.locator("#trust-explanation")).to_contain_text("How the score adds up")

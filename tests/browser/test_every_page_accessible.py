@@ -21,6 +21,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser
 
+from tests.browser.lazy import scroll_to
 from tests.test_headers import Site, client_as, every_url
 from tests.test_headers import site as site  # noqa: F401 (the fixture)
 
@@ -136,10 +137,10 @@ def test_the_profile_with_its_drawn_graph_and_similar_researchers_is_accessible_
     into view: checked in place, with the drawing and its table there, like the rest of the page."""
     page = signed_in_page(browser, live_server, None)
     page.goto(f"{live_server.url}/researchers/{site.record.openalex_id}/")
-    page.locator("#graph-slice").scroll_into_view_if_needed()
+    scroll_to(page, "#graph-slice")
     page.wait_for_selector("#graph-slice svg.graph-drawing")
     assert page.locator("#graph-slice svg.graph-drawing a").count() >= 4  # the nodes and the co-author edge
-    page.locator("#similar-researchers").scroll_into_view_if_needed()
+    scroll_to(page, "#similar-researchers")
     page.wait_for_selector("#similar-researchers:not(.placeholder) li")  # the similar researchers, loaded too
     problems: list[str] = []
     for width in (WIDE, PHONE):

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from profiles import services as profiles_services
+from tests.browser.lazy import scroll_to
 from tests.cast import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ def height_of(locator: Locator) -> float:
 
 
 def load_slice(page: Page) -> None:
-    page.locator("#graph-slice").scroll_into_view_if_needed()
+    scroll_to(page, "#graph-slice")
     expect(page.locator("#graph-slice")).not_to_have_class(re.compile("placeholder"))
     expect(page.locator("#graph-slice svg.graph-drawing")).to_be_visible()
     expect(page.locator("#graph-slice")).to_contain_text("Everything in the drawing")

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.lazy import scroll_to
+
 pytestmark = pytest.mark.browser
 
 PROLIFIC = "A5990000014"  # 65 works on the demo data
@@ -75,7 +77,7 @@ def test_sort_and_filter_in_place_then_reload_the_address(page: Page, demo_site,
 def test_the_works_list_fits_a_narrow_phone(page: Page, demo_site, console_errors) -> None:
     page.set_viewport_size({"width": 320, "height": 700})
     page.goto(f"{demo_site.url}/researchers/{PROLIFIC}/?sort=citations&year_from=2000")
-    page.locator("#works-list").scroll_into_view_if_needed()
+    scroll_to(page, "#works-list")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     wide = page.evaluate(
         """() => [...document.querySelectorAll("body *")]
