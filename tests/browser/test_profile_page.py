@@ -64,6 +64,11 @@ def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
     expect(page.locator("#graph-slice tbody tr")).to_have_count(16)
     expect(page.locator("#graph-slice svg a.graph-edge--coauthor")).to_have_count(4)
     expect(page.locator("#graph-slice")).to_contain_text("shared works,")
+    # In the profile's column (narrower than the 1280 px window) the table goes below the
+    # drawing at the slice's full width, not into a narrow column that breaks its words.
+    figure, table = page.locator("#graph-slice figure").bounding_box(), page.locator("#graph-slice table").bounding_box()
+    assert figure and table and table["y"] >= figure["y"] + figure["height"], (figure, table)
+    assert table["width"] >= figure["width"] - 1, (figure, table)
 
     # The Quick read score opens the trust explanation in place.
     trust = page.locator("a.chip.trust")
