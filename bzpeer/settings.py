@@ -316,7 +316,15 @@ ACCOUNT_ADAPTER = "bzpeer.accounts.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BZPEER] "
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
-ACCOUNT_ADAPTER = "bzpeer.accounts.AccountAdapter"
+# Every new password (sign-up, reset, change) is checked by allauth through Django's validators:
+# at least 10 characters, not one of the 20,000 most common, not all digits, not close to the
+# account's email address.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 # --- Limits: client addresses, the log-in lockout, allauth's rate limits ----------------------
 

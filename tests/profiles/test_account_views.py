@@ -8,6 +8,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
@@ -66,6 +67,23 @@ def test_sign_up_sends_a_verification_link_that_confirms_the_address(client: Cli
     assert "Yes, confirm it" in client.get(confirm).content.decode()
     client.post(confirm)
     assert EmailAddress.objects.get(email="new@example.org").verified
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password", "This password is too common."),
+        ("short 1", "This password is too short. It must contain at least 10 characters."),
+        ("4815162342108", "This password is entirely numeric."),
+        ("weak.person@example.org", "The password is too similar to the email address."),
+    ],
+)
+def test_sign_up_refuses_a_weak_password_and_says_why(client: Client, password: str, reason: str) -> None:
+    response = client.post(
+        "/accounts/signup/", {"email": "weak.person@example.org", "password1": password, "password2": password}
+    )
+    assert response.status_code == 200 and reason in response.content.decode()
+    assert not User.objects.filter(email="weak.person@example.org").exists() and mail.outbox == []
 
 
 def test_sign_up_and_confirmation_land_where_the_person_started(client: Client) -> None:
@@ -133,6 +151,10 @@ def test_password_reset_by_email(client: Client, verified_user) -> None:
     assert response.status_code == 302 and "Check your email" in client.get(response["Location"]).content.decode()
     key_url = client.get(link_in(mail.outbox[0]))["Location"]  # allauth moves the key into the session
     assert "Choose a new password" in client.get(key_url).content.decode()
+    refused = client.post(key_url, {"password1": "password", "password2": "password"})  # the same checks as sign-up
+    assert "This password is too common." in refused.content.decode()
+    verified_user.refresh_from_db()
+    assert not verified_user.check_password("password")
     client.post(key_url, {"password1": "a new long passphrase 42", "password2": "a new long passphrase 42"})
     verified_user.refresh_from_db()
     assert verified_user.check_password("a new long passphrase 42")
