@@ -95,16 +95,25 @@ def newest_page_sql(
     )
 
 
-def newest_works(ids: QuerySet[Any], *, limit: int) -> list[Work]:
+@dataclass(frozen=True)
+class NewestWorks:
+    """The newest works of a set, and how many distinct works the set holds in all."""
+
+    count: int
+    works: list[Work]
+
+
+def newest_works(ids: QuerySet[Any], *, limit: int) -> NewestWorks:
     """The ``limit`` newest works of ``ids`` (a queryset of work ids) with their venue, newest
-    first, through :func:`newest_page_sql`. 2 queries whatever the size of the set."""
+    first, and the set's size (both through :func:`newest_page_sql`). 2 queries whatever the
+    size of the set."""
     ids_sql, ids_params = ids.order_by().distinct().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(*newest_page_sql(ids_sql, list(ids_params), 0, limit=limit))
         row = cursor.fetchone()
-    page = list(row[1]) if row else []
+    count, page = (row[0], list(row[1])) if row else (0, [])
     found = Work.objects.filter(pk__in=page).select_related("source").in_bulk()
-    return [found[pk] for pk in page if pk in found]
+    return NewestWorks(count, [found[pk] for pk in page if pk in found])
 
 
 def import_jobs_recent(*, limit: int = 20) -> QuerySet[ImportJob]:

@@ -27,6 +27,42 @@ def test_a_topic_page_lists_its_researchers_and_works(client: Client, django_ass
     assert client.get("/topics/T1/").status_code == 404
 
 
+def test_a_topic_page_says_how_many_researchers_and_works_it_holds_beyond_those_shown(
+    client: Client, django_assert_num_queries
+) -> None:
+    """The headings count everything BZPEER holds on the topic, not the 50 listed; the rest of
+    the researchers are a search filter away."""
+    topic = f.topic("Crowded Topic")
+    people = [f.researcher(f"Crowd Member {i:02d}") for i in range(52)]
+    for i, who in enumerate(people):
+        f.give_topic(who, topic, rank=1, works_count=100 - i)
+    for i in range(53):
+        f.tag(f.work([people[0]], title=f"Crowd work {i}"), topic)
+    f.give_topic(f.researcher("Elsewhere Person"), f.topic("Other Topic"), rank=1)  # counted on its own topic only
+    with django_assert_num_queries(4):  # the counts come with the topic and with the newest works' ids
+        html = client.get(f"/topics/{topic.openalex_id}/").content.decode()
+    assert 'Researchers <span class="count">(52)</span>' in html
+    assert "The 50 with the most works on this topic." in html
+    assert "Crowd Member 49" in html and "Crowd Member 50" not in html  # the 50 with the most works
+    assert f'<a href="/?topic={topic.openalex_id}">All 52 researchers on this topic, in search</a>' in html
+    assert 'Works <span class="count">(53)</span>' in html
+    assert "The 50 newest of the works BZPEER holds on this topic." in html
+    assert html.count("Crowd work ") == 50
+    # The search it links to lists every one of them.
+    found = client.get(f"/?topic={topic.openalex_id}&kind=researchers").content.decode()
+    assert "Researchers <span class=\"count\">(52)</span>" in found
+
+
+def test_a_topic_page_with_few_researchers_and_works_shows_them_all_without_a_link(client: Client) -> None:
+    topic = f.topic("Small Topic")
+    lead = f.researcher("Small Lead")
+    f.give_topic(lead, topic, rank=1, works_count=1)
+    f.tag(f.work([lead], title="Small work"), topic)
+    html = client.get(f"/topics/{topic.openalex_id}/").content.decode()
+    assert 'Researchers <span class="count">(1)</span>' in html and 'Works <span class="count">(1)</span>' in html
+    assert "in search</a>" not in html and "The 1 " not in html
+
+
 def test_a_topic_page_shows_its_newest_works_first(client: Client) -> None:
     """works.selectors.newest_works: newest first, undated works last, at most the page's limit."""
     topic = f.topic("Ordered Topic")
@@ -62,3 +98,30 @@ def test_an_institution_page_lists_its_researchers_and_their_works(client: Clien
     assert "<h1><bdi>Example University</bdi></h1>" in html and "Member Person" in html and "Member work" in html
     assert "javascript:" not in html  # only http(s) homepages are linked
     assert client.get("/institutions/I1/").status_code == 404
+
+
+def test_an_institution_page_counts_every_researcher_and_links_to_them_all(client: Client) -> None:
+    """The heading counts every researcher who lists the institution, now or earlier, not the
+    50 listed; search lists all of them; the works are said to be those of the listed ones."""
+    place = f.institution("Crowded Institute")
+    for i in range(51):
+        f.affiliate(f.researcher(f"Past Member {i:02d}"), place, [2001])
+    f.affiliate(f.researcher("Zed Current"), place, [2024], current=True)
+    f.affiliate(f.researcher("Elsewhere Person"), f.institution("Other Institute"), [2024], current=True)
+    html = client.get(f"/institutions/{place.openalex_id}/").content.decode()
+    assert 'Researchers <span class="count">(52)</span>' in html
+    assert "The first 50: those here now first, then by name." in html
+    assert html.index("Zed Current") < html.index("Past Member 00")  # here now, first
+    assert "Past Member 48" in html and "Past Member 49" not in html and "Elsewhere Person" not in html
+    assert f'<a href="/?institution={place.openalex_id}">All 52 researchers of this institution, in search</a>' in html
+    assert "The newest works of the 50 researchers listed here." in html
+    found = client.get(f"/?institution={place.openalex_id}&kind=researchers").content.decode()
+    assert 'Researchers <span class="count">(52)</span>' in found
+
+
+def test_a_small_institution_lists_everyone_without_a_link(client: Client) -> None:
+    place = f.institution("Small Institute")
+    f.affiliate(f.researcher("Only Member"), place, [2024], current=True)
+    html = client.get(f"/institutions/{place.openalex_id}/").content.decode()
+    assert 'Researchers <span class="count">(1)</span>' in html and "Only Member" in html
+    assert "in search</a>" not in html and "researchers listed here" not in html

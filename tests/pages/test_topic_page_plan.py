@@ -71,7 +71,7 @@ def test_the_topic_page_reads_its_top_researchers_and_its_works_through_the_topi
         key=lambda rt: (-(rt.works_count or 0), rt.researcher.display_name),
     )[:50]
     assert [rt.pk for rt in page.researchers] == [rt.pk for rt in expected]
-    assert len(page.works) == 50
+    assert len(page.works.works) == 50 and page.works.count == N and page.researcher_count == N
 
     # The researchers: the topic's rows in page order, through researcher_topic_top. (The
     # hidden-works count's own look-ups of work topics, by work, are not a read of the topic.)
