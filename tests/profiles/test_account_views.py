@@ -195,6 +195,20 @@ def test_other_allauth_pages_use_the_site_layout(client: Client, verified_user) 
     assert 'class="site-header"' in html and 'class="account-main"' in html and "· BZPEER</title>" in html
 
 
+def test_changing_a_password_checks_it_like_sign_up(client: Client, verified_user) -> None:
+    client.force_login(verified_user)
+    page = client.get("/accounts/password/change/").content.decode()
+    assert "<title>Change your password · BZPEER</title>" in page and "at least 10 characters" in page
+    weak = {"oldpassword": PASSWORD, "password1": "password", "password2": "password"}
+    assert "This password is too common." in client.post("/accounts/password/change/", weak).content.decode()
+    verified_user.refresh_from_db()
+    assert verified_user.check_password(PASSWORD)
+    strong = {"oldpassword": PASSWORD, "password1": "a new long passphrase 42", "password2": "a new long passphrase 42"}
+    assert client.post("/accounts/password/change/", strong).status_code == 302
+    verified_user.refresh_from_db()
+    assert verified_user.check_password("a new long passphrase 42")
+
+
 def test_the_sites_row_names_bzpeer_not_example_com() -> None:
     from django.contrib.sites.models import Site
 
