@@ -316,7 +316,10 @@ def memberships(conversation_id: int, user_id: int) -> tuple[Membership, Members
     """(mine, theirs) when ``user_id`` takes part in the conversation, else None. 1 query."""
     rows = list(
         Membership.objects.filter(conversation_id=conversation_id).select_related(
-            "conversation__invitation__sender_record", "conversation__invitation__recipient_record"
+            "conversation__invitation__sender_record",
+            "conversation__invitation__recipient_record",
+            "conversation__invitation__about_topic",
+            "conversation__invitation__about_work",
         )
     )
     mine = [m for m in rows if m.user_id == user_id]

@@ -255,6 +255,25 @@ def test_leaving_tells_the_other(collab: Collab) -> None:
     assert b"left the conversation" in client_of(collab.ada).get(f"/conversations/{opened.pk}/").content
 
 
+def test_the_conversation_opens_with_the_invitation_it_came_from(collab: Collab) -> None:
+    """Accepting must not lose the invitation's words: both sides see them above the messages,
+    escaped, and a stranger sees nothing of them."""
+    topic = f.topic("Shared <b>Topic</b>")
+    f.give_topic(collab.bo_record, topic, rank=1)
+    sent = invite(collab, message="Let us write <script>x</script> a paper\non B.", about_topic_id=topic.pk)
+    opened = services.invitation_accept(user=collab.bo, invitation_id=sent.pk)
+    sent.refresh_from_db()
+    assert sent.why_you  # computed from the graph when it was sent
+    bo_page = client_of(collab.bo).get(f"/conversations/{opened.pk}/").content.decode()
+    opening = bo_page[bo_page.index('id="invitation-opening"') : bo_page.index('id="messages"')]
+    assert "The invitation from <bdi>Ada" in opening and "Why you: " in opening
+    assert "Let us write &lt;script&gt;x&lt;/script&gt; a paper<br>on B." in opening
+    assert f'href="/topics/{topic.openalex_id}/"><bdi>Shared &lt;b&gt;Topic&lt;/b&gt;</bdi></a>' in opening
+    ada_page = client_of(collab.ada).get(f"/conversations/{opened.pk}/").content.decode()
+    assert "Your invitation" in ada_page and "Why them: " in ada_page and "a paper<br>on B." in ada_page
+    assert client_of(collab.stranger).get(f"/conversations/{opened.pk}/").status_code == 404
+
+
 def test_a_long_conversation_opens_on_its_last_page(collab: Collab) -> None:
     opened = conversation(collab)
     Message.objects.bulk_create(
@@ -263,6 +282,9 @@ def test_a_long_conversation_opens_on_its_last_page(collab: Collab) -> None:
     page = client_of(collab.bo).get(f"/conversations/{opened.pk}/")
     assert b"message 299" in page.content and b"message 249" not in page.content
     assert b"Earlier messages" in page.content
+    assert b'id="invitation-opening"' not in page.content  # it opens the first page only
+    first = client_of(collab.bo).get(f"/conversations/{opened.pk}/?before={Message.objects.order_by('id')[50].pk}")
+    assert b'id="invitation-opening"' in first.content and b"message 0" in first.content
 
 
 # --- Reports and moderation ----------------------------------------------------------------------
