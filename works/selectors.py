@@ -446,7 +446,8 @@ def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> Wo
     """The works list of a profile: 4 queries whatever the number of works and of their
     authors (the facets, which give every count; the page of works with their venue; 2 for
     their author lists, :func:`author_lists`), 2 when the page shows no work. A page past the
-    end shows no work (``paging.out_of_range`` explains it); an unknown sort is the default.
+    end shows no work (``paging.out_of_range`` explains it); an unknown sort is the default, and
+    a type or topic that none of the works has is dropped (the returned ``filters`` say what applied).
 
     The page's ids are chosen first, from the researcher's authorships and the works' sort
     keys (the covering index ``work_sort_key`` holds date, year and citations; titles are read
@@ -473,6 +474,15 @@ def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> Wo
             year_counts[work_year] = year_counts.get(work_year, 0) + n
         if filters.matches(work_type, work_year, is_on_topic):
             matching += n
+    # A type none of the works has, or a topic none of them is on (an old bookmark, a hand-edited
+    # URL), is dropped like any value the form cannot read: the list shows what the form shows.
+    unknown_type = bool(filters.type) and filters.type not in type_counts
+    unknown_topic = bool(filters.topic) and not any(is_on_topic for _, _, is_on_topic, _ in facets)
+    if unknown_type or unknown_topic:
+        filters = replace(
+            filters, type="" if unknown_type else filters.type, topic="" if unknown_topic else filters.topic
+        )
+        matching = sum(n for kind, year, on, n in facets if filters.matches(kind, year, on))
     paging = Paging(filters.page, matching, WORKS_PER_PAGE)
     works: list[Work] = []
     if paging.start:

@@ -118,6 +118,8 @@ def test_it_filters_by_year_range_type_and_topic_and_their_combinations(client: 
         {"topic": "A5000000001"},
         {"type": "x" * 200},
         {"type": "\x00"},
+        {"type": "zzz"},  # a type none of the works has (an old bookmark): the form shows "All types"
+        {"topic": "T1"},  # a topic none of the works is on: the form shows "All topics"
     ],
 )
 def test_bad_values_are_dropped_and_never_a_500(client: Client, lead: Researcher, params: dict[str, Any]) -> None:
@@ -126,6 +128,23 @@ def test_bad_values_are_dropped_and_never_a_500(client: Client, lead: Researcher
         text = text_of(response.content.decode())
         assert response.status_code == 200 and "<script>alert" not in response.content.decode()
         assert "Showing 1–6 of 6, newest first." in text
+
+
+def test_a_type_or_topic_the_works_do_not_have_is_dropped_and_the_export_links_drop_it_too(
+    client: Client, lead: Researcher
+) -> None:
+    """The list, the form and the export links agree: all works, all types, all topics."""
+    elsewhere = f.topic("Elsewhere Topic").openalex_id  # a real topic, on none of Ada's works
+    url = f"/researchers/{lead.openalex_id}/"
+    for params in ({"type": "zzz", "sort": "title"}, {"topic": elsewhere, "sort": "title"}):
+        html = client.get(url, params).content.decode()
+        assert "Showing 1–6 of 6, by title (A–Z)." in text_of(html) and "No works match" not in html
+        assert re.search(r'<option value="(zzz|T\d+)" selected', html) is None
+        exports = html[html.index('class="export-links'):]
+        assert f'href="{url}works.bib?sort=title"' in exports and "zzz" not in exports and elsewhere not in exports
+    # A type that is there still filters, and its export link keeps it.
+    html = client.get(url, {"type": "article"}).content.decode()
+    assert "Showing 1–3 of 3 matching" in text_of(html) and f'href="{url}works.bib?type=article"' in html
 
 
 def test_the_form_drops_what_it_cannot_read() -> None:
@@ -175,7 +194,9 @@ def test_hidden_works_stay_out_of_every_sort_and_filter(client: Client, lead: Re
     HiddenWork.objects.create(researcher=lead, work=hidden, reason="not_mine")
     for sort in WORK_SORTS:
         assert "Delta dataset" not in titles(client, lead, sort=sort)
-    assert titles(client, lead, type="dataset") == []
+    # Its type is then on none of the listed works: the filter is dropped, the list stays whole.
+    assert titles(client, lead, type="dataset") == titles(client, lead)
+    assert "Delta dataset" not in titles(client, lead)
 
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>\u202e'
@@ -236,7 +257,7 @@ def test_the_cached_anonymous_page_keeps_each_filter_and_order_apart(client: Cli
     assert "most cited first" in again[str({"sort": "citations"})]
     # Hiding a work moves the stamp: no variant shows the stale list.
     HiddenWork.objects.create(researcher=lead, work=lead.works.get(title="Delta dataset"), reason="not_mine")
-    assert "No works match this filter" in text_of(client.get(url, {"type": "dataset"}).content.decode())
+    assert "Showing 1–5 of 5, newest first." in text_of(client.get(url, {"type": "dataset"}).content.decode())
     assert "Delta dataset" not in client.get(url, {"sort": "citations"}).content.decode()
 
 
