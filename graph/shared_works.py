@@ -66,4 +66,4 @@ def shared_works_page(a: Researcher, b: Researcher, *, page: int = 1) -> SharedW
     edge = CoauthorEdge.objects.filter(researcher_a_id=low, researcher_b_id=high).first()
     paging = Paging.clamped(page, total, WORKS_PER_PAGE)
     works = list(both.select_related("source")[paging.offset : paging.offset + WORKS_PER_PAGE]) if total else []
-    return SharedWorksPage(a, b, edge, works, author_lists(works), paging)
+    return SharedWorksPage(a, b, edge, works, author_lists(works, highlight=(a.pk, b.pk)), paging)

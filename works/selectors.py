@@ -4,7 +4,7 @@ the profile, the claims pages, the graph slice and the trust inputs all read).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -259,6 +259,9 @@ class AuthorList:
     authorships: list[Authorship]  # with their researcher (or None) selected
     total: int  # every author of the work
     before: int  # authors before this slice
+    # Highlighted researchers' authorships that come after the slice (author_lists's
+    # ``highlight``): shown apart, so a list never hides the person it is about.
+    further: list[Authorship] = field(default_factory=list)
 
     @property
     def start(self) -> int:
@@ -271,7 +274,7 @@ class AuthorList:
 
     @property
     def remaining(self) -> int:
-        """Authors after this slice ("and N more")."""
+        """Authors after this slice ("and N more"), those shown apart included."""
         return self.total - self.end
 
     @property
@@ -280,12 +283,16 @@ class AuthorList:
         return self.authorships[-1].position if self.authorships else -1
 
 
-def author_lists(works: Sequence[Work], *, after: int = -1, limit: int = AUTHORS_SHOWN) -> dict[int, AuthorList]:
+def author_lists(
+    works: Sequence[Work], *, after: int = -1, limit: int = AUTHORS_SHOWN, highlight: Collection[int] = ()
+) -> dict[int, AuthorList]:
     """For each of ``works`` (by primary key), at most ``limit`` authors at byline positions
-    after ``after`` (-1: the first ones), with the counts "and N more" needs. 2 queries
-    whatever the number of works and of their authors: the counts, read from the authorship
-    key's index, and the slices, ranked on that index before any researcher row is read
-    (joining first would read every author of a 5,000-author work). No query for no works."""
+    after ``after`` (-1: the first ones), with the counts "and N more" needs, and the
+    authorships of the ``highlight`` researchers that come after the slice
+    (``AuthorList.further``). 2 queries whatever the number of works and of their authors: the
+    counts, read from the authorship key's index, and the slices, ranked on that index before
+    any researcher row is read (joining first would read every author of a 5,000-author work).
+    No query for no works."""
     ids = [work.pk for work in works]
     if not ids:
         return {}
@@ -302,15 +309,20 @@ def author_lists(works: Sequence[Work], *, after: int = -1, limit: int = AUTHORS
         .filter(rank__lte=limit)
         .values_list("work_id", "position")
     )
+    shown = Q(pk__in=ranked)
+    if highlight:  # through the (researcher, work) index: a row or so per highlighted researcher
+        shown |= Q(work_id__in=ids, researcher_id__in=list(highlight), position__gt=after)
     slices: dict[int, list[Authorship]] = {work_id: [] for work_id in ids}
-    for authorship in (
-        Authorship.objects.filter(pk__in=ranked).select_related("researcher").order_by("work_id", "position")
-    ):
+    for authorship in Authorship.objects.filter(shown).select_related("researcher").order_by("work_id", "position"):
         slices[authorship.work_id].append(authorship)
     lists: dict[int, AuthorList] = {}
     for work in works:
         total, later = counts.get(work.pk, (0, 0))
-        lists[work.pk] = AuthorList(work=work, authorships=slices[work.pk], total=total, before=total - later)
+        # The ranked rows are the first ``limit`` after ``after``: any other row comes later.
+        rows = slices[work.pk]
+        lists[work.pk] = AuthorList(
+            work=work, authorships=rows[:limit], total=total, before=total - later, further=rows[limit:]
+        )
     return lists
 
 
@@ -498,7 +510,7 @@ def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> Wo
     return WorksPage(
         researcher_id=researcher.pk,
         works=works,
-        authors=author_lists(works, limit=LIST_AUTHORS_SHOWN),
+        authors=author_lists(works, limit=LIST_AUTHORS_SHOWN, highlight=(researcher.pk,)),
         total=total,
         paging=paging,
         filters=filters,

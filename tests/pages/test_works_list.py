@@ -189,6 +189,27 @@ def test_each_work_shows_its_first_authors_with_the_researcher_in_bold_its_venue
     assert "Workshop Without Id" in text and "0 citations" in text
 
 
+def test_a_researcher_far_down_a_byline_is_named_below_the_first_authors(
+    client: Client, django_assert_num_queries
+) -> None:
+    """Author 29 of 30 is not among the first few: the list names them apart, in bold, with
+    their place, instead of hiding the person whose profile it is among "and N more"."""
+    ada = f.researcher("Ada Example")
+    others = [f.researcher(f"Other Author {i}") for i in range(29)]
+    f.work([*others[:28], ada, others[28]], title="Big consortium paper", year=2024)
+    f.work([ada, *others[:8]], title="Ada first", year=2020)
+    with django_assert_num_queries(5):  # researcher, facets, works, and the 2 of the author lists
+        html = client.get(f"/researchers/{ada.openalex_id}/", HTTP_HX_REQUEST="true").content.decode()
+    big = html[html.index("Big consortium paper") : html.index("Ada first")]  # newest first: the paper, then hers
+    assert "Other Author 0</bdi>" in big and "Other Author 27</bdi>" not in big
+    assert (
+        f'… <strong class="author-highlight"><a href="/researchers/{ada.openalex_id}/"><bdi>Ada Example</bdi></a>'
+        "</strong> is author 29 of 30." in big
+    )
+    assert f"and {30 - LIST_AUTHORS_SHOWN} more authors" in text_of(big)  # Ada among them
+    assert html.count("is author ") == 1  # shown apart only where the slice leaves her out
+
+
 def test_hidden_works_stay_out_of_every_sort_and_filter(client: Client, lead: Researcher) -> None:
     hidden = lead.works.get(title="Delta dataset")
     HiddenWork.objects.create(researcher=lead, work=hidden, reason="not_mine")
