@@ -62,14 +62,15 @@ def absolute_url(path: str) -> str:
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous visitors go to log in (and come back); signed-in non-staff get 403."""
+    """Anonymous visitors go to log in (and come back); signed-in non-staff get 403 (the
+    403 page shows the refusal's message: templates/403.html)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
-            raise PermissionDenied("Only staff can do this.")
+            raise PermissionDenied("Only BZPEER's staff can open this page or do this.")
         return view(request, *args, **kwargs)
 
     return wrapper
