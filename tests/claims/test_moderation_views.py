@@ -112,6 +112,20 @@ def test_a_claim_stands_beside_its_record_evidence_and_claimant(
     assert "Audit log of this claim" in page and "Claim submitted" in page
 
 
+def test_affiliation_years_read_oldest_first_whatever_order_they_are_stored_in(
+    client: Client, staff, record, claimant, django_assert_num_queries
+) -> None:
+    # OpenAlex lists an affiliation's years newest first, and they are stored as it gives them.
+    place = f.institution("Northvale Institute of Technology", email_domains=["example.org"])
+    f.affiliate(record, place, [2026, 2025, 2024, 2020, 2019, 2018, 2017, 2016, 2015])
+    claim = claimant.claims.get()
+    client.force_login(staff)
+    with django_assert_num_queries(11):  # as test_a_claim_stands_beside_its_record_evidence_and_claimant
+        page = client.get(f"/moderation/claims/{claim.pk}/").content.decode()
+    assert '(example.org)</span> <span class="muted">2015–2020, 2024–2026</span>' in page
+    assert "2026–2015" not in page
+
+
 def test_staff_approve_from_the_claim_page(client: Client, staff, claimant, record, mailoutbox) -> None:
     claim = claimant.claims.get()
     client.force_login(staff)
