@@ -1,9 +1,12 @@
-"""What the trust engine reads about claims and moderation: three set-based functions.
+"""What the trust engine reads about claims and moderation: four set-based functions, and the
+one definition of a follower (:func:`counted_follows`), which depends on who owns a record.
 
 graph.trust_inputs calls these and nothing else of the claims code, so claims can change
-their models freely as long as the signatures and contracts below hold.
+their models freely as long as the signatures and contracts below hold. The pages count
+followers from the same definition (claims.selectors.followers_count_annotation), so the
+profile's follower count and the trust explanation's agree.
 
-Contracts (all three):
+Contracts (all four):
 
 * ``researcher_ids`` is a collection of ``profiles.Researcher`` primary keys, or None for
   every researcher (a full recompute); the answer covers exactly those researchers.
@@ -21,17 +24,19 @@ researchers, against claims.Claim:
   ``impersonation`` (claims.rules.FINDING_REASONS). It counts against the records
   the same account owns now (an approved claim): the penalty lands on the impersonator's
   own record, never on the record they tried to take. Decisions are final, so a finding is
-  never reversed; revoking the account's ownership takes the penalty off that record.
+  never reversed; revoking the account's ownership takes the penalty off that record;
+* a follower is an account following the record other than its owner (:func:`counted_follows`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from claims.models import Claim
 from claims.rules import FINDING_REASONS
+from profiles.models import Follow
 from profiles.verification import ClaimFacts
 
 _APPROVED, _REVOKED = Claim.State.APPROVED, Claim.State.REVOKED
@@ -98,4 +103,29 @@ def upheld_findings_count(researcher_ids: Collection[int] | None) -> dict[int, i
         .filter(n__gt=0)
         .values_list("researcher_id", "n")
     )
+    return dict(rows)
+
+
+def counted_follows() -> QuerySet[Follow]:
+    """The follows that make followers: every ``profiles.Follow`` except the one of the
+    account that owns the record (its approved claim), whenever that follow was made, before
+    the claim or after it. A researcher's own account following their record says nothing
+    about the community around it (DESIGN §3, community); following.services refuses new
+    ones, and this leaves out those made before the claim was approved. A revoked owner's
+    follow counts again, like anyone's."""
+    owner = Claim.objects.filter(
+        state=_APPROVED, researcher_id=OuterRef("researcher_id"), user_id=OuterRef("user_id")
+    )
+    return Follow.objects.filter(~Exists(owner))
+
+
+def follower_counts(researcher_ids: Collection[int] | None) -> dict[int, int]:
+    """Followers of each researcher (:func:`counted_follows`); researchers with none are
+    absent. 1 query."""
+    if researcher_ids is not None and not researcher_ids:
+        return {}
+    follows = counted_follows()
+    if researcher_ids is not None:
+        follows = follows.filter(researcher_id__in=list(researcher_ids))
+    rows = follows.order_by().values("researcher_id").annotate(n=Count("*")).values_list("researcher_id", "n")
     return dict(rows)

@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, JSONObject, NullIf, Substr
 from django.utils import timezone
 
 from claims import rules
+from claims.facts import counted_follows
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
 from profiles.models import Researcher, ResearcherAffiliation
 from profiles.selectors import count_of
@@ -168,6 +169,26 @@ def owner_claim(user: AbstractUser, researcher_id: int) -> Claim | None:
     if not user.is_authenticated:
         return None
     return Claim.objects.filter(user_id=user.pk, researcher_id=researcher_id, state=State.APPROVED).first()
+
+
+def owns_record(user_id: int, researcher_id: int) -> bool:
+    """Whether the account owns the record (holds its approved claim). 1 query."""
+    return Claim.objects.filter(user_id=user_id, researcher_id=researcher_id, state=State.APPROVED).exists()
+
+
+# --- Followers: every follow but the owner's own (claims.facts.counted_follows) -----------------
+
+
+def followers_count_annotation() -> Coalesce:
+    """The researcher's follower count as an annotation of a researcher query (the profile's
+    Quick read and follow box): the trust formula's ``followers`` input, from the same
+    definition (claims.facts.counted_follows), so the two never disagree."""
+    return count_of(counted_follows().filter(researcher=OuterRef("pk")))
+
+
+def followers_count(researcher: Researcher) -> int:
+    """The researcher's follower count (:func:`followers_count_annotation`'s number). 1 query."""
+    return counted_follows().filter(researcher=researcher).count()
 
 
 # --- Public: the profile's identity section and the correction history -------------------------

@@ -1,6 +1,6 @@
-"""Writes of the following app: a person's following settings (private feed token, digest
-choice), composing digests and sending them. Follows themselves are profiles.services.follow_set,
-the one follow write path."""
+"""Writes of the following app: a person's follows (:func:`follow_set`: the rule that nobody
+follows their own record, then profiles.services.follow_set, the one follow write), their
+following settings (private feed token, digest choice), composing digests and sending them."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bzpeer.http import absolute_url
+from claims import selectors as claims_selectors
 from core import outbox
 from core.limits import Rate, rate_limit_hit
 from following import selectors
 from following.models import Announcement, Digest, Subscription
+from profiles import services as profiles_services
+from profiles.models import Researcher
 from works.models import Work
 from works.selectors import NEWEST_FIRST, author_lists
 
@@ -27,6 +30,34 @@ DIGEST_EMAIL_TASK = "following.send_digest_email"
 UNSUBSCRIBE_SALT = "following.unsubscribe"
 # Changes of one account's following settings (token resets, digest choices).
 SETTINGS_RATES_PER_ACCOUNT = (Rate(20, 3600),)
+
+
+class FollowRefused(Exception):
+    """The follow is refused; nothing was written and no limit was spent. ``str()`` is the
+    sentence to show."""
+
+
+OWN_RECORD = (
+    "This is your own profile: you cannot follow it. Followers are the other people who follow "
+    "your work, and your trust score counts only them."
+)
+
+
+def follow_set(*, user_id: int, researcher: Researcher, following: bool, client_ip: str | None = None) -> bool:
+    """Make a person follow (``following=True``) or stop following ``researcher``: every
+    follow and unfollow people make goes through here.
+
+    The owner of the record (its approved claim) cannot follow it: :class:`FollowRefused`
+    (:data:`OWN_RECORD`), before the limits, so nothing changes and nothing is spent (1
+    query). Unfollowing is always allowed, so an owner can drop a follow made before their
+    claim (which trust never counts: claims.facts.counted_follows). Otherwise
+    profiles.services.follow_set: its limits (``core.limits.RateLimited``), idempotency,
+    return value and the trust recompute it sends."""
+    if following and claims_selectors.owns_record(user_id, researcher.pk):
+        raise FollowRefused(OWN_RECORD)
+    return profiles_services.follow_set(
+        user_id=user_id, researcher=researcher, following=following, client_ip=client_ip
+    )
 
 
 def _new_token() -> str:

@@ -21,7 +21,6 @@ from core.limits import RateLimited
 from following import feeds, selectors, services
 from following.forms import DigestForm, PageForm
 from following.models import Subscription
-from profiles import services as profiles_services
 from profiles.identifiers import parse_openalex_id
 from profiles.shortcuts import researcher_or_response
 
@@ -73,8 +72,8 @@ def _limited(request: HtmxRequest, limited: RateLimited, what: str) -> HttpRespo
 @require_POST
 @vary_on_headers("HX-Request")
 def unfollow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    """Stop following a researcher from the following page, through the one follow write path
-    (profiles.services.follow_set) and its limits. htmx gets the row back saying so."""
+    """Stop following a researcher from the following page, through the one follow path
+    (services.follow_set) and its limits. htmx gets the row back saying so."""
     if parse_openalex_id(openalex_id, "A") is None:
         raise Http404("Not an OpenAlex author id")
     if not request.user.is_authenticated:
@@ -83,7 +82,7 @@ def unfollow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     if isinstance(researcher, HttpResponse):
         return researcher
     try:
-        profiles_services.follow_set(
+        services.follow_set(
             user_id=_user_id(request), researcher=researcher, following=False, client_ip=client_ip(request)
         )
     except RateLimited as limited:

@@ -60,7 +60,16 @@ from the profile (``works.HiddenWork``, "not mine"; DESIGN §4).
     Those of the distinct co-authors whose record has an approved claim at computation
     time (``claims.facts.claimed_researcher_ids``).
 ``followers``
-    ``profiles.Follow`` rows for the researcher.
+    The accounts following the researcher (``profiles.Follow`` rows) other than the record's
+    owner, the account with the approved claim on it (``claims.facts.follower_counts``,
+    ``counted_follows``): a researcher following their own record is not a follower, whether
+    that follow was made before the claim was approved or after (following.services refuses
+    it since). The profile's follower count is the same number. Recorded as a correction,
+    not a new version (2026-12-06): DESIGN §3 counts followers, and an owner never was one;
+    until then the gathering counted an owner's own follow. v1's arithmetic is unchanged and
+    every stored snapshot still reproduces from its stored inputs; the few records it moves
+    show "1 follower fewer" in their history at their next recompute (a follow change, a
+    claim decision, or the nightly full refresh).
 ``upheld_findings``
     Moderation findings upheld against the record (impersonation, spam), as
     ``claims.facts.upheld_findings_count`` defines them. A finding reversed later
@@ -87,7 +96,10 @@ Versions
 Any change to the arithmetic, caps or input definitions is a new version: write
 ``compute_trust_v2`` beside ``compute_trust_v1``, register it in :data:`FORMULAS`, point
 :data:`VERSION` at it and recompute everyone. Stored snapshots keep their version, inputs and
-components, so old scores stay explainable.
+components, so old scores stay explainable. A correction that makes the gathering of an input
+match what DESIGN §3 already means by it (an input counted something it never should have) is
+not a new version: it is written at the input above, with its date, and reaches the records
+it moves at their next recompute (``followers``, 2026-12-06).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 :func:`trust_inputs_gather` implements, in SQL, the input definitions of
 graph.trust_formula's module docstring, for a set of researchers or for everyone, in a fixed
-number of queries whatever the number of researchers (4 here, plus whatever the three
+number of queries whatever the number of researchers (3 here, plus whatever the four
 claims.facts functions issue):
 
 1. the Researcher rows: identity (OpenAlex id, record status, ORCID, dates), the record's
@@ -11,7 +11,9 @@ claims.facts functions issue):
    works, first work year, works in the last three calendar years;
 3. one aggregate over ``graph_coauthoredge`` (both directions): distinct co-authors, and
    those of them whose record is claimed (``claims.facts.claimed_researcher_ids``);
-4. one aggregate over ``profiles_follow``: followers.
+4. followers: ``claims.facts.follower_counts``, one aggregate over ``profiles_follow`` that
+   leaves out the record owner's own follow (the one definition of a follower, shared with
+   the profile's follower count).
 
 Co-authors are read from the materialised co-author edges, so the edges must be fresh
 before trust is recomputed (graph.tasks.refresh_after_import refreshes edges first, then trust).
@@ -83,7 +85,7 @@ def trust_inputs_gather(researcher_ids: Sequence[int] | None, *, reference_year:
         records = _researchers(cursor, ids)
         works = _works(cursor, ids, reference_year)
         coauthors = _coauthors(cursor, ids, claimed)
-        followers = _followers(cursor, ids)
+    followers = claim_facts.follower_counts(ids)
     claims = claim_facts.claim_facts_for(ids)
     findings = claim_facts.upheld_findings_count(ids)
 
@@ -177,11 +179,3 @@ def _coauthors(cursor, ids: list[int] | None, claimed: list[int]) -> dict[int, t
         {"ids": ids, "claimed": claimed},
     )
     return {row[0]: row[1:] for row in cursor.fetchall()}
-
-
-def _followers(cursor, ids: list[int] | None) -> dict[int, int]:
-    cursor.execute(
-        f"SELECT researcher_id, count(*) FROM profiles_follow {_scope('researcher_id', ids)} GROUP BY researcher_id",
-        {"ids": ids},
-    )
-    return dict(cursor.fetchall())

@@ -53,7 +53,7 @@ def researchers_for_page(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Res
     close collaborators, whether ``user`` follows them and whether the record is claimed.
     One query per fetched row set."""
     qs = Researcher.objects.annotate(
-        followers_count=count_of(Follow.objects.filter(researcher=OuterRef("pk"))),
+        followers_count=claims_selectors.followers_count_annotation(),
         # A constant statement without parameters: nothing from the request reaches it.
         close_collaborators_count=RawSQL(  # noqa: S611
             close_count_sql("profiles_researcher.id"), [], output_field=IntegerField()
@@ -139,7 +139,7 @@ def _profile_viewer_statement() -> _ViewerStatement:
         Researcher.objects.filter(pk=_RESEARCHER)
         .only("id", "openalex_id", "display_name", "preferred_name", "open_to_collaborate", "record_status")
         .annotate(
-            followers_count=count_of(Follow.objects.filter(researcher=OuterRef("pk"))),
+            followers_count=claims_selectors.followers_count_annotation(),
             is_following=Exists(Follow.objects.filter(researcher=OuterRef("pk"), user_id=_USER)),
             account_name=claims_selectors.account_name_annotation(_USER),
             **claims_selectors.viewer_annotations(viewer),

@@ -18,14 +18,15 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from bzpeer.http import HtmxRequest, absolute_url, client_ip, is_htmx_partial, too_many_requests
+from claims import selectors as claims_selectors
 from collaboration import selectors as collaboration_selectors
 from collaboration import services as collaboration_services
 from collaboration import stamps as collaboration_stamps
 from core.limits import RateLimited
+from following import services as following_services
 from pages import page_cache, selectors
 from pages.forms import AuthorsSliceForm, WorksFilterForm
 from profiles import selectors as profiles_selectors
-from profiles import services as profiles_services
 from profiles.display import person_jsonld
 from profiles.identifiers import parse_openalex_id
 from profiles.models import Researcher
@@ -231,10 +232,13 @@ def _profile(request: HtmxRequest, researcher: Researcher, filters: WorksFilter)
 @require_POST
 @vary_on_headers("HX-Request")
 def researcher_follow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
-    """Follow (``action=follow``) or unfollow (``action=unfollow``) a researcher. Anonymous
-    visitors go to log in and come back to the profile. htmx gets the follow box back, with
-    the Quick read follower count swapped out of band. Over the follow limits: 429, the box
-    (htmx) or a page saying when to try again, and nothing changed."""
+    """Follow (``action=follow``) or unfollow (``action=unfollow``) a researcher, through
+    following.services.follow_set. Anonymous visitors go to log in and come back to the
+    profile. htmx gets the follow box back, with the Quick read follower count swapped out of
+    band. Over the follow limits: 429, the box (htmx) or a page saying when to try again, and
+    nothing changed. The owner following their own record (a stale page, a forged POST): 403
+    and why, nothing changed; htmx gets the box saying so with 200 (htmx swaps no 403,
+    templates/base.html)."""
     canonical = parse_openalex_id(openalex_id, "A")
     if canonical is None:
         raise Http404("Not an OpenAlex author id")
@@ -249,17 +253,47 @@ def researcher_follow(request: HtmxRequest, openalex_id: str) -> HttpResponse:
     if isinstance(researcher, HttpResponse):
         return researcher
     profile_url = reverse("pages:detail", args=[researcher.openalex_id])
+    user_id = int(request.user.pk or 0)  # signed in: checked above
     try:
-        profiles_services.follow_set(
-            user_id=request.user.pk, researcher=researcher, following=action == "follow", client_ip=client_ip(request)
+        following_services.follow_set(
+            user_id=user_id, researcher=researcher, following=action == "follow", client_ip=client_ip(request)
         )
     except RateLimited as limited:
         return _follow_limited(request, researcher, limited)
+    except following_services.FollowRefused as refused:
+        return _follow_refused(request, researcher, str(refused))
     if not request.htmx:
         return redirect(profile_url)
     researcher.is_following = action == "follow"  # type: ignore[attr-defined]
-    researcher.followers_count = profiles_selectors.followers_count(researcher)  # type: ignore[attr-defined]
+    # A follow got here only for someone who does not own the record (the service checked).
+    owner = action == "unfollow" and claims_selectors.owns_record(user_id, researcher.pk)
+    researcher.viewer_is_owner = owner  # type: ignore[attr-defined]
+    researcher.followers_count = claims_selectors.followers_count(researcher)  # type: ignore[attr-defined]
     return render(request, "pages/researcher_detail.html#follow-box", {"researcher": researcher, "oob": True})
+
+
+def _follow_box_as_it_stands(request: HtmxRequest, researcher: Researcher, *, is_owner: bool | None = None) -> None:
+    """Set on ``researcher`` what the follow box shows the signed-in visitor now: whether they
+    own the record (read unless ``is_owner`` says), follow it, and its follower count. 2 or 3
+    queries."""
+    user_id = int(request.user.pk or 0)  # signed in: the view checked
+    if is_owner is None:
+        is_owner = claims_selectors.owns_record(user_id, researcher.pk)
+    researcher.viewer_is_owner = is_owner  # type: ignore[attr-defined]
+    researcher.is_following = profiles_selectors.is_following(user_id, researcher)  # type: ignore[attr-defined]
+    researcher.followers_count = claims_selectors.followers_count(researcher)  # type: ignore[attr-defined]
+
+
+def _follow_refused(request: HtmxRequest, researcher: Researcher, message: str) -> HttpResponse:
+    """The owner's follow of their own record, refused: the follow box saying it is their own
+    profile, with ``message`` (htmx, 200: htmx swaps no 403), or a 403 page saying why with a
+    way back."""
+    if not request.htmx:
+        back = {"back_url": reverse("pages:detail", args=[researcher.openalex_id]), "back_label": "Back to the profile"}
+        return render(request, "pages/follow_refused.html", {"message": message, **back}, status=403)
+    _follow_box_as_it_stands(request, researcher, is_owner=True)
+    context = {"researcher": researcher, "oob": True, "message": message}
+    return render(request, "pages/researcher_detail.html#follow-box", context)
 
 
 def _follow_limited(request: HtmxRequest, researcher: Researcher, limited: RateLimited) -> HttpResponse:
@@ -270,9 +304,7 @@ def _follow_limited(request: HtmxRequest, researcher: Researcher, limited: RateL
     if not request.htmx:
         back = {"back_url": profile_url, "back_label": f"Back to {researcher.name}"}
         return too_many_requests(request, message=message, retry_after=limited.retry_after, context=back)
-    user_id = int(request.user.pk or 0)  # signed in: the view checked
-    researcher.is_following = profiles_selectors.is_following(user_id, researcher)  # type: ignore[attr-defined]
-    researcher.followers_count = profiles_selectors.followers_count(researcher)  # type: ignore[attr-defined]
+    _follow_box_as_it_stands(request, researcher)
     context: dict[str, Any] = {"researcher": researcher, "oob": True}
     return too_many_requests(
         request,

@@ -1,6 +1,7 @@
 """Reads of researcher records: an id from a URL resolved to a record (or its alias), recent
-imports, follower counts, and the correlated-count helper other
-apps' selectors use.
+imports, whether an account follows a record, and the correlated-count helper other
+apps' selectors use. (Follower counts leave out the record owner's own follow, so they are
+claims.selectors.followers_count's: claims knows who owns a record.)
 
 Every function here runs a fixed number of queries (the docstrings say how many).
 """
@@ -91,11 +92,6 @@ def researchers_featured(openalex_ids: list[str]) -> list[Researcher]:
     )
     found = {r.openalex_id: r for r in with_current_institution(qs)}
     return [found[i] for i in openalex_ids if i in found]
-
-
-def followers_count(researcher: Researcher) -> int:
-    """1 query."""
-    return Follow.objects.filter(researcher=researcher).count()
 
 
 def is_following(user_id: int, researcher: Researcher) -> bool:

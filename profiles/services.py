@@ -16,7 +16,10 @@ FOLLOW_RATES_PER_ADDRESS = (Rate(120, 60),)
 
 
 def follow_set(*, user_id: int, researcher: Researcher, following: bool, client_ip: str | None = None) -> bool:
-    """Make ``user_id`` follow (``following=True``) or stop following ``researcher``.
+    """Make ``user_id`` follow (``following=True``) or stop following ``researcher``: the
+    write itself. People's follows come through following.services.follow_set, which first
+    refuses an owner's follow of their own record (the rule needs claims, to the right of
+    profiles).
 
     Bounded first: the request counts against FOLLOW_RATES_PER_ACCOUNT and, when the caller
     gives the client's address (``bzpeer.http.client_ip``), FOLLOW_RATES_PER_ADDRESS; over

@@ -1,6 +1,6 @@
 """Trust follows claims: every decision, revocation and correction writes the record's trust
 recompute to the outbox in its transaction, and the recompute reads the claim (level, claimed co-authors,
-findings) through claims.facts."""
+findings, followers other than the owner) through claims.facts."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import pytest
 
 from claims import corrections, services
 from claims import facts as claim_facts
+from claims import selectors as claims_selectors
 from claims.models import Claim
 from core.models import OutboxMessage
 from graph.models import TrustSnapshot
 from graph.trust_services import trust_recompute
+from profiles.models import Follow, Researcher
 from tests import cast
 from tests import factories as f
 from tests.cast import EVIDENCE, sign_in_with_orcid
@@ -121,3 +123,70 @@ def test_claim_facts_are_set_based(verified_user, stranger, staff, django_assert
     assert claim_facts.claim_facts_for(None).keys() == {a.pk, b.pk}
     with django_assert_num_queries(0):
         assert claim_facts.claim_facts_for([]) == {} and claim_facts.claimed_researcher_ids([]) == set()
+
+
+# --- Followers: the owner's own follow never counts ---------------------------------------------
+
+
+def community(record) -> tuple[int, str]:
+    """The current snapshot's followers input and the community component's evidence."""
+    snap = TrustSnapshot.objects.get(researcher=record, is_current=True)
+    [component] = [c for c in snap.components if c["name"] == "community"]
+    return snap.inputs["followers"], component["evidence"]
+
+
+def test_a_follow_made_before_the_claim_stops_counting_once_it_is_approved(
+    record, verified_user, stranger, staff
+) -> None:
+    """The tester's case: the future owner follows the record, the claim is approved; the
+    recompute the decision enqueues counts only the other people, and a revocation puts the
+    follow back among the others'."""
+    Follow.objects.create(user=verified_user, researcher=record)
+    Follow.objects.create(user=stranger, researcher=record)
+    trust_recompute(researcher_ids=[record.pk])
+    assert community(record) == (2, "2 followers")
+    claim = services.claim_submit(
+        user=verified_user, researcher_id=record.pk, method="evidence", evidence_url=EVIDENCE
+    )
+    run(services.claim_decide, moderator=staff, claim_id=claim.pk, decision="approve")
+    run_outbox()
+    assert community(record) == (1, "1 follower")
+    assert claims_selectors.followers_count(record) == 1  # the profile's count agrees
+    services.claim_revoke(moderator=staff, claim_id=claim.pk, reason="other")
+    run_outbox()
+    assert community(record) == (2, "2 followers")
+    assert claims_selectors.followers_count(record) == 2
+
+
+def test_an_owners_follow_written_after_the_claim_does_not_count_either(record, owner, stranger) -> None:
+    """A follow the service would refuse, written anyway (a race with the approval, a direct
+    write): the formula's input leaves it out whenever it was made."""
+    Follow.objects.create(user=owner, researcher=record)
+    trust_recompute(researcher_ids=[record.pk])
+    assert community(record) == (0, "no followers yet")
+    Follow.objects.create(user=stranger, researcher=record)
+    trust_recompute(researcher_ids=[record.pk])
+    assert community(record) == (1, "1 follower")
+
+
+def test_follower_counts_leave_out_owners_and_are_set_based(django_assert_num_queries) -> None:
+    a, b, c = (f.record(f"A50000000{n:02d}") for n in range(1, 4))
+    owner_of_a, owner_of_b = cast.owner(a, "owner_a"), cast.owner(b, "owner_b")
+    fan = cast.stranger("fan")
+    Follow.objects.bulk_create(
+        [
+            Follow(user=owner_of_a, researcher=a),  # own: not counted
+            Follow(user=owner_of_b, researcher=a),  # another record's owner is a follower like anyone
+            Follow(user=fan, researcher=a),
+            Follow(user=owner_of_b, researcher=b),  # own: b has no follower
+            Follow(user=owner_of_a, researcher=c),
+        ]
+    )
+    ids = [a.pk, b.pk, c.pk]
+    with django_assert_num_queries(1):
+        assert claim_facts.follower_counts(ids) == {a.pk: 2, c.pk: 1}
+    assert claim_facts.follower_counts(None) == {a.pk: 2, c.pk: 1}
+    with django_assert_num_queries(0):
+        assert claim_facts.follower_counts([]) == {}
+    counted = Researcher.objects.filter(pk__in=ids).annotate(n=claims_selectors.followers_count_annotation())
+    assert dict(counted.values_list("pk", "n")) == {a.pk: 2, b.pk: 0, c.pk: 1}

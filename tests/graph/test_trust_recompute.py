@@ -243,8 +243,8 @@ class TestQueries:
         self, imported: Corpus, django_assert_num_queries, stranger
     ) -> None:
         """Whatever the number of researchers: the savepoint pair of the atomic block (inside the
-        test's transaction), 2 settings/lock statements, 4 input aggregates, 3 claim-facts
-        queries (claims.facts), the current digests; and when something changed, the
+        test's transaction), 2 settings/lock statements, 3 input aggregates, 4 claim-facts
+        queries (claims.facts: followers among them), the current digests; and when something changed, the
         UPDATE that retires the old rows and the COPY of the new ones."""
         ids = list(Researcher.objects.order_by("pk").values_list("pk", flat=True))
         assert len(ids) > imported.researchers_more_than

@@ -60,9 +60,10 @@ def test_a_stranger_follows_in_place_and_the_count_updates_out_of_band(
     lead = f.researcher()
     Follow.objects.create(user=verified_user, researcher=lead)
     client.force_login(stranger)
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(8):
-        # session with its user (core.sessions), researcher, the follow limits (lock, read, count: core.limits), insert,
-        # the recompute's outbox row (graph.trust_schedule), followers count
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(9):
+        # session with its user (core.sessions), researcher, whether they own it (following.services), the follow
+        # limits (lock, read, count: core.limits), insert, the recompute's outbox row (graph.trust_schedule),
+        # followers count
         response = client.post(follow_url(lead), {"action": "follow"}, **HX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
@@ -220,3 +221,98 @@ def test_one_address_is_bounded_across_accounts_and_a_forged_header_changes_noth
         assert post(cast.verified_user(f"campus{n}"), forged=f"203.0.113.{n}").status_code == 200
     assert post(cast.verified_user("campus3"), forged="203.0.113.200").status_code == 429
     assert Follow.objects.filter(researcher=lead).count() == 3
+
+
+# --- One's own record ------------------------------------------------------------------------------
+
+
+def profile_url(researcher) -> str:
+    return f"/researchers/{researcher.openalex_id}/"
+
+
+def test_the_service_refuses_the_owner_and_spends_nothing_and_a_stranger_still_follows(
+    record, owner, stranger, django_assert_num_queries
+) -> None:
+    from core.models import RateLimitHit  # here, so the module's other tests run on older code too
+    from following import services as following_services
+
+    refused = pytest.raises(following_services.FollowRefused, match="your own profile: you cannot follow it")
+    with django_assert_num_queries(1), refused:  # whether they own it; no limit is spent
+        following_services.follow_set(user_id=owner.pk, researcher=record, following=True)
+    assert not Follow.objects.exists() and not RateLimitHit.objects.exists() and enqueued_recomputes() == []
+    assert following_services.follow_set(user_id=stranger.pk, researcher=record, following=True) is True
+    assert list(Follow.objects.values_list("user_id", flat=True)) == [stranger.pk]
+
+
+def test_the_owner_may_drop_a_follow_made_before_the_claim(record, owner) -> None:
+    from following import services as following_services
+
+    Follow.objects.create(user=owner, researcher=record)
+    assert following_services.follow_set(user_id=owner.pk, researcher=record, following=False) is True
+    assert not Follow.objects.exists()
+
+
+def test_a_forged_follow_by_the_owner_is_403_and_says_why(client: Client, record, owner) -> None:
+    client.force_login(owner)
+    response = client.post(follow_url(record), {"action": "follow"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This is your own profile: you cannot follow it." in html and 'role="alert"' in html
+    assert f'href="/researchers/{record.openalex_id}/">Back to the profile</a>' in html
+    assert not Follow.objects.exists() and enqueued_recomputes() == []
+
+
+def test_an_owners_follow_from_a_stale_page_gets_the_box_saying_it_is_their_profile(
+    client: Client, record, owner, stranger
+) -> None:
+    """htmx swaps no 403 (templates/base.html): the refusal comes as the box, with 200."""
+    Follow.objects.create(user=stranger, researcher=record)
+    Follow.objects.create(user=owner, researcher=record)  # made before the claim was approved
+    client.force_login(owner)
+    response = client.post(follow_url(record), {"action": "follow"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="follow-box"')
+    assert "<strong>This is your profile</strong>" in html and ">Follow researcher</button>" not in html
+    assert "This is your own profile: you cannot follow it." in html and 'role="alert"' in html
+    # The owner's own follow is no follower, here as in trust; they may drop it.
+    assert '<span class="follow-count">1</span>' in html and "<strong>1</strong> follower<" in html
+    assert 'name="action" value="unfollow"' in html and "that follow does not count" in html
+    assert Follow.objects.count() == 2 and enqueued_recomputes() == []
+    dropped = client.post(follow_url(record), {"action": "unfollow"}, **HX).content.decode()
+    assert "<strong>This is your profile</strong>" in dropped and 'value="unfollow"' not in dropped
+    assert '<span class="follow-count">1</span>' in dropped
+    assert list(Follow.objects.values_list("user_id", flat=True)) == [stranger.pk]
+
+
+@pytest.mark.parametrize("first", ["stranger", "owner"])
+def test_the_follow_box_tells_the_owner_it_is_their_profile_and_only_them(
+    first: str, record, owner, stranger
+) -> None:
+    """Whoever fills the page cache: the owner's box says it is their profile, a stranger's
+    offers to follow, the stored page is the anonymous one."""
+    clients = {"owner": Client(), "stranger": Client()}
+    clients["owner"].force_login(owner)
+    clients["stranger"].force_login(stranger)
+    pages = {first: clients[first].get(profile_url(record)).content.decode()}
+    for name in clients:
+        pages.setdefault(name, clients[name].get(profile_url(record)).content.decode())
+    assert "<strong>This is your profile</strong>" in pages["owner"]
+    assert "You cannot follow your own record" in pages["owner"]
+    assert ">Follow researcher</button>" not in pages["owner"]
+    assert ">Follow researcher</button>" in pages["stranger"] and "This is your profile" not in pages["stranger"]
+    anonymous = Client().get(profile_url(record)).content.decode()
+    assert ">Follow researcher</a>" in anonymous and "This is your profile" not in anonymous
+
+
+def test_every_viewer_sees_the_follower_count_without_the_owners_own_follow(record, owner, stranger) -> None:
+    """The Quick read and the follow box count followers as trust does (claims.facts): the
+    owner's follow made before the claim is no follower, for the owner, a stranger, anyone."""
+    Follow.objects.create(user=owner, researcher=record)
+    Follow.objects.create(user=stranger, researcher=record)
+    viewers = {"anonymous": Client(), "owner": Client(), "stranger": Client()}
+    viewers["owner"].force_login(owner)
+    viewers["stranger"].force_login(stranger)
+    for name, client in [*viewers.items(), ("anonymous again", viewers["anonymous"])]:  # again: from the cache
+        html = client.get(profile_url(record)).content.decode()
+        assert '<span class="follow-count">1</span>' in html, name
+        assert "2 followers" not in html and '<span class="follow-count">2</span>' not in html, name

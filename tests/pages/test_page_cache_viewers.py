@@ -85,9 +85,10 @@ def check_parts(name: str, html: str, c: Collab) -> None:
     assert who(html) == expected_who.get(name, "Your account"), name
     assert unread(html) == (1 if name == "bo" else 0), name
     assert ("Log out" in html) == (name != "anonymous"), name
-    # Follow state: only Ada follows; the anonymous box is a link to log in.
+    # Follow state: only Ada follows; the anonymous box is a link to log in; Bo's says it is his own.
     assert ("✓ Following" in html) == (name == "ada"), name
-    assert (">Follow researcher</button>" in html) == (name not in ("ada", "anonymous")), name
+    assert (">Follow researcher</button>" in html) == (name not in ("ada", "anonymous", "bo")), name
+    assert ("<strong>This is your profile</strong>" in html) == (name == "bo"), name
     # The claim part of the identity card.
     assert ("This is your record." in identity) == (name == "bo"), name
     assert ("Your claim on this record is" in identity) == (name == "claimant"), name
