@@ -228,3 +228,14 @@ def test_the_filter_line_names_the_institution_and_says_when_a_record_is_not_hel
     nameless = f.topic("")
     html = results_in(client.get("/", {"topic": nameless.openalex_id}))
     assert f'in topic <a href="/topics/{nameless.openalex_id}/"><bdi>{nameless.openalex_id}</bdi></a>' in html
+
+
+def test_a_typo_search_says_when_no_close_spelling_was_found_either(client: Client) -> None:
+    """The closest-spellings note heads closest spellings only: with none, it says so instead
+    of promising suggestions over an empty list."""
+    f.researcher("Vincent Lariviere")
+    close = client.get("/", {"q": "vincent larivire", "kind": "researchers"}).content.decode()
+    assert "these are the closest spellings." in close and "Vincent Lariviere" in close
+    none = client.get("/", {"q": "qqqzzz wwwkkk", "kind": "researchers"}).content.decode()
+    assert "closest spellings" not in none and "No researchers match." not in none
+    assert "No name holds these words, nor any close spelling of them." in none
