@@ -91,7 +91,7 @@ def test_the_works_list_fits_a_narrow_phone(page: Page, demo_site, console_error
 
 def test_the_co_author_page_sorts_and_pages_in_place(page: Page, demo_site, console_errors) -> None:
     page.goto(f"{demo_site.url}/researchers/{PROLIFIC}/")
-    page.get_by_role("link", name="all co-authors").click()
+    page.get_by_role("link", name="see every co-author").click()
     expect(page.locator("h1")).to_contain_text("Co-authors of")
     rows = page.locator("#coauthors-list tbody tr")
     expect(rows.first).to_be_visible()
