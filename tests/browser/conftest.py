@@ -107,7 +107,7 @@ def axe_violations() -> Callable[[Any], list[dict[str, Any]]]:
         pytest.skip(f"axe-core is not installed at {AXE} (`make axe` runs npm ci)")
     source = AXE.read_text()
 
-    def run(page: Any) -> list[dict[str, Any]]:
+    def run(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
         # The Content-Security-Policy refuses inline script, so axe arrives as a script of the
         # page's own origin, answered by the browser's request routing, not by the site.
         url = urljoin(page.url, "/__test-assets__/axe.min.js")
@@ -117,7 +117,7 @@ def axe_violations() -> Callable[[Any], list[dict[str, Any]]]:
         return [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"][:3]]}
             for v in violations
-            if v["impact"] in ("serious", "critical")
+            if v["impact"] in impacts
         ]
 
     return run

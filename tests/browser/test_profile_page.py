@@ -185,3 +185,13 @@ def test_the_profile_is_usable_at_phone_width(page: Page, demo_site, console_err
     expect(page.locator("#works-list")).to_contain_text("Showing 21–40 of 65")
     assert axe_violations(page) == []
     assert console_errors == []
+
+
+def test_the_demo_notice_sits_in_a_landmark(page: Page, demo_site, settings, axe_violations) -> None:
+    """With DEMO_MODE (make demo), every page carries the notice: inside a landmark like all
+    content, so axe's "region" rule (moderate) finds nothing outside one."""
+    settings.DEMO_MODE = True
+    for url in ("/", f"/researchers/{SEED}/"):
+        page.goto(f"{demo_site.url}{url}")
+        expect(page.get_by_role("complementary", name="About this demo")).to_contain_text("Demo data.")
+        assert [v for v in axe_violations(page, ("moderate", "serious", "critical")) if v["id"] == "region"] == []
