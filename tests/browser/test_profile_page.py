@@ -66,7 +66,8 @@ def test_the_seed_profile_shows_every_section_and_loads_its_fragments(
     expect(page.locator("#graph-slice")).to_contain_text("shared works,")
     # In the profile's column (narrower than the 1280 px window) the table goes below the
     # drawing at the slice's full width, not into a narrow column that breaks its words.
-    figure, table = page.locator("#graph-slice figure").bounding_box(), page.locator("#graph-slice table").bounding_box()
+    figure = page.locator("#graph-slice figure").bounding_box()
+    table = page.locator("#graph-slice table").bounding_box()
     assert figure and table and table["y"] >= figure["y"] + figure["height"], (figure, table)
     assert table["width"] >= figure["width"] - 1, (figure, table)
 
