@@ -143,3 +143,13 @@ def test_a_failed_file_import_shows_the_command_that_runs_it_again(client: Clien
 def test_unknown_jobs_are_404(client: Client, staff) -> None:
     client.force_login(staff)
     assert client.get("/imports/999999/").status_code == 404
+
+
+def test_a_file_import_says_it_is_one_and_what_it_wrote(client: Client, staff) -> None:
+    """A file import has no researcher: its row says it read files and shows its summary."""
+    ImportJob.objects.create(
+        query="/srv/openalex/merged_ids", kind=ImportJob.Kind.FILES, status="done", message="3 merged ids imported."
+    )
+    client.force_login(staff)
+    html = client.get("/imports/").content.decode()
+    assert "Files: <bdi>/srv/openalex/merged_ids</bdi>" in html and "<td>3 merged ids imported.</td>" in html
