@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, Lower, RowNumber
 
 from core.paging import Paging
 from profiles.display import abstract_is_long
-from profiles.models import Researcher
+from profiles.models import Researcher, ResearcherTopic
 from profiles.selectors import count_of
 from works.citations import EXPORT_WORKS_MAX
 from works.models import Authorship, HiddenWork, ImportJob, SnapshotSync, SnapshotTask, Work, WorkTopic
@@ -291,8 +291,9 @@ def author_lists(
     authorships of the ``highlight`` researchers that come after the slice
     (``AuthorList.further``). 2 queries whatever the number of works and of their authors: the
     counts, read from the authorship key's index, and the slices, ranked on that index before
-    any researcher row is read (joining first would read every author of a 5,000-author work).
-    No query for no works."""
+    any researcher row is read (joining first would read every author of a 5,000-author work);
+    a third only when a slice that leaves authors out lacks one of ``highlight``: their
+    authorships of those works, through the (researcher, work) index. No query for no works."""
     ids = [work.pk for work in works]
     if not ids:
         return {}
@@ -309,19 +310,35 @@ def author_lists(
         .filter(rank__lte=limit)
         .values_list("work_id", "position")
     )
-    shown = Q(pk__in=ranked)
-    if highlight:  # through the (researcher, work) index: a row or so per highlighted researcher
-        shown |= Q(work_id__in=ids, researcher_id__in=list(highlight), position__gt=after)
     slices: dict[int, list[Authorship]] = {work_id: [] for work_id in ids}
-    for authorship in Authorship.objects.filter(shown).select_related("researcher").order_by("work_id", "position"):
+    for authorship in (
+        Authorship.objects.filter(pk__in=ranked).select_related("researcher").order_by("work_id", "position")
+    ):
         slices[authorship.work_id].append(authorship)
+    further: dict[int, list[Authorship]] = {}
+    if highlight:
+        wanted = set(highlight)
+        cut = [  # slices that leave authors out, and some highlighted researcher with them
+            work_id
+            for work_id, rows in slices.items()
+            if counts.get(work_id, (0, 0))[1] > len(rows) and not wanted <= {a.researcher_id for a in rows}
+        ]
+        if cut:
+            for authorship in (
+                Authorship.objects.filter(researcher_id__in=list(highlight), work_id__in=cut, position__gt=after)
+                .select_related("researcher")
+                .order_by("work_id", "position")
+            ):
+                further.setdefault(authorship.work_id, []).append(authorship)
     lists: dict[int, AuthorList] = {}
     for work in works:
         total, later = counts.get(work.pk, (0, 0))
-        # The ranked rows are the first ``limit`` after ``after``: any other row comes later.
-        rows = slices[work.pk]
         lists[work.pk] = AuthorList(
-            work=work, authorships=rows[:limit], total=total, before=total - later, further=rows[limit:]
+            work=work,
+            authorships=slices[work.pk],
+            total=total,
+            before=total - later,
+            further=further.get(work.pk, []),
         )
     return lists
 
@@ -457,7 +474,8 @@ def _on_topic(topic: str) -> Exists:
 def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> WorksPage:
     """The works list of a profile: 4 queries whatever the number of works and of their
     authors (the facets, which give every count; the page of works with their venue; 2 for
-    their author lists, :func:`author_lists`), 2 when the page shows no work. A page past the
+    their author lists, :func:`author_lists`, and a 5th when the researcher is further down a
+    byline than its first authors), 2 when the page shows no work. A page past the
     end shows no work (``paging.out_of_range`` explains it); an unknown sort is the default, and
     a type or topic that none of the works has is dropped (the returned ``filters`` say what applied).
 
@@ -486,10 +504,17 @@ def works_page(researcher: Researcher, filters: WorksFilter | None = None) -> Wo
             year_counts[work_year] = year_counts.get(work_year, 0) + n
         if filters.matches(work_type, work_year, is_on_topic):
             matching += n
-    # A type none of the works has, or a topic none of them is on (an old bookmark, a hand-edited
-    # URL), is dropped like any value the form cannot read: the list shows what the form shows.
+    # A type none of the works has, or a topic none of them is on that is not one of the
+    # researcher's topics either (an old bookmark, a hand-edited URL), is dropped like any value
+    # the form cannot read: the list shows what the form shows (its types are those of the
+    # works, its topics the researcher's; a topic of theirs that no listed work is on stays
+    # chosen, and the list says that nothing matches). 1 query in that case alone.
     unknown_type = bool(filters.type) and filters.type not in type_counts
-    unknown_topic = bool(filters.topic) and not any(is_on_topic for _, _, is_on_topic, _ in facets)
+    unknown_topic = (
+        bool(filters.topic)
+        and not any(is_on_topic for _, _, is_on_topic, _ in facets)
+        and not ResearcherTopic.objects.filter(researcher=researcher, topic__openalex_id=filters.topic).exists()
+    )
     if unknown_type or unknown_topic:
         filters = replace(
             filters, type="" if unknown_type else filters.type, topic="" if unknown_topic else filters.topic

@@ -147,6 +147,19 @@ def test_a_type_or_topic_the_works_do_not_have_is_dropped_and_the_export_links_d
     assert "Showing 1–3 of 3 matching" in text_of(html) and f'href="{url}works.bib?type=article"' in html
 
 
+def test_a_topic_the_form_offers_stays_chosen_even_when_no_listed_work_is_on_it(
+    client: Client, lead: Researcher
+) -> None:
+    """The form's topics are the researcher's: choosing one of them whose works are all hidden
+    keeps it chosen and says nothing matches (the form and the list still agree)."""
+    vision = lead.topics.get(topic__display_name="Computer Vision").topic
+    for work in lead.works.filter(work_topics__topic=vision):
+        HiddenWork.objects.create(researcher=lead, work=work, reason="not_mine")
+    html = client.get(f"/researchers/{lead.openalex_id}/", {"topic": vision.openalex_id}).content.decode()
+    assert "No works match this filter." in text_of(html)
+    assert f'<option value="{vision.openalex_id}" selected>' in html
+
+
 def test_the_form_drops_what_it_cannot_read() -> None:
     assert WorksFilterForm({"sort": "nonsense", "page": "²", "year_from": "1e3", "topic": "t42"}).filters() == (
         WorksFilter(topic="T42")
@@ -198,7 +211,7 @@ def test_a_researcher_far_down_a_byline_is_named_below_the_first_authors(
     others = [f.researcher(f"Other Author {i}") for i in range(29)]
     f.work([*others[:28], ada, others[28]], title="Big consortium paper", year=2024)
     f.work([ada, *others[:8]], title="Ada first", year=2020)
-    with django_assert_num_queries(5):  # researcher, facets, works, and the 2 of the author lists
+    with django_assert_num_queries(6):  # researcher, facets, works, the 2 of the author lists and Ada's place
         html = client.get(f"/researchers/{ada.openalex_id}/", HTTP_HX_REQUEST="true").content.decode()
     big = html[html.index("Big consortium paper") : html.index("Ada first")]  # newest first: the paper, then hers
     assert "Other Author 0</bdi>" in big and "Other Author 27</bdi>" not in big
