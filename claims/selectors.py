@@ -26,19 +26,21 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, JSONObject, NullIf, Substr
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast, Coalesce, JSONObject, NullIf, Substr
 from django.utils import timezone
 
 from claims import rules
 from claims.facts import counted_follows
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
-from profiles.models import Researcher, ResearcherAffiliation
+from profiles.models import Follow, Researcher, ResearcherAffiliation
 from profiles.selectors import count_of
 from works.models import Authorship, HiddenWork, Work
 from works.selectors import researcher_works
@@ -179,11 +181,18 @@ def owns_record(user_id: int, researcher_id: int) -> bool:
 # --- Followers: every follow but the owner's own (claims.facts.counted_follows) -----------------
 
 
-def followers_count_annotation() -> Coalesce:
+def followers_count_annotation() -> CombinedExpression:
     """The researcher's follower count as an annotation of a researcher query (the profile's
-    Quick read and follow box): the trust formula's ``followers`` input, from the same
-    definition (claims.facts.counted_follows), so the two never disagree."""
-    return count_of(counted_follows().filter(researcher=OuterRef("pk")))
+    Quick read and follow box): the trust formula's ``followers`` input
+    (claims.facts.counted_follows), so the two never disagree. Computed as every follow of the
+    record (counted on the follow index alone) less 1 when its owner (a record has at most one:
+    claim_one_owner_per_record) follows it, so the cost does not grow with the followers."""
+    owner_follows = Exists(
+        Claim.objects.filter(researcher_id=OuterRef("pk"), state=State.APPROVED).filter(
+            Exists(Follow.objects.filter(user_id=OuterRef("user_id"), researcher_id=OuterRef("researcher_id")))
+        )
+    )
+    return count_of(Follow.objects.filter(researcher=OuterRef("pk"))) - Cast(owner_follows, IntegerField())
 
 
 def followers_count(researcher: Researcher) -> int:

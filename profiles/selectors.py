@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from profiles.identifiers import parse_openalex_id
@@ -21,7 +21,8 @@ from profiles.models import Follow, Researcher, ResearcherAffiliation, Researche
 def count_of(queryset: QuerySet[Any]) -> Coalesce:
     """A correlated ``(SELECT count(*) ...)`` expression for annotations."""
     # A plain COUNT function (not the Count aggregate) adds no GROUP BY: one row, the count.
-    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    # count(*), not count(id): an index without the id column can answer it alone.
+    counted = queryset.order_by().annotate(_n=Func(template="count(*)", output_field=IntegerField())).values("_n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 

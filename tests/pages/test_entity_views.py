@@ -44,7 +44,7 @@ def test_a_topic_page_says_how_many_researchers_and_works_it_holds_beyond_those_
     assert 'Researchers <span class="count">(52)</span>' in html
     assert "The 50 with the most works on this topic." in html
     assert "Crowd Member 49" in html and "Crowd Member 50" not in html  # the 50 with the most works
-    assert f'<a href="/?topic={topic.openalex_id}">All 52 researchers on this topic, in search</a>' in html
+    assert f'<a href="/?topic={topic.openalex_id}">Browse and filter them in search</a>' in html
     assert 'Works <span class="count">(53)</span>' in html
     assert "The 50 newest of the works BZPEER holds on this topic." in html
     assert html.count("Crowd work ") == 50
@@ -113,7 +113,7 @@ def test_an_institution_page_counts_every_researcher_and_links_to_them_all(clien
     assert "The first 50: those here now first, then by name." in html
     assert html.index("Zed Current") < html.index("Past Member 00")  # here now, first
     assert "Past Member 48" in html and "Past Member 49" not in html and "Elsewhere Person" not in html
-    assert f'<a href="/?institution={place.openalex_id}">All 52 researchers of this institution, in search</a>' in html
+    assert f'<a href="/?institution={place.openalex_id}">Browse and filter them in search</a>' in html
     assert "The newest works of the 50 researchers listed here." in html
     found = client.get(f"/?institution={place.openalex_id}&kind=researchers").content.decode()
     assert 'Researchers <span class="count">(52)</span>' in found
