@@ -218,3 +218,39 @@ _CLOSE_PAIRS_SQL = f"""
 def close_pairs_sql(scope: str) -> str:
     """(r, o) for every researcher r in ``scope`` and each of their close collaborators o."""
     return _CLOSE_PAIRS_SQL.format(scope=scope)
+
+
+# Which of some given pairs are close, as (r, o) rows: o is one of r's close collaborators.
+# The same rule, asked of one edge, in the form that needs no count over all of r's edges:
+# an edge with CLOSE_MIN_SHARED or more is always close (with CLOSE_MIN_PEOPLE such edges or
+# more they are the close ones; with fewer, they come first among the CLOSE_FALLBACK), and
+# another is close only when the fallback applies and fewer than CLOSE_FALLBACK edges come
+# before it in CLOSE_ORDER (the tuple compares as CLOSE_ORDER sorts: NULL years last, then the
+# smaller ids first). Both reads stop after a few rows, however many co-authors r has:
+# graph.similar asks it of many candidates of many researchers. tests/graph/test_edges.py
+# checks it against close_pairs_sql. ``{pairs}`` is a subquery of (r, o) rows (a temporary
+# table's), never request text.
+_CLOSE_AMONG_SQL = f"""
+    SELECT p.r, p.o FROM ({{pairs}}) p
+    JOIN graph_coauthoredge mine ON mine.researcher_a_id = LEAST(p.r, p.o) AND mine.researcher_b_id = GREATEST(p.r, p.o)
+    WHERE mine.shared_works >= {CLOSE_MIN_SHARED}
+       OR ((SELECT count(*) FROM (
+                SELECT 1 FROM graph_coauthoredge e
+                WHERE e.researcher_a_id = p.r AND e.shared_works >= {CLOSE_MIN_SHARED}
+                UNION ALL
+                SELECT 1 FROM graph_coauthoredge e
+                WHERE e.researcher_b_id = p.r AND e.shared_works >= {CLOSE_MIN_SHARED}
+                LIMIT {CLOSE_MIN_PEOPLE}) strong) < {CLOSE_MIN_PEOPLE}
+           AND (SELECT count(*) FROM (
+                SELECT 1 FROM graph_coauthoredge e
+                WHERE (e.researcher_a_id = p.r OR e.researcher_b_id = p.r)
+                  AND (e.shared_works, coalesce(e.last_year, -1), -e.researcher_a_id, -e.researcher_b_id)
+                      > (mine.shared_works, coalesce(mine.last_year, -1), -mine.researcher_a_id, -mine.researcher_b_id)
+                LIMIT {CLOSE_FALLBACK}) ahead) < {CLOSE_FALLBACK})
+"""
+
+
+def close_pairs_among_sql(pairs: str) -> str:
+    """The rows (r, o) of ``pairs`` where o is one of r's close collaborators (what
+    close_pairs_sql lists, asked of given pairs)."""
+    return _CLOSE_AMONG_SQL.format(pairs=pairs)

@@ -120,7 +120,11 @@ class SimilarResearcher(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["researcher", "similar"], name="similar_researcher_unique")]
-        indexes = [models.Index(name="similar_researcher_top", fields=["researcher", "-score", "similar"])]
+        indexes = [
+            models.Index(name="similar_researcher_top", fields=["researcher", "-score", "similar"]),
+            # Who lists a researcher: an import's refresh writes its pairs into the other lists.
+            models.Index(name="similar_researcher_similar", fields=["similar"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.similar_id} is like {self.researcher_id} ({self.score:g})"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import connection, transaction
 
+from graph.edges import close_pairs_among_sql, close_pairs_sql
 from graph.models import CoauthorEdge, TrustSnapshot
 from graph.slice import close_collaborators
 from pages.selectors import researchers_for_page
@@ -60,6 +61,24 @@ def test_the_header_counts_what_the_slice_lists(shared: list[int], count: int, f
     assert [c.shared_works for c in listed] == sorted(shared, reverse=True)[:count]
     short, total_again, _ = close_collaborators(centre.pk, limit=12)
     assert len(short) == min(12, count) and total_again == count
+
+
+@pytest.mark.parametrize("shared", [[1, 1, 1, 1, 1, 1, 1], [3, 1, 1, 1, 1, 1, 1], [2, 2, 1, 1], [2, 1, 2, 1, 2, 1, 1]])
+def test_asked_of_given_pairs_the_rule_answers_what_it_lists(shared: list[int]) -> None:
+    centre = f.researcher("Ada Centre")
+    people = _network(centre, shared)
+    CoauthorEdge.objects.filter(researcher_b_id__in=[p.pk for p in people[::3]]).update(last_year=None)
+    pairs = [(centre.pk, p.pk) for p in people] + [(p.pk, centre.pk) for p in people]
+    with connection.cursor() as cursor:
+        cursor.execute(close_pairs_sql("SELECT unnest(%s::bigint[]) AS id"), [[centre.pk] + [p.pk for p in people]] * 3)
+        listed = set(cursor.fetchall())
+        cursor.execute(
+            close_pairs_among_sql("SELECT unnest(%s::bigint[]) AS r, unnest(%s::bigint[]) AS o"),
+            [[r for r, _ in pairs], [o for _, o in pairs]],
+        )
+        asked = set(cursor.fetchall())
+    assert asked == listed
+    assert len({o for r, o in asked if r == centre.pk}) == len(close_collaborators(centre.pk, limit=1000)[0])
 
 
 def test_a_merged_record_leaves_no_edges_or_trust_history() -> None:

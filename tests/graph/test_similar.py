@@ -11,7 +11,7 @@ from django.test import Client
 
 from graph import tasks
 from graph.models import SimilarResearcher
-from graph.similar import SIMILAR_KEPT, similar_researchers, similar_researchers_refresh
+from graph.similar import SIMILAR_KEPT, SIMILAR_NEIGHBOURS, similar_researchers, similar_researchers_refresh
 from graph.tasks import refresh_after_import
 from profiles.models import Researcher
 from tests import factories as f
@@ -65,19 +65,28 @@ def test_a_close_collaborator_is_never_suggested_and_a_former_one_can_be() -> No
     assert [row.similar.name for row in similar_researchers(people["Eve"])] == ["Bea"]
 
 
-def test_a_refresh_is_idempotent_and_a_scoped_one_replaces_only_its_rows() -> None:
+def rows() -> list[tuple[int, int, float, int, list[str], int]]:
+    return sorted(
+        SimilarResearcher.objects.values_list(
+            "researcher_id", "similar_id", "score", "shared_topics", "topic_names", "common_coauthors"
+        )
+    )
+
+
+def test_a_refresh_is_idempotent_and_a_scoped_one_updates_both_sides_of_its_pairs() -> None:
     people = world()
     first = similar_researchers_refresh()
-    rows = sorted(SimilarResearcher.objects.values_list("researcher_id", "similar_id", "score"))
+    stored = rows()
     assert similar_researchers_refresh() == first
-    assert sorted(SimilarResearcher.objects.values_list("researcher_id", "similar_id", "score")) == rows
-    # Bea drops a topic: her rows (and only hers) change with a refresh of her.
+    assert rows() == stored
+    assert similar_researchers_refresh(researcher_ids=[people["Ada"].pk]) == 4  # hers, and hers in Dan's and Bea's
+    assert rows() == stored
+    # Bea drops a topic: a refresh of her alone takes the pair off both lists.
     people["Bea"].topics.filter(rank=2).delete()
     similar_researchers_refresh(researcher_ids=[people["Bea"].pk])
     assert not SimilarResearcher.objects.filter(researcher=people["Bea"]).exists()
-    assert SimilarResearcher.objects.filter(researcher=people["Ada"], similar=people["Bea"]).exists()  # until hers
-    similar_researchers_refresh(researcher_ids=[people["Ada"].pk])
     assert not SimilarResearcher.objects.filter(researcher=people["Ada"], similar=people["Bea"]).exists()
+    assert [row.similar.name for row in similar_researchers(people["Ada"])] == ["Dan"]
 
 
 def test_it_keeps_a_bounded_number_per_researcher() -> None:
@@ -88,6 +97,97 @@ def test_it_keeps_a_bounded_number_per_researcher() -> None:
             f.give_topic(person, topic, rank=rank, works_count=1)
     similar_researchers_refresh(researcher_ids=[lead.pk])
     assert SimilarResearcher.objects.filter(researcher=lead).count() == SIMILAR_KEPT
+
+
+def test_an_import_refreshes_the_lists_of_the_researchers_imported_before_it() -> None:
+    # As `make demo` imports: the seed researcher first, when no one is like him yet.
+    topics = [f.topic(f"Topic {i}") for i in range(4)]
+    seed = f.researcher("Seed")
+    for rank, topic in enumerate(topics, start=1):
+        f.give_topic(seed, topic, rank=rank)
+    refresh_after_import([seed.pk], inline=True)
+    assert similar_researchers(seed) == []
+    later = f.researcher("Later")
+    f.give_topic(later, topics[3], rank=1)  # in her order, not his
+    f.give_topic(later, topics[1], rank=2)
+    refresh_after_import([later.pk], inline=False)
+    run_outbox()
+    assert [(row.similar.name, row.reasons) for row in similar_researchers(later)] == [
+        ("Seed", ["2 shared topics: Topic 3, Topic 1"])
+    ]
+    assert [(row.similar.name, row.reasons) for row in similar_researchers(seed)] == [
+        ("Later", ["2 shared topics: Topic 1, Topic 3"])
+    ]
+    # A stored row is what a refresh of everyone from their own side would store.
+    stored = rows()
+    similar_researchers_refresh()
+    assert rows() == stored
+
+
+def test_co_authors_in_common_count_the_same_from_both_sides() -> None:
+    """The people who have both among their SIMILAR_NEIGHBOURS strongest co-authors: Hub's
+    strongest co-authors are twenty others, so counting through them (Hub's side) found no
+    one in common with Peer, while Peer's side found five."""
+    hub, peer = f.researcher("Hub"), f.researcher("Peer")
+    for n in range(SIMILAR_NEIGHBOURS):
+        solo = f.stub(f"Solo {n}")
+        f.work([hub, solo])
+        f.work([hub, solo])
+    for n in range(5):
+        middle = f.stub(f"Middle {n}")
+        f.work([hub, middle])
+        f.work([peer, middle])
+    f.edges()
+    similar_researchers_refresh()
+    assert [(row.similar.name, row.reasons) for row in similar_researchers(hub)] == [
+        ("Peer", ["5 co-authors in common"])
+    ]
+    assert [(row.similar.name, row.reasons) for row in similar_researchers(peer)] == [
+        ("Hub", ["5 co-authors in common"])
+    ]
+
+
+def test_a_pair_is_left_out_when_either_is_a_close_collaborator_of_the_other() -> None:
+    senior, junior = f.researcher("Senior"), f.researcher("Junior")
+    topics = [f.topic(f"Topic {i}") for i in range(2)]
+    for person in (senior, junior):
+        for rank, topic in enumerate(topics, start=1):
+            f.give_topic(person, topic, rank=rank)
+    for n in range(2):  # two strong co-authors: Senior's close collaborators are them
+        other = f.stub(f"Other {n}")
+        f.work([senior, other])
+        f.work([senior, other])
+    f.work([senior, junior])  # Junior's only co-author: close to Junior, not to Senior
+    f.edges()
+    similar_researchers_refresh()
+    assert similar_researchers(senior) == similar_researchers(junior) == []
+
+
+def test_a_full_list_takes_a_better_pair_in_and_refills_when_one_goes() -> None:
+    lead = f.researcher("Lead")
+    topics = [f.topic(f"T{i}") for i in range(3)]
+    peers = [f.researcher(f"Peer {i:02d}") for i in range(SIMILAR_KEPT + 2)]
+    for person in [lead, *peers]:
+        for rank, topic in enumerate(topics[:2], start=1):
+            f.give_topic(person, topic, rank=rank)
+    similar_researchers_refresh()
+    # Equal scores: the smaller ids first.
+    assert [row.similar_id for row in similar_researchers(lead, SIMILAR_KEPT)] == [p.pk for p in peers[:SIMILAR_KEPT]]
+    # The last peer gains a third topic in common: first on Lead's list, the twelfth pushed out.
+    f.give_topic(peers[-1], topics[2], rank=3)
+    f.give_topic(lead, topics[2], rank=3)
+    similar_researchers_refresh(researcher_ids=[peers[-1].pk])
+    assert [row.similar_id for row in similar_researchers(lead, SIMILAR_KEPT)] == [
+        peers[-1].pk,
+        *[p.pk for p in peers[: SIMILAR_KEPT - 1]],
+    ]
+    # The first peer drops its topics: the one beyond the list takes its place.
+    peers[0].topics.all().delete()
+    similar_researchers_refresh(researcher_ids=[peers[0].pk])
+    assert [row.similar_id for row in similar_researchers(lead, SIMILAR_KEPT)] == [
+        peers[-1].pk,
+        *[p.pk for p in peers[1:SIMILAR_KEPT]],
+    ]
 
 
 def test_import_follow_ups_compute_it_after_the_edges_inline_and_through_the_outbox() -> None:
@@ -107,7 +207,7 @@ def test_the_nightly_pass_and_the_command_run_the_same_refresh(capsys) -> None:
     assert tasks.refresh_similar() == SimilarResearcher.objects.count() > 0
     SimilarResearcher.objects.all().delete()
     call_command("refresh_similar", people["Ada"].openalex_id)
-    assert "2 similar researcher rows stored" in capsys.readouterr().out
+    assert "4 similar researcher rows stored" in capsys.readouterr().out  # Ada's two, and Ada in theirs
     call_command("refresh_similar", "--all")
     assert SimilarResearcher.objects.filter(researcher=people["Bea"]).exists()
     # Nightly: one partitioned run, similar researchers after the edges (tests/graph/test_derived_refresh.py).
