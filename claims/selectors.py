@@ -38,7 +38,6 @@ from django.db.models.functions import Cast, Coalesce, JSONObject, NullIf, Subst
 from django.utils import timezone
 
 from claims import rules
-from claims.facts import counted_follows
 from claims.models import Claim, ClaimAuditEvent, ProfileCorrection
 from profiles.models import Follow, Researcher, ResearcherAffiliation
 from profiles.selectors import count_of
@@ -196,8 +195,9 @@ def followers_count_annotation() -> CombinedExpression:
 
 
 def followers_count(researcher: Researcher) -> int:
-    """The researcher's follower count (:func:`followers_count_annotation`'s number). 1 query."""
-    return counted_follows().filter(researcher=researcher).count()
+    """The researcher's follower count, through :func:`followers_count_annotation` (one
+    computation of the number). 1 query."""
+    return Researcher.objects.filter(pk=researcher.pk).values_list(followers_count_annotation(), flat=True).get()
 
 
 # --- Public: the profile's identity section and the correction history -------------------------
